@@ -1,0 +1,21 @@
+# Reads CF_SANITIZE once and applies the flags to every target built after it.
+# CF_TEST_SCALE tells tests how much to scale sweeps down (instrumented code is slower).
+set(CF_TEST_SCALE 1)
+if(CF_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -g -O1 -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+  set(CF_TEST_SCALE 4)
+elseif(CF_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined,leak -fno-sanitize-recover=undefined
+                      -g -O1 -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined,leak)
+  set(CF_TEST_SCALE 2)
+elseif(NOT CF_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "CF_SANITIZE must be empty, 'thread' or 'address', not '${CF_SANITIZE}'")
+endif()
+# Runtime options for ctest runs; suppression files live in sanitizers/.
+set(CF_SANITIZER_ENV
+  "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/sanitizers/tsan.supp"
+  "ASAN_OPTIONS=halt_on_error=1 detect_leaks=1 abort_on_error=0"
+  "UBSAN_OPTIONS=halt_on_error=1 print_stacktrace=1 suppressions=${PROJECT_SOURCE_DIR}/sanitizers/ubsan.supp"
+  "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/sanitizers/lsan.supp")

@@ -1,0 +1,10 @@
+// cf/cf.hpp — everything of cf in one include.
+#pragma once
+
+#include "cf/errors.hpp"
+#include "cf/executor.hpp"
+#include "cf/future.hpp"
+#include "cf/log.hpp"
+#include "cf/thread_pool.hpp"
+#include "cf/timeout.hpp"
+#include "cf/wait.hpp"

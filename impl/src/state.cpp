@@ -1,0 +1,142 @@
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <typeinfo>
+
+#include "cf/detail/state.hpp"
+#include "cf/log.hpp"
+
+namespace cf::detail {
+
+const char* status_name(Status status) {
+  switch (status) {
+    case Status::kPending: return "PENDING";
+    case Status::kRunning: return "RUNNING";
+    case Status::kCancelled: return "CANCELLED";
+    case Status::kFinished: return "FINISHED";
+  }
+  return "UNKNOWN";
+}
+
+bool StateBase::cancel() {
+  std::vector<Callback> callbacks;
+  {
+    std::lock_guard lock(mutex_);
+    if (status_ == Status::kRunning || status_ == Status::kFinished) return false;  // [FUT-CANCEL-2/3]
+    if (status_ == Status::kCancelled) return true;  // callbacks already ran [FUT-CANCEL-4]
+    status_ = Status::kCancelled;
+    // Unlike CPython, waiters hear of the cancellation now, not when an
+    // executor later calls set_running_or_notify_cancel [WAIT-CANCEL-1].
+    callbacks = notify_locked();
+  }
+  invoke_callbacks(callbacks);  // in the cancelling thread [FUT-CB-6]
+  return true;
+}
+
+bool StateBase::wait_done(const Deadline& deadline) const {
+  std::unique_lock lock(mutex_);
+  auto is_done = [this] { return status_ == Status::kCancelled || status_ == Status::kFinished; };
+  if (deadline.is_never()) {
+    changed_.wait(lock, is_done);
+    return true;
+  }
+  return changed_.wait_until(lock, deadline.when(), is_done);
+}
+
+std::exception_ptr StateBase::outcome_exception() const {
+  std::lock_guard lock(mutex_);
+  if (status_ == Status::kCancelled) throw CancelledError();
+  return exception_;
+}
+
+std::exception_ptr StateBase::exception(const Deadline& deadline) const {
+  if (!wait_done(deadline)) throw TimeoutError();
+  return outcome_exception();
+}
+
+void StateBase::add_done_callback(Callback callback) {
+  {
+    std::lock_guard lock(mutex_);
+    if (status_ != Status::kCancelled && status_ != Status::kFinished) {
+      callbacks_.push_back(std::move(callback));
+      return;
+    }
+  }
+  invoke_one(callback);  // already done: now, in the caller's thread [FUT-CB-3]
+}
+
+bool StateBase::set_running_or_notify_cancel() {
+  std::lock_guard lock(mutex_);
+  switch (status_) {
+    case Status::kPending:
+      status_ = Status::kRunning;
+      return true;
+    case Status::kCancelled:
+      return false;  // waiters were told at cancel() time [FUT-SET-1]
+    default:
+      throw InvalidStateError(std::string(msg::kUnexpectedState) + ": " +
+                              invalid_state_message_locked());  // [FUT-SET-2]
+  }
+}
+
+void StateBase::set_exception(std::exception_ptr error) {
+  complete([&] { exception_ = std::move(error); });
+}
+
+bool StateBase::add_waiter(Waiter* waiter) {
+  std::lock_guard lock(mutex_);
+  if (status_ == Status::kCancelled || status_ == Status::kFinished) return false;
+  waiters_.push_back(waiter);
+  return true;
+}
+
+void StateBase::remove_waiter(Waiter* waiter) {
+  std::lock_guard lock(mutex_);
+  std::erase(waiters_, waiter);
+}
+
+std::string StateBase::describe() const {
+  std::lock_guard lock(mutex_);
+  return describe_locked();
+}
+
+std::vector<StateBase::Callback> StateBase::notify_locked() {
+  for (Waiter* waiter : waiters_) waiter->on_complete(this);
+  waiters_.clear();
+  changed_.notify_all();
+  return std::exchange(callbacks_, {});
+}
+
+void StateBase::invoke_callbacks(const std::vector<Callback>& callbacks) {
+  for (const auto& callback : callbacks) invoke_one(callback);  // in order added [FUT-CB-2]
+}
+
+void StateBase::invoke_one(const Callback& callback) {
+  // A throwing callback is logged and must not stop the others [FUT-CB-4].
+  try {
+    callback(shared_from_this());
+  } catch (const std::exception& error) {
+    log(LogLevel::kError, msg::kCallbackFailed + describe() + ": " + error.what());
+  } catch (...) {
+    log(LogLevel::kError, msg::kCallbackFailed + describe() + ": unknown exception");
+  }
+}
+
+std::string StateBase::invalid_state_message_locked() const {
+  return std::string(status_name(status_)) + ": " + describe_locked();
+}
+
+std::string StateBase::describe_locked() const {
+  char address[32];
+  std::snprintf(address, sizeof address, "%p", static_cast<const void*>(this));
+  std::string text = std::string("<Future at ") + address + " state=";
+  switch (status_) {
+    case Status::kPending: text += "pending"; break;
+    case Status::kRunning: text += "running"; break;
+    case Status::kCancelled: text += "cancelled"; break;
+    case Status::kFinished: text += exception_ ? "finished raised" : "finished returned"; break;
+  }
+  return text + ">";
+}
+
+}  // namespace cf::detail

@@ -1,0 +1,200 @@
+#include "cf/thread_pool.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cf/log.hpp"
+
+namespace cf {
+namespace {
+
+thread_local std::string t_worker_name;
+
+int process_cpu_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::string default_prefix() {
+  static std::atomic<int> counter{0};  // process-wide, as CPython's class counter
+  return "ThreadPoolExecutor-" + std::to_string(counter++);
+}
+
+std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+struct ThreadPoolExecutor::Impl {
+  int max_workers = 0;
+  std::string prefix;
+  std::function<void()> initializer;
+
+  std::mutex mutex;
+  std::condition_variable work_ready;
+  std::deque<std::unique_ptr<detail::WorkItem>> queue;
+  std::vector<std::thread> threads;
+  // Workers free to take a queued item: waiting, just started, or whose call
+  // has returned. Counted before the call's future is completed, so a caller
+  // that submits again as soon as result() returns finds this worker idle
+  // instead of starting a new thread [TPE-REUSE-1].
+  std::size_t idle = 0;
+  bool shut_down = false;
+  bool broken = false;
+
+  std::mutex join_mutex;  // serialises concurrent shutdown(wait=true) calls
+
+  // Counts the worker idle once per item, however run() ended.
+  class Hooks final : public detail::RunHooks {
+   public:
+    explicit Hooks(Impl& impl) : impl_(impl) {}
+    void before_publish() override {
+      if (published_) return;
+      published_ = true;
+      std::lock_guard lock(impl_.mutex);
+      ++impl_.idle;
+    }
+
+   private:
+    Impl& impl_;
+    bool published_ = false;
+  };
+
+  void worker(std::size_t index) {
+    t_worker_name = prefix + "_" + std::to_string(index);
+    pthread_setname_np(pthread_self(), t_worker_name.substr(0, 15).c_str());
+    if (initializer) {
+      try {
+        initializer();
+      } catch (...) {
+        log(LogLevel::kCritical, msg::kInitializerFailed + describe(std::current_exception()));
+        break_pool();
+        return;
+      }
+    }
+    std::unique_lock lock(mutex);
+    for (;;) {
+      work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
+      if (queue.empty()) break;  // shut down (or broken) and drained
+      auto item = std::move(queue.front());
+      queue.pop_front();
+      --idle;
+      lock.unlock();
+      Hooks hooks(*this);
+      item->run(hooks);
+      hooks.before_publish();  // a cancelled item was skipped without publishing
+      item.reset();            // the callable and its arguments die here, unlocked
+      lock.lock();
+    }
+  }
+
+  // The initializer failed: every queued call fails with BrokenThreadPool
+  // and later submits throw it [TPE-INIT-2] [TPE-INIT-3]. Calls other
+  // workers already took still run.
+  void break_pool() {
+    std::deque<std::unique_ptr<detail::WorkItem>> orphans;
+    {
+      std::lock_guard lock(mutex);
+      broken = true;
+      --idle;
+      orphans.swap(queue);
+    }
+    work_ready.notify_all();
+    for (auto& item : orphans) {
+      try {
+        item->state().set_exception(std::make_exception_ptr(BrokenThreadPool()));
+      } catch (const InvalidStateError&) {
+        // Already cancelled by its owner: nothing to report.
+      }
+    }
+  }
+};
+
+ThreadPoolExecutor::ThreadPoolExecutor(Options options) : impl_(std::make_shared<Impl>()) {
+  int workers = options.max_workers.value_or(default_max_workers());
+  if (workers <= 0) throw std::invalid_argument(msg::kMaxWorkers);  // [TPE-WORKERS-1]
+  impl_->max_workers = workers;
+  impl_->prefix =
+      options.thread_name_prefix.empty() ? default_prefix() : std::move(options.thread_name_prefix);
+  impl_->initializer = std::move(options.initializer);
+}
+
+ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true, false); }
+
+void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->shut_down) throw ShutdownError();
+    if (impl_->broken) throw BrokenThreadPool();
+    impl_->queue.push_back(std::move(item));
+    // Start a thread only when the idle ones cannot take every queued item
+    // [TPE-LAZY-1] [TPE-REUSE-1], and never past max_workers [TPE-MAX-1].
+    if (impl_->queue.size() > impl_->idle &&
+        impl_->threads.size() < static_cast<std::size_t>(impl_->max_workers)) {
+      try {
+        impl_->threads.emplace_back(&Impl::worker, impl_.get(), impl_->threads.size());
+      } catch (...) {
+        impl_->queue.pop_back();  // not accepted: the caller gets the error, nothing is lost
+        throw;
+      }
+      ++impl_->idle;
+    }
+  }
+  impl_->work_ready.notify_one();
+}
+
+void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+  std::deque<std::unique_ptr<detail::WorkItem>> not_started;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->shut_down = true;
+    if (cancel_futures) not_started.swap(impl_->queue);  // [SHUT-CANCEL-1]
+  }
+  impl_->work_ready.notify_all();
+  for (auto& item : not_started) item->state().cancel();
+  not_started.clear();
+  if (!wait) return;  // [SHUT-NOWAIT-1]
+
+  std::lock_guard join_lock(impl_->join_mutex);
+  // No thread is added after shut_down is set, so the vector is stable.
+  for (auto& thread : impl_->threads) {
+    if (thread.get_id() == std::this_thread::get_id()) {
+      throw std::logic_error("ThreadPoolExecutor::shutdown(wait=true) called from its own worker");
+    }
+  }
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) thread.join();  // [SHUT-WAIT-1]
+  }
+}
+
+int ThreadPoolExecutor::max_workers() const { return impl_->max_workers; }
+
+std::size_t ThreadPoolExecutor::thread_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->threads.size();
+}
+
+std::string_view ThreadPoolExecutor::current_thread_name() { return t_worker_name; }
+
+int ThreadPoolExecutor::default_max_workers() { return std::min(32, process_cpu_count() + 4); }
+
+}  // namespace cf
