@@ -4,7 +4,8 @@
 // any std::chrono::duration. It is converted without overflow: zero and
 // negative lengths mean "check once, do not block" [FUT-RESULT-6]; lengths too
 // large to add to the steady clock's now(), up to duration::max() of any
-// representation, mean "none" [FUT-RESULT-7] [EXT-TIMEOUT-1]. NaN counts as zero.
+// representation, mean "none" [FUT-RESULT-7] [EXT-TIMEOUT-1]. Negative
+// infinity is zero; NaN has no meaning and throws std::invalid_argument.
 //
 // Every timeout in cf is measured from the call that receives it
 // [WAIT-TIMEOUT-1] [ASC-TIMEOUT-1] [MAP-TIMEOUT-1]: the call turns it into a
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <stdexcept>
 #include <type_traits>
 
 namespace cf {
@@ -51,14 +53,16 @@ class Timeout {
   // Implicit, so `f.result(100ms)` reads like Python's `f.result(0.1)`.
   template <class Rep, class Period>
   Timeout(std::chrono::duration<Rep, Period> length)  // NOLINT(google-explicit-constructor)
-      : none_(false), seconds_(to_seconds(length)) {}
+      : none_(false), seconds_(to_seconds(length)) {
+    if (seconds_ != seconds_) throw std::invalid_argument(kNanMessage);
+  }
 
   bool is_none() const { return none_; }
 
   // The deadline this timeout gives a call made at `now`.
   Deadline deadline_from(Clock::time_point now) const {
     if (none_ || seconds_ >= kForeverSeconds) return Deadline::never();
-    if (!(seconds_ > 0)) return Deadline::at(now);  // zero, negative or NaN: poll once
+    if (seconds_ <= 0) return Deadline::at(now);  // zero or negative: poll once
     auto length = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<long double>(seconds_));
     return Deadline::at(now + length);
@@ -69,6 +73,7 @@ class Timeout {
   // Beyond about 30 years a wait is indistinguishable from "none", and
   // now() + length stays far from the clock's overflow.
   static constexpr long double kForeverSeconds = 1e9L;
+  static constexpr const char* kNanMessage = "timeout must not be NaN";
 
   // Long double holds any integral duration's count without overflow, so
   // hours::max() or nanoseconds::max() convert safely.

@@ -1,0 +1,212 @@
+// adapter.hpp — the contract between the conformance suite and one executor
+// implementation under test.
+//
+// The suite never calls an implementation directly. An adapter says how to
+// create an executor, run a Probe as a task, and perform each spec operation,
+// reporting every outcome as an Outcome (a value, or which error was raised).
+// It declares its capabilities; a test that needs a missing capability is
+// reported "n/a" for that implementation, never "pass".
+//
+// Writing an adapter: implement Implementation (and the Executor / Future /
+// MapRun / AsCompletedRun it hands out), then register it once with
+// CF_CONFORMANCE_ADAPTER(Type). See property_tests/adapters/template_adapter.cpp.
+//
+// Thread-safety an adapter must provide: Future and Executor methods are
+// called from several threads at once (as user code would call them).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cf/timeout.hpp"
+#include "lab.hpp"
+#include "probe.hpp"
+
+namespace cf::conformance {
+
+// What an operation produced: a value, nothing, or the error it raised.
+struct Outcome {
+  enum class Kind {
+    kValue,            // returned `value`
+    kNone,             // returned nothing (exception() of a successful future)
+    kTaskError,        // the task's own error, carrying `message`
+    kCancelled,        // CancelledError
+    kTimeout,          // TimeoutError
+    kBroken,           // BrokenExecutor (thread or process pool)
+    kInvalidState,     // InvalidStateError (or CPython's RuntimeError for set_running...)
+    kShutdown,         // submit after shutdown
+    kInvalidArgument,  // ValueError / std::invalid_argument
+    kOther,            // anything else, described in `message`
+  };
+  Kind kind = Kind::kNone;
+  std::int64_t value = 0;
+  std::string message;
+
+  static Outcome of_value(std::int64_t v) { return {Kind::kValue, v, {}}; }
+  static Outcome error(Kind k, std::string m = {}) { return {k, 0, std::move(m)}; }
+  bool is(Kind k) const { return kind == k; }
+};
+
+std::string to_string(Outcome::Kind kind);
+std::string to_string(const Outcome& outcome);
+
+// An operation that raised where the caller expected it to return.
+struct Raised {
+  Outcome outcome;
+};
+
+// Capabilities an implementation may lack. Tests state what they need.
+enum class Cap : std::uint64_t {
+  kCancel = 1ull << 0,              // Future::cancel of a pending task
+  kStateQueries = 1ull << 1,        // cancelled() / running() / done()
+  kResultTimeout = 1ull << 2,       // result(timeout) and exception(timeout)
+  kDoneCallbacks = 1ull << 3,       // add_done_callback
+  kRawFuture = 1ull << 4,           // futures made directly, with the producer API
+  kWait = 1ull << 5,                // wait(ALL_COMPLETED / FIRST_COMPLETED), with timeout
+  kWaitFirstException = 1ull << 6,  // wait(FIRST_EXCEPTION)
+  kAsCompleted = 1ull << 7,         // as_completed, with timeout
+  kMap = 1ull << 8,                 // map with timeout, cancelling the rest
+  kMapBuffersize = 1ull << 9,       // map(buffersize=)
+  kShutdownNoWait = 1ull << 10,     // shutdown(wait=false)
+  kCancelFutures = 1ull << 11,      // shutdown(cancel_futures=true)
+  kDrainingDestructor = 1ull << 12, // destroying the executor = shutdown(wait=true)
+  kMaxWorkers = 1ull << 13,         // a worker count is honoured and validated
+  kDefaultWorkers = 1ull << 14,     // the default worker count is min(32, cores + 4)
+  kThreadCount = 1ull << 15,        // how many workers were started
+  kThreadNames = 1ull << 16,        // worker thread names with a prefix
+  kInitializer = 1ull << 17,        // a per-worker initializer
+  kHugeTimeouts = 1ull << 18,       // duration::max() timeouts
+  kMixedTypes = 1ull << 19,         // wait/as_completed over futures of different types
+  kHappensBefore = 1ull << 20,      // the C++ memory-model guarantee (in-process only)
+  kLogHook = 1ull << 21,            // a log sink for throwing callbacks
+  kVoidFutures = 1ull << 22,        // futures of calls that return nothing
+  kCrash = 1ull << 23,              // the crash() probe (process backends)
+};
+using Caps = std::uint64_t;
+constexpr Caps operator|(Cap a, Cap b) { return static_cast<Caps>(a) | static_cast<Caps>(b); }
+constexpr Caps operator|(Caps a, Cap b) { return a | static_cast<Caps>(b); }
+constexpr Caps all_caps() { return ~Caps{0}; }
+std::string cap_name(Cap cap);
+// Names of the caps in `needed` missing from `have`, comma-separated.
+std::string missing_caps(Caps have, Caps needed);
+std::string missing_caps(Caps have, std::initializer_list<Cap> needed);
+
+// What a done-callback saw when it was called.
+struct CallbackEvent {
+  std::int64_t thread_token = 0;  // Implementation::thread_token() of the calling thread
+  bool done = false;
+  bool cancelled = false;
+  Outcome result;  // result(timeout=0) as seen inside the callback
+};
+
+class Future {
+ public:
+  virtual ~Future() = default;
+  virtual bool cancel() = 0;
+  virtual bool cancelled() = 0;
+  virtual bool running() = 0;
+  virtual bool done() = 0;
+  virtual Outcome result(Timeout timeout) = 0;
+  // kNone on success, kTaskError for the task's error, else the raised error.
+  virtual Outcome exception(Timeout timeout) = 0;
+  virtual void add_done_callback(std::function<void(const CallbackEvent&)> callback) = 0;
+  // Producer API (Cap::kRawFuture). Return kValue 1/0 or the raised error.
+  virtual Outcome set_running_or_notify_cancel() = 0;
+  virtual Outcome set_result(std::int64_t value) = 0;
+  virtual Outcome set_exception(const std::string& message) = 0;
+};
+using FuturePtr = std::shared_ptr<Future>;
+
+struct MapSpec {
+  Timeout timeout;
+  std::optional<std::size_t> buffersize;
+};
+
+// One map() call's results, in order.
+class MapRun {
+ public:
+  virtual ~MapRun() = default;
+  // Next result, a raised error (kTaskError, kTimeout, ...), or nullopt at the end.
+  virtual std::optional<Outcome> next() = 0;
+  // Abandons the rest (Python: closing or dropping the iterator).
+  virtual void close() = 0;
+};
+
+// One as_completed() call.
+class AsCompletedRun {
+ public:
+  virtual ~AsCompletedRun() = default;
+  // Index (into the input) of the next future, nullopt at the end; throws
+  // Raised{kTimeout} when the deadline passed.
+  virtual std::optional<std::size_t> next() = 0;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Throws Raised (kShutdown, kBroken, ...) if the submit itself raises.
+  virtual FuturePtr submit(const Probe& probe) = 0;
+  // Throws Raised if map() itself raises (kInvalidArgument, kShutdown).
+  virtual std::unique_ptr<MapRun> map(const std::vector<Probe>& probes, const MapSpec& spec) = 0;
+  // Like map, over an endless input: probe i is make(i). Cap::kMapBuffersize.
+  virtual std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)> make,
+                                              const MapSpec& spec) = 0;
+  virtual void shutdown(bool wait, bool cancel_futures) = 0;
+  // Workers started so far (Cap::kThreadCount).
+  virtual std::size_t thread_count() = 0;
+  // The configured worker count, resolved (Cap::kDefaultWorkers).
+  virtual int max_workers() = 0;
+};
+
+struct ExecutorSpec {
+  std::optional<int> max_workers;
+  std::string thread_name_prefix;          // Cap::kThreadNames
+  std::optional<Probe> initializer;        // Cap::kInitializer; may fail
+};
+
+enum class ReturnWhen { kFirstCompleted, kFirstException, kAllCompleted };
+
+// Indices into the input of wait(); a duplicated future appears once, under
+// its first index.
+struct WaitSplit {
+  std::vector<std::size_t> done;
+  std::vector<std::size_t> not_done;
+};
+
+class Implementation {
+ public:
+  virtual ~Implementation() = default;
+  virtual std::string name() const = 0;
+  virtual Caps caps() const = 0;
+  // Throws Raised{kInvalidArgument} for a bad spec.
+  virtual std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) = 0;
+  // A pending future made directly (Cap::kRawFuture).
+  virtual FuturePtr make_future() = 0;
+  virtual WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when,
+                         Timeout timeout) = 0;
+  virtual std::unique_ptr<AsCompletedRun> as_completed(const std::vector<FuturePtr>& futures,
+                                                       Timeout timeout) = 0;
+  // Token naming the calling thread, as CallbackEvent::thread_token.
+  virtual std::int64_t thread_token() = 0;
+  // Thread names of workers recorded by record_worker tokens (Cap::kThreadNames).
+  virtual std::string thread_name_of(std::int64_t worker_token) = 0;
+  // Messages logged by the implementation since the last call (Cap::kLogHook).
+  virtual std::vector<std::string> take_logged() = 0;
+};
+
+// The implementation this binary tests; defined by CF_CONFORMANCE_ADAPTER.
+Implementation& implementation();
+
+}  // namespace cf::conformance
+
+#define CF_CONFORMANCE_ADAPTER(Type)                          \
+  ::cf::conformance::Implementation& ::cf::conformance::implementation() { \
+    static Type instance;                                     \
+    return instance;                                          \
+  }

@@ -1,0 +1,98 @@
+// suite.hpp — what every conformance test includes.
+//
+// A test names the spec clauses it checks with CF_CLAUSES (ci/check_clauses
+// reads them from the source; the report reads them at run time), states the
+// capabilities it needs with CF_REQUIRE (missing ones make it "n/a"), and
+// talks to the implementation only through the adapter (`impl()`), the lab
+// (`lab`) and executors made by `make_executor`, which the fixture drains in
+// TearDown so a failing test never leaves tasks behind.
+//
+// Timing: waits are bounded by named slack constants, never used to
+// synchronise. kLong is an upper bound for things that must happen; kShort is
+// the small timeout a test expects to elapse.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapter.hpp"
+
+namespace cf::conformance {
+
+using namespace std::chrono_literals;
+
+// Upper bound for an event that must happen (a task starting, a gate
+// arrival): generous so a loaded CI machine or a sanitizer build never trips it.
+inline constexpr auto kLong = std::chrono::seconds(30);
+// A timeout a test expects to run out: long enough to be measurable.
+inline constexpr auto kShort = std::chrono::milliseconds(50);
+// How late a timed-out call may return beyond its timeout before the suite
+// calls it a bug (scheduling delay on a loaded 2-core machine, sanitizers).
+inline constexpr auto kLateSlack = std::chrono::seconds(5);
+
+// Records the clauses the running test checks.
+void record_clauses(std::initializer_list<const char*> clauses);
+
+class Conformance : public ::testing::Test {
+ protected:
+  Implementation& impl() { return implementation(); }
+  Caps caps() { return impl().caps(); }
+
+  // An executor with `workers` workers (none = default), drained at TearDown.
+  Executor& make_executor(std::optional<int> workers = 4);
+  Executor& make_executor(const ExecutorSpec& spec);
+
+  // Opens every gate, then shuts down every executor made by this test.
+  void TearDown() override;
+
+  Lab lab;
+
+ private:
+  std::vector<std::unique_ptr<Executor>> executors_;
+};
+
+// Fails the test unless `op` raises an error of `kind`.
+#define CF_EXPECT_RAISES(op, expected_kind)                                             \
+  do {                                                                                \
+    try {                                                                             \
+      op;                                                                             \
+      ADD_FAILURE() << #op " returned; expected it to raise "                         \
+                    << ::cf::conformance::to_string(expected_kind);                   \
+    } catch (const ::cf::conformance::Raised& raised__) {                             \
+      EXPECT_EQ(::cf::conformance::to_string(raised__.outcome.kind),                  \
+                ::cf::conformance::to_string(expected_kind))                          \
+          << #op " raised " << ::cf::conformance::to_string(raised__.outcome);        \
+    }                                                                                 \
+  } while (0)
+
+// Expects an Outcome of the given kind (and, for kValue, value).
+#define CF_EXPECT_OUTCOME(outcome_expr, expected_kind)                                 \
+  EXPECT_EQ(::cf::conformance::to_string((outcome_expr).kind),                          \
+            ::cf::conformance::to_string(expected_kind))                                \
+      << "outcome was " << ::cf::conformance::to_string(outcome_expr)
+#define CF_EXPECT_VALUE(outcome_expr, expected_value)                                  \
+  do {                                                                                \
+    auto o__ = (outcome_expr);                                                        \
+    EXPECT_TRUE(o__.is(::cf::conformance::Outcome::Kind::kValue) &&                    \
+                o__.value == (expected_value))                                        \
+        << "expected value " << (expected_value) << ", got "                          \
+        << ::cf::conformance::to_string(o__);                                         \
+  } while (0)
+
+}  // namespace cf::conformance
+
+// First statement of every conformance test: the clauses it checks.
+#define CF_CLAUSES(...) ::cf::conformance::record_clauses({__VA_ARGS__})
+
+// Skips the test as "n/a" when the implementation lacks a capability:
+// CF_REQUIRE(Cap::kCancel, Cap::kWait).
+#define CF_REQUIRE(...)                                                               \
+  do {                                                                                \
+    auto missing__ = ::cf::conformance::missing_caps(caps(), {__VA_ARGS__});          \
+    if (!missing__.empty()) GTEST_SKIP() << "n/a: missing capability " << missing__;  \
+  } while (0)
