@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Builds the clause table from the per-test records the suite writes.
+
+Each conformance/property test writes <records>/<implementation>/<test>.json
+({"implementation", "test", "status", "clauses", "detail"}); status is
+started / pass / fail / n/a. A record still "started" means the test's process
+died (crash, or killed at its ctest timeout): a failure.
+
+A clause's status for an implementation: fail if any of its tests failed,
+else pass if any passed, else n/a (every test n/a, or none ran for it).
+
+Prints the table, a summary per implementation and every failure with the
+clause's rule and what was observed; writes the JSON report
+{"implementations": [...], "results": [{"implementation", "clause", "status", "tests"}]}
+and a Markdown copy. Exit status 1 when a reference-* implementation fails a
+clause, or when there are no records at all.
+"""
+import argparse
+import json
+import pathlib
+import re
+import sys
+
+HEADING = re.compile(r"^### ([A-Z]+(?:-[A-Z0-9]+)+) — (.*)$", re.M)
+RULE = re.compile(r"\*\*Rule\.\*\*\s*(.*)")
+
+
+def read_spec(path):
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    heads = list(HEADING.finditer(text))
+    clauses = {}
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        rule = RULE.search(text[m.end():end])
+        clauses[m.group(1)] = {"title": m.group(2).strip(), "rule": rule.group(1).strip() if rule else ""}
+    return clauses
+
+
+def read_records(root):
+    records = []
+    for path in sorted(pathlib.Path(root).glob("*/*.json")):
+        try:
+            rec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            rec = {"implementation": path.parent.name, "test": path.stem, "status": "fail",
+                   "clauses": [], "detail": f"unreadable record: {e}"}
+        if rec.get("status") == "started":
+            rec["status"] = "fail"
+            rec["detail"] = ("the test process died before the test finished "
+                             "(crash, or killed at its ctest timeout)")
+        records.append(rec)
+    return records
+
+
+def build(spec, records):
+    impls = sorted({r["implementation"] for r in records},
+                   key=lambda n: (not n.startswith("reference-"), n))
+    by = {}  # (impl, clause) -> list of records
+    for r in records:
+        for c in r.get("clauses", []):
+            by.setdefault((r["implementation"], c), []).append(r)
+    results = []
+    for impl in impls:
+        for clause in spec:
+            recs = by.get((impl, clause), [])
+            statuses = {r["status"] for r in recs}
+            status = "fail" if "fail" in statuses else "pass" if "pass" in statuses else "n/a"
+            results.append({
+                "implementation": impl, "clause": clause, "status": status,
+                "tests": [{"test": r["test"], "status": r["status"], "detail": r.get("detail", "")}
+                          for r in recs]})
+    return impls, results
+
+
+def summarize(impls, results):
+    out = {}
+    for impl in impls:
+        mine = [r for r in results if r["implementation"] == impl]
+        out[impl] = {s: sum(1 for r in mine if r["status"] == s) for s in ("pass", "fail", "n/a")}
+    return out
+
+
+def first_line(text, limit=160):
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def render_text(spec, impls, results, summary):
+    status = {(r["implementation"], r["clause"]): r["status"] for r in results}
+    width = max(len(c) for c in spec)
+    cols = [max(len(i), 5) for i in impls]
+    lines = ["clause".ljust(width) + "  " + "  ".join(i.ljust(w) for i, w in zip(impls, cols))]
+    lines.append("-" * len(lines[0]))
+    for clause in spec:
+        lines.append(clause.ljust(width) + "  " +
+                     "  ".join(status[(i, clause)].ljust(w) for i, w in zip(impls, cols)))
+    lines.append("")
+    for impl in impls:
+        s = summary[impl]
+        lines.append(f"{impl}: {s['pass']} passed, {s['fail']} failed, {s['n/a']} n/a "
+                     f"(of {len(spec)} clauses)")
+    failures = [r for r in results if r["status"] == "fail"]
+    if failures:
+        lines += ["", "Failures:"]
+        for r in failures:
+            lines.append(f"- {r['implementation']} {r['clause']}: {spec[r['clause']]['rule']}")
+            for t in r["tests"]:
+                if t["status"] == "fail":
+                    lines.append(f"    {t['test']}: {first_line(t['detail'])}")
+    return "\n".join(lines)
+
+
+def render_markdown(spec, impls, results, summary):
+    status = {(r["implementation"], r["clause"]): r["status"] for r in results}
+    md = ["# cfspec conformance report", "", "| implementation | passed | failed | n/a |",
+          "|---|---|---|---|"]
+    for impl in impls:
+        s = summary[impl]
+        md.append(f"| {impl} | {s['pass']} | {s['fail']} | {s['n/a']} |")
+    md += ["", "| clause | " + " | ".join(impls) + " |", "|---|" + "---|" * len(impls)]
+    for clause in spec:
+        md.append(f"| {clause} | " + " | ".join(status[(i, clause)] for i in impls) + " |")
+    failures = [r for r in results if r["status"] == "fail"]
+    if failures:
+        md += ["", "## Failures", ""]
+        for r in failures:
+            md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
+            for t in r["tests"]:
+                if t["status"] == "fail":
+                    md.append(f"  - `{t['test']}`: {first_line(t['detail'])}")
+    na = [r for r in results if r["status"] == "n/a" and r["tests"]]
+    if na:
+        md += ["", "## Not applicable (declared missing capability)", ""]
+        for r in na:
+            md.append(f"- {r['implementation']} {r['clause']}: {first_line(r['tests'][0]['detail'])}")
+    return "\n".join(md) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--spec", required=True)
+    ap.add_argument("--records", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--markdown", required=True)
+    args = ap.parse_args()
+    spec = read_spec(args.spec)
+    records = read_records(args.records)
+    if not records:
+        print(f"conformance_report: no test records in {args.records}: nothing ran", file=sys.stderr)
+        return 1
+    impls, results = build(spec, records)
+    summary = summarize(impls, results)
+    print(render_text(spec, impls, results, summary))
+    pathlib.Path(args.json).write_text(json.dumps(
+        {"implementations": impls, "summary": summary, "results": results}, indent=1) + "\n")
+    pathlib.Path(args.markdown).write_text(render_markdown(spec, impls, results, summary))
+    print(f"\nreport: {args.json}\n        {args.markdown}")
+    bad = [i for i in impls if i.startswith("reference-") and summary[i]["fail"]]
+    if bad:
+        print(f"conformance: reference implementation(s) failing: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

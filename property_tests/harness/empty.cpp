@@ -1,0 +1,1 @@
+// Keeps the reference-suite object library non-empty when filtered.
