@@ -51,21 +51,30 @@ class Timeout {
   static constexpr Timeout none() { return Timeout(); }
 
   // Implicit, so `f.result(100ms)` reads like Python's `f.result(0.1)`.
+  // Integral lengths convert exactly; floating ones round up to the next
+  // clock tick, so a call never gives up before the time asked for.
   template <class Rep, class Period>
-  Timeout(std::chrono::duration<Rep, Period> length)  // NOLINT(google-explicit-constructor)
-      : none_(false), seconds_(to_seconds(length)) {
-    if (seconds_ != seconds_) throw std::invalid_argument(kNanMessage);
+  Timeout(std::chrono::duration<Rep, Period> length) {  // NOLINT(google-explicit-constructor)
+    long double seconds = to_seconds(length);
+    if (seconds != seconds) throw std::invalid_argument(kNanMessage);
+    if (seconds >= kForeverSeconds) return;  // as good as none [FUT-RESULT-7]
+    none_ = false;
+    if (seconds <= 0) return;                // zero or negative: poll once [FUT-RESULT-6]
+    // Below kForeverSeconds every length fits Clock::duration (nanoseconds).
+    if constexpr (std::is_floating_point_v<Rep>) {
+      length_ = std::chrono::ceil<Clock::duration>(std::chrono::duration<long double>(seconds));
+    } else {
+      length_ = exact_ticks(length);
+    }
   }
 
   bool is_none() const { return none_; }
+  // The length (zero for a poll). Meaningless for none().
+  Clock::duration length() const { return length_; }
 
   // The deadline this timeout gives a call made at `now`.
   Deadline deadline_from(Clock::time_point now) const {
-    if (none_ || seconds_ >= kForeverSeconds) return Deadline::never();
-    if (seconds_ <= 0) return Deadline::at(now);  // zero or negative: poll once
-    auto length = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<long double>(seconds_));
-    return Deadline::at(now + length);
+    return none_ ? Deadline::never() : Deadline::at(now + length_);
   }
   Deadline deadline() const { return deadline_from(Clock::now()); }
 
@@ -75,15 +84,28 @@ class Timeout {
   static constexpr long double kForeverSeconds = 1e9L;
   static constexpr const char* kNanMessage = "timeout must not be NaN";
 
-  // Long double holds any integral duration's count without overflow, so
-  // hours::max() or nanoseconds::max() convert safely.
+  // Long double holds any duration's count without overflow, so hours::max()
+  // or nanoseconds::max() compare safely against kForeverSeconds.
   template <class Rep, class Period>
   static long double to_seconds(std::chrono::duration<Rep, Period> length) {
     return static_cast<long double>(length.count()) * Period::num / Period::den;
   }
 
+  // ceil(length / tick), exactly, in 128-bit arithmetic: std::chrono's own
+  // conversion is checked at compile time and refuses periods such as
+  // ratio<INT64_MAX>. Called only for 0 < length < kForeverSeconds, where
+  // every product below fits.
+  template <class Rep, class Period>
+  static Clock::duration exact_ticks(std::chrono::duration<Rep, Period> length) {
+    __extension__ using Wide = __int128;
+    Wide numerator = static_cast<Wide>(length.count()) * Period::num * Clock::period::den;
+    Wide denominator = static_cast<Wide>(Period::den) * Clock::period::num;
+    Wide ticks = numerator / denominator + (numerator % denominator != 0 ? 1 : 0);
+    return Clock::duration(static_cast<Clock::rep>(ticks));
+  }
+
   bool none_ = true;
-  long double seconds_ = 0;
+  Clock::duration length_{0};
 };
 
 }  // namespace cf
