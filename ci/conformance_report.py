@@ -8,6 +8,9 @@ died (crash, or killed at its ctest timeout): a failure.
 
 A clause's status for an implementation: fail if any of its tests failed,
 else pass if any passed, else n/a (every test n/a, or none ran for it).
+For an implementation whose name starts with "cpython-", a fail of a clause
+whose SPEC.md entry has a "**Known CPython deviation.**" paragraph is reported
+as "deviation": CPython departing from its own documentation, as recorded.
 
 Prints the table, a summary per implementation and every failure with the
 clause's rule and what was observed; writes the JSON report
@@ -23,6 +26,8 @@ import sys
 
 HEADING = re.compile(r"^### ([A-Z]+(?:-[A-Z0-9]+)+) — (.*)$", re.M)
 RULE = re.compile(r"\*\*Rule\.\*\*\s*(.*)")
+DEVIATION = "**Known CPython deviation.**"
+STATUSES = ("pass", "fail", "deviation", "n/a")
 
 
 def read_spec(path):
@@ -32,7 +37,8 @@ def read_spec(path):
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         rule = RULE.search(text[m.end():end])
-        clauses[m.group(1)] = {"title": m.group(2).strip(), "rule": rule.group(1).strip() if rule else ""}
+        clauses[m.group(1)] = {"title": m.group(2).strip(), "rule": rule.group(1).strip() if rule else "",
+                               "cpython_deviation": DEVIATION in text[m.end():end]}
     return clauses
 
 
@@ -65,6 +71,8 @@ def build(spec, records):
             recs = by.get((impl, clause), [])
             statuses = {r["status"] for r in recs}
             status = "fail" if "fail" in statuses else "pass" if "pass" in statuses else "n/a"
+            if status == "fail" and impl.startswith("cpython-") and spec[clause]["cpython_deviation"]:
+                status = "deviation"
             results.append({
                 "implementation": impl, "clause": clause, "status": status,
                 "tests": [{"test": r["test"], "status": r["status"], "detail": r.get("detail", "")}
@@ -76,7 +84,7 @@ def summarize(impls, results):
     out = {}
     for impl in impls:
         mine = [r for r in results if r["implementation"] == impl]
-        out[impl] = {s: sum(1 for r in mine if r["status"] == s) for s in ("pass", "fail", "n/a")}
+        out[impl] = {s: sum(1 for r in mine if r["status"] == s) for s in STATUSES}
     return out
 
 
@@ -88,7 +96,7 @@ def first_line(text, limit=160):
 def render_text(spec, impls, results, summary):
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     width = max(len(c) for c in spec)
-    cols = [max(len(i), 5) for i in impls]
+    cols = [max(len(i), 9) for i in impls]
     lines = ["clause".ljust(width) + "  " + "  ".join(i.ljust(w) for i, w in zip(impls, cols))]
     lines.append("-" * len(lines[0]))
     for clause in spec:
@@ -97,8 +105,8 @@ def render_text(spec, impls, results, summary):
     lines.append("")
     for impl in impls:
         s = summary[impl]
-        lines.append(f"{impl}: {s['pass']} passed, {s['fail']} failed, {s['n/a']} n/a "
-                     f"(of {len(spec)} clauses)")
+        lines.append(f"{impl}: {s['pass']} passed, {s['fail']} failed, "
+                     f"{s['deviation']} known deviations, {s['n/a']} n/a (of {len(spec)} clauses)")
     failures = [r for r in results if r["status"] == "fail"]
     if failures:
         lines += ["", "Failures:"]
@@ -112,11 +120,11 @@ def render_text(spec, impls, results, summary):
 
 def render_markdown(spec, impls, results, summary):
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
-    md = ["# cfspec conformance report", "", "| implementation | passed | failed | n/a |",
-          "|---|---|---|---|"]
+    md = ["# cfspec conformance report", "",
+          "| implementation | passed | failed | known deviation | n/a |", "|---|---|---|---|---|"]
     for impl in impls:
         s = summary[impl]
-        md.append(f"| {impl} | {s['pass']} | {s['fail']} | {s['n/a']} |")
+        md.append(f"| {impl} | {s['pass']} | {s['fail']} | {s['deviation']} | {s['n/a']} |")
     md += ["", "| clause | " + " | ".join(impls) + " |", "|---|" + "---|" * len(impls)]
     for clause in spec:
         md.append(f"| {clause} | " + " | ".join(status[(i, clause)] for i in impls) + " |")
@@ -124,6 +132,14 @@ def render_markdown(spec, impls, results, summary):
     if failures:
         md += ["", "## Failures", ""]
         for r in failures:
+            md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
+            for t in r["tests"]:
+                if t["status"] == "fail":
+                    md.append(f"  - `{t['test']}`: {first_line(t['detail'])}")
+    deviations = [r for r in results if r["status"] == "deviation"]
+    if deviations:
+        md += ["", "## Known CPython deviations (SPEC.md records them; not failures)", ""]
+        for r in deviations:
             md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
             for t in r["tests"]:
                 if t["status"] == "fail":

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "adapter.hpp"
+#include "cf/process_pool.hpp"
 #include "suite.hpp"
 
 extern char** environ;
@@ -239,6 +240,7 @@ void record_clauses(std::initializer_list<const char*> clauses) {
 }  // namespace cf::conformance
 
 int main(int argc, char** argv) {
+  CF_PROCESS_WORKER_ENTRY(argc, argv);  // process-pool workers are this program [PPE-SPAWN-2]
   ::testing::InitGoogleTest(&argc, argv);
   cf::conformance::Watchdog watchdog;
   ::testing::UnitTest::GetInstance()->listeners().Append(

@@ -14,7 +14,11 @@
 //   crash()           ends its worker abruptly (process backends only)
 #pragma once
 
+#include <cereal/types/chrono.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <chrono>
+#include <stdexcept>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,6 +73,16 @@ struct Probe {
 struct ProbeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// cereal serialization, so process backends can ship probes to workers.
+template <class Archive>
+void serialize(Archive& archive, Step& step) {
+  archive(step.kind, step.slot, step.value, step.duration);
+}
+template <class Archive>
+void serialize(Archive& archive, Probe& probe) {
+  archive(probe.steps, probe.fails, probe.value, probe.message);
+}
 
 // Runs `probe` against `lab` in the calling thread; `worker_token` names the
 // worker for record_worker. Returns the probe's value or throws ProbeError.

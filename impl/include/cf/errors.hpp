@@ -16,10 +16,15 @@
 // RuntimeError (submit after      cf::ShutdownError         [EXEC-SUBMIT-4]
 //   shutdown)
 // ValueError (bad arguments)      std::invalid_argument     [TPE-WORKERS-1]
+// (remote exception of a type     cf::RemoteError           [PPE-REMOTE-2]
+//   C++ cannot rebuild)
+// PicklingError (unregistered     cf::UnregisteredTaskError [PPE-REG-2]
+//   task)
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace cf {
 
@@ -34,6 +39,21 @@ inline constexpr const char* kBrokenThreadPool =
     "A thread initializer failed, the thread pool is not usable anymore";
 inline constexpr const char* kCallbackFailed = "exception calling callback for ";
 inline constexpr const char* kInitializerFailed = "Exception in initializer: ";
+// Process pool [PPE-BROKEN-1] [PPE-BROKEN-2] [PPE-FRAME-1] [PPE-CHUNK-1].
+inline constexpr const char* kBrokenProcessPool =
+    "A process in the process pool was terminated abruptly while the future was running or "
+    "pending.";
+inline constexpr const char* kBrokenProcessPoolSubmit =
+    "A child process terminated abruptly, the process pool is not usable anymore";
+inline constexpr const char* kMalformedFrame = "A worker process sent a malformed frame: ";
+inline constexpr const char* kChunkSize = "chunksize must be >= 1.";
+inline constexpr const char* kMaxTasksPerChild = "max_tasks_per_child must be >= 1";
+inline constexpr const char* kUnregisteredTask =
+    "function is not registered for the process pool; add CF_REGISTER_TASK(fn) at namespace "
+    "scope: ";
+inline constexpr const char* kNoWorkerEntry =
+    "this program cannot start process-pool workers; add CF_PROCESS_WORKER_ENTRY(argc, argv) "
+    "as the first line of main()";
 }  // namespace msg
 
 // Base of every error cf raises.
@@ -79,6 +99,28 @@ class BrokenThreadPool : public BrokenExecutor {
 class BrokenProcessPool : public BrokenExecutor {
  public:
   using BrokenExecutor::BrokenExecutor;
+};
+
+// A task's exception of a type the parent cannot rebuild, with the type's
+// name and message as the worker saw them [PPE-REMOTE-2].
+class RemoteError : public Error {
+ public:
+  RemoteError(std::string type_name, const std::string& message)
+      : Error(type_name + ": " + message), type_name_(std::move(type_name)), message_(message) {}
+  const std::string& type_name() const { return type_name_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string type_name_;
+  std::string message_;
+};
+
+// submit() of a function that was never registered with CF_REGISTER_TASK
+// [PPE-REG-2]. An std::invalid_argument, as Python's pickling error is a
+// caller mistake.
+class UnregisteredTaskError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
 };
 
 // submit() or map() on an executor after shutdown() [EXEC-SUBMIT-4].

@@ -1,0 +1,240 @@
+// cf/process_pool.hpp — Python's ProcessPoolExecutor.
+//
+// Runs registered functions (cf/codec.hpp) in up to max_workers worker
+// processes [PPE-WORKERS-1]. Workers are spawned (posix_spawn of
+// /proc/self/exe), never forked from the threaded parent [PPE-SPAWN-1]; the
+// program's main must start with CF_PROCESS_WORKER_ENTRY(argc, argv), else the
+// constructor throws std::logic_error [PPE-SPAWN-2]. Workers start lazily on
+// submit and idle ones are reused. One manager thread per pool sends calls,
+// reads results, and reaps workers; every future of this pool is completed
+// (and its callbacks run) on that thread.
+//
+// A worker that dies (crash, abort, SIGKILL) or sends a malformed frame
+// breaks the pool [PPE-BROKEN-1] [PPE-FRAME-1]: every unfinished future fails
+// with BrokenProcessPool, later submits throw it [PPE-BROKEN-2], the other
+// workers are killed and every worker is reaped. Workers die with the parent
+// [PPE-SPAWN-3].
+//
+// Thread-safety: every method may be called from any thread, concurrently.
+// Blocking: submit() never waits for running work; shutdown(wait=true) and
+// the destructor wait until queued work is done and workers are reaped.
+// Requires: CF_PROCESS_WORKER_ENTRY in main; cf is linked statically (the
+// entry check relies on a symbol only the macro pulls in); shutdown(wait=true)
+// is not called from a done-callback of this pool's futures.
+// Guarantees: a call is sent to a worker only after its future moved to
+// RUNNING, so a future that is still cancellable never runs; every call runs
+// once, or is cancelled, or fails with BrokenProcessPool — none is dropped.
+// Non-guarantees: a running call is never interrupted, except by
+// terminate_workers()/kill_workers() [PPE-KILL-1].
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cf/codec.hpp"
+#include "cf/detail/process_call.hpp"
+#include "cf/executor.hpp"
+#include "cf/future.hpp"
+
+namespace cf {
+
+namespace detail {
+// In a worker: runs the worker loop and returns its exit code. Elsewhere: -1.
+int process_worker_entry(int argc, char** argv);
+template <class F, class... Args>
+using process_result_t =
+    std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
+}  // namespace detail
+
+// A registered function and the arguments it is called with, encoded now:
+// the process pool's initializer and initargs [PPE-INIT-1].
+class TaskCall {
+ public:
+  TaskCall() = default;
+  TaskCall(void (*fn)()) : TaskCall(fn, Tag{}) {}  // NOLINT(google-explicit-constructor)
+  template <class... A, class... Args>
+  TaskCall(void (*fn)(A...), Args&&... args)
+      : task_(detail::task_for(reinterpret_cast<detail::AnyFunction>(fn)).name),
+        args_(detail::encode_args(fn, std::forward<Args>(args)...)) {}
+  explicit operator bool() const { return !task_.empty(); }
+  const std::string& task() const { return task_; }
+  const std::string& args() const { return args_; }
+
+ private:
+  struct Tag {};
+  TaskCall(void (*fn)(), Tag)
+      : task_(fn ? detail::task_for(reinterpret_cast<detail::AnyFunction>(fn)).name : ""),
+        args_(fn ? detail::encode(std::tuple<>()) : "") {}
+  std::string task_;
+  std::string args_;
+};
+
+class ProcessPoolExecutor {
+ public:
+  struct Options {
+    // None: the CPUs this process may use [PPE-WORKERS-1]; <= 0 throws.
+    std::optional<int> max_workers;
+    // A registered void function (with its arguments: TaskCall(fn, args...))
+    // run first in each worker; if it throws, the worker exits and the pool
+    // breaks [PPE-INIT-1]. Unregistered: the constructor of TaskCall throws
+    // UnregisteredTaskError.
+    TaskCall initializer;
+    // None: workers live as long as the pool; N >= 1: a worker exits after N
+    // calls and a fresh one replaces it [PPE-MAXTASKS-1].
+    std::optional<int> max_tasks_per_child;
+  };
+
+  ProcessPoolExecutor() : ProcessPoolExecutor(Options{}) {}
+  explicit ProcessPoolExecutor(int max_workers)
+      : ProcessPoolExecutor(Options{max_workers, {}, std::nullopt}) {}
+  // Throws std::invalid_argument for max_workers <= 0 or max_tasks_per_child
+  // <= 0, and
+  // std::logic_error when main lacks CF_PROCESS_WORKER_ENTRY [PPE-SPAWN-2].
+  explicit ProcessPoolExecutor(Options options);
+  // shutdown(wait=true) [SHUT-DTOR-1].
+  ~ProcessPoolExecutor();
+  ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
+  ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
+
+  // Schedules fn(args...) in a worker [EXEC-SUBMIT-1]. fn must be a plain
+  // function registered with CF_REGISTER_TASK: anything else fails to
+  // compile [PPE-REG-1], an unregistered one throws UnregisteredTaskError
+  // [PPE-REG-2]. Arguments are converted to fn's parameter types and encoded
+  // now; if encoding throws, the future holds that error. Throws
+  // ShutdownError after shutdown and BrokenProcessPool once broken.
+  template <class F, class... Args>
+  auto submit(F&& f, Args&&... args) -> Future<detail::process_result_t<F, Args...>> {
+    using Fn = std::decay_t<F>;
+    static_assert(detail::is_function_pointer_v<Fn>,
+                  "cf::ProcessPoolExecutor::submit takes a plain function registered with "
+                  "CF_REGISTER_TASK(fn); a lambda or function object cannot run in another "
+                  "process");
+    using R = detail::process_result_t<F, Args...>;
+    Fn fn = f;
+    const detail::TaskEntry& entry = detail::task_for(reinterpret_cast<detail::AnyFunction>(fn));
+    Future<R> future;
+    auto call = std::make_shared<detail::SingleCall<R>>(future, entry.name);
+    try {
+      call->args.push_back(detail::encode_args(fn, std::forward<Args>(args)...));
+    } catch (...) {
+      call->encode_error = std::current_exception();
+    }
+    enqueue(std::move(call));
+    return future;
+  }
+
+  // Python's map(fn, *iterables, timeout, chunksize, buffersize) for one input
+  // range. chunksize > 1 sends the inputs in chunks of that many per call
+  // [PPE-CHUNK-2]; chunksize < 1 throws std::invalid_argument("chunksize
+  // must be >= 1.") [PPE-CHUNK-1]. See cf/executor.hpp for the rest.
+  template <class F, std::ranges::input_range Inputs>
+  auto map(F fn, Inputs&& inputs, MapOptions options = {}, int chunksize = 1) {
+    if (chunksize < 1) throw std::invalid_argument(msg::kChunkSize);
+    if (chunksize == 1) {
+      return cf::map(*this, std::move(fn), std::forward<Inputs>(inputs), std::move(options));
+    }
+    return map_chunked(std::move(fn), std::forward<Inputs>(inputs), std::move(options),
+                       static_cast<std::size_t>(chunksize));
+  }
+
+  // Stops accepting work [EXEC-SUBMIT-4]; cancel_futures cancels the calls not
+  // yet sent to a worker [SHUT-CANCEL-1]; wait blocks until all sent and
+  // queued calls finished and every worker exited and was reaped
+  // [SHUT-WAIT-1]. Idempotent [SHUT-IDEM-1].
+  void shutdown(bool wait = true, bool cancel_futures = false);
+
+  // Python 3.14: shutdown(wait=false, cancel_futures=true), then SIGTERM /
+  // SIGKILL to every live worker; calls they were running fail with
+  // BrokenProcessPool. A no-op on workers when none was started [PPE-KILL-1].
+  void terminate_workers();
+  void kill_workers();
+
+  int max_workers() const;
+  // Pids of the live workers (introspection for tests).
+  std::vector<int> worker_pids() const;
+  // Workers spawned so far over the pool's life.
+  std::size_t spawned_count() const;
+  // The number of CPUs this process may run on [PPE-WORKERS-1].
+  static int default_max_workers();
+
+ private:
+  void enqueue(std::shared_ptr<detail::ProcessCall> call);
+  void force_shutdown(int signal);
+
+  template <class F, class Inputs>
+  auto map_chunked(F fn, Inputs&& inputs, MapOptions options, std::size_t chunksize);
+
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+static_assert(Executor<ProcessPoolExecutor>);
+
+template <class F, class Inputs>
+auto ProcessPoolExecutor::map_chunked(F fn, Inputs&& inputs, MapOptions options,
+                                      std::size_t chunksize) {
+  static_assert(detail::is_function_pointer_v<F>,
+                "cf::ProcessPoolExecutor::map takes a plain function registered with "
+                "CF_REGISTER_TASK(fn)");
+  using R = detail::process_result_t<F, std::ranges::range_reference_t<Inputs>>;
+  const detail::TaskEntry& entry = detail::task_for(reinterpret_cast<detail::AnyFunction>(fn));
+  // Each input is a future of its own, completed when its chunk is; cancelling
+  // one (map abandoned, timed out) cancels its chunk if not yet sent [PPE-CHUNK-2].
+  std::vector<Future<R>> items;
+  std::shared_ptr<detail::ChunkCall<R>> chunk;
+  std::vector<std::shared_ptr<detail::ChunkCall<R>>> chunks;
+  for (auto&& input : inputs) {
+    if (!chunk) chunk = std::make_shared<detail::ChunkCall<R>>(entry.name);
+    Future<R> item;
+    chunk->items.push_back(item);
+    items.push_back(item);
+    try {
+      chunk->args.push_back(detail::encode_args(fn, input));
+    } catch (...) {
+      if (!chunk->encode_error) chunk->encode_error = std::current_exception();
+    }
+    if (chunk->items.size() == chunksize) chunks.push_back(std::move(chunk));
+  }
+  if (chunk) chunks.push_back(std::move(chunk));
+  try {
+    for (auto& c : chunks) {
+      c->link_cancellation();
+      enqueue(c);
+    }
+  } catch (...) {
+    for (auto& f : items) f.cancel();
+    throw;
+  }
+  std::vector<std::size_t> positions(items.size());
+  for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
+  // The item futures are already submitted; map() over them keeps the
+  // order, timeout and cancel-on-abandon rules of cf::map.
+  struct Replay {
+    std::vector<Future<R>>* items;
+    Future<R> submit(R (*)(std::size_t), std::size_t i) { return (*items)[i]; }
+    void shutdown(bool, bool) {}
+  };
+  auto holder = std::make_shared<std::vector<Future<R>>>(std::move(items));
+  Replay replay{holder.get()};
+  options.buffersize.reset();  // every chunk is already queued
+  return cf::map(replay, static_cast<R (*)(std::size_t)>(nullptr), std::move(positions),
+                 std::move(options));
+}
+
+}  // namespace cf
+
+// The first line of main() in any program that uses a ProcessPoolExecutor
+// [PPE-SPAWN-2]. In a worker process it runs the worker loop and returns its
+// exit code from main; in the parent it does nothing.
+#define CF_PROCESS_WORKER_ENTRY(argc, argv)                                          \
+  do {                                                                               \
+    if (int cf_worker_rc__ = ::cf::detail::process_worker_entry((argc), (argv));     \
+        cf_worker_rc__ >= 0)                                                         \
+      return cf_worker_rc__;                                                         \
+  } while (0)

@@ -1,0 +1,327 @@
+// RapidCheck properties of wait() and as_completed() [WAIT-*] [ASC-*].
+//
+// Each case builds a few tasks blocked at their own gates (all running at
+// once, so opening a gate completes exactly that task), opens the gates in a
+// random order, awaiting each result before the next so the completion order
+// is known, and checks what wait / as_completed report against that order.
+// Sizes stay small (at most 7 tasks) so a property runs in about a second.
+#include <gtest/gtest.h>  // before rapidcheck/gtest.h, which uses it
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "harness/suite.hpp"
+
+namespace cf::conformance {
+namespace {
+
+using Indices = std::vector<std::size_t>;
+using Kind = Outcome::Kind;
+
+Indices sorted(Indices indices) {
+  std::sort(indices.begin(), indices.end());
+  return indices;
+}
+
+Indices iota(std::size_t n) {
+  Indices out(n);
+  std::iota(out.begin(), out.end(), std::size_t{0});
+  return out;
+}
+
+// Runs one blocking call on its own thread (see conformance/wait.cpp): a call
+// still blocked at destruction gets every gate opened, and is reported and
+// detached if even that does not release it within kLateSlack.
+template <class T>
+class Background {
+ public:
+  Background(Lab& lab, std::function<T()> call) : lab_(lab) {
+    std::packaged_task<T()> task(std::move(call));
+    result_ = task.get_future();
+    thread_ = std::thread(std::move(task));
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  ~Background() {
+    // After get() the future is empty: the call has returned.
+    if (result_.valid() && !returns_within(std::chrono::nanoseconds(0))) {
+      lab_.open_all();
+      if (!returns_within(kLateSlack)) {
+        ADD_FAILURE() << "a blocking call was still blocked " << kLateSlack.count()
+                      << " s after every gate was opened; its thread is leaked";
+        thread_.detach();
+        return;
+      }
+    }
+    thread_.join();
+  }
+  bool returns_within(std::chrono::nanoseconds limit) {
+    return result_.wait_for(limit) == std::future_status::ready;
+  }
+  T get() { return result_.get(); }
+
+ private:
+  Lab& lab_;
+  std::future<T> result_;
+  std::thread thread_;
+};
+
+// A random permutation of 0..n-1, shrinking towards the identity.
+Indices permutation(std::size_t n) {
+  auto keys = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 1000));
+  Indices order = iota(n);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  return order;
+}
+
+// `fs` followed by a few random repeats of its elements: the first index of
+// every future stays its index in `fs`.
+std::vector<FuturePtr> with_duplicates(const std::vector<FuturePtr>& fs) {
+  auto count = *rc::gen::inRange(0, 4);
+  auto repeats = *rc::gen::container<Indices>(static_cast<std::size_t>(count),
+                                              rc::gen::inRange<std::size_t>(0, fs.size()));
+  auto input = fs;
+  for (std::size_t r : repeats) input.push_back(fs[r]);
+  return input;
+}
+
+// `n` tasks, task i blocked at gates[i] and then returning i (or failing when
+// fails[i]), all running at once.
+void start_blocked(Executor& ex, Lab& lab, std::size_t n, const std::vector<int>& fails,
+                   std::vector<int>* gates, std::vector<FuturePtr>* fs) {
+  for (std::size_t i = 0; i < n; ++i) {
+    gates->push_back(lab.new_gate());
+    Probe probe = Probe().gate(gates->back());
+    if (!fails.empty() && fails[i]) {
+      probe.raises("failure " + std::to_string(i));
+    } else {
+      probe.returns(static_cast<std::int64_t>(i));
+    }
+    fs->push_back(ex.submit(probe));
+    RC_ASSERT(lab.await_arrivals(gates->back(), 1, kLong));
+  }
+}
+
+// Opens task i's gate and waits until its future is done.
+void complete(Lab& lab, const std::vector<int>& gates, const std::vector<FuturePtr>& fs,
+              std::size_t i) {
+  lab.open(gates[i]);
+  RC_ASSERT(!fs[i]->result(kLong).is(Kind::kTimeout));
+}
+
+struct Drained {
+  Indices yielded;
+  std::optional<Outcome> raised;
+};
+
+// next() until the end or a raised error, at most `limit` yields.
+Drained drain(AsCompletedRun& run, std::size_t limit) {
+  Drained out;
+  for (std::size_t calls = 0; calls <= limit; ++calls) {
+    try {
+      auto index = run.next();
+      if (!index) return out;
+      out.yielded.push_back(*index);
+    } catch (const Raised& raised) {
+      out.raised = raised.outcome;
+      return out;
+    }
+  }
+  RC_FAIL("as_completed yielded more futures than it was given");
+  return out;
+}
+
+// For a random opening order, as_completed yields every distinct future once,
+// in the order they completed, even when all completed before the first next().
+RC_GTEST_FIXTURE_PROP(Conformance, ASC_ORDER_YieldsEachOnceInCompletionOrder, ()) {
+  CF_CLAUSES("ASC-ORDER-1", "ASC-ALL-1", "ASC-DUP-1");
+  CF_REQUIRE(Cap::kAsCompleted, Cap::kMaxWorkers);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
+  const Indices order = permutation(n);
+  auto& ex = make_executor(static_cast<int>(n));
+  std::vector<int> gates;
+  std::vector<FuturePtr> fs;
+  start_blocked(ex, lab, n, {}, &gates, &fs);
+  auto input = with_duplicates(fs);
+
+  auto run = impl().as_completed(input, kLong);
+  for (std::size_t i : order) complete(lab, gates, fs, i);
+  auto drained = drain(*run, input.size());
+  RC_ASSERT(!drained.raised.has_value());
+  RC_ASSERT(drained.yielded == order);
+}
+
+// Futures done at the call come first (as a set), then the rest in completion
+// order; with a zero timeout exactly the done ones are yielded before
+// TimeoutError("N (of M) futures unfinished").
+RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, ()) {
+  CF_CLAUSES("ASC-DONE-1", "ASC-ORDER-1", "ASC-TIMEOUT-2", "ASC-TIMEOUT-1");
+  CF_REQUIRE(Cap::kAsCompleted, Cap::kMaxWorkers);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
+  const auto early = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
+  const auto fails = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
+  const Indices order = permutation(n);
+  auto& ex = make_executor(static_cast<int>(n));
+  std::vector<int> gates;
+  std::vector<FuturePtr> fs;
+  start_blocked(ex, lab, n, fails, &gates, &fs);
+  Indices done_at_call, later;
+  for (std::size_t i : order) (early[i] ? done_at_call : later).push_back(i);
+  for (std::size_t i : done_at_call) complete(lab, gates, fs, i);
+
+  auto polled = drain(*impl().as_completed(fs, std::chrono::seconds(0)), n);
+  RC_ASSERT(sorted(polled.yielded) == sorted(done_at_call));
+  if (later.empty()) {
+    RC_ASSERT(!polled.raised.has_value());
+  } else {
+    RC_ASSERT(polled.raised.has_value());
+    RC_ASSERT(polled.raised->is(Kind::kTimeout));
+    if (!polled.raised->message.empty()) {
+      RC_ASSERT(polled.raised->message == std::to_string(later.size()) + " (of " +
+                                              std::to_string(n) + ") futures unfinished");
+    }
+  }
+
+  auto run = impl().as_completed(fs, kLong);
+  for (std::size_t i : later) complete(lab, gates, fs, i);
+  auto drained = drain(*run, n);
+  RC_ASSERT(!drained.raised.has_value());
+  RC_ASSERT(drained.yielded.size() == n);
+  const auto split = drained.yielded.begin() + static_cast<std::ptrdiff_t>(done_at_call.size());
+  RC_ASSERT(sorted(Indices(drained.yielded.begin(), split)) == sorted(done_at_call));
+  RC_ASSERT(Indices(split, drained.yielded.end()) == later);
+}
+
+// FIRST_COMPLETED: `done` is non-empty and holds exactly the completed
+// futures; `done` and `not_done` split the distinct inputs, each under its
+// first index. With none done at the call, the first completion ends the wait.
+RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FIRST_SplitsTheInputAtTheFirstCompletion, ()) {
+  CF_CLAUSES("WAIT-FIRST-1", "WAIT-FIRST-2", "WAIT-DUP-1");
+  CF_REQUIRE(Cap::kWait, Cap::kMaxWorkers);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
+  const auto k = static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(n) + 1));
+  const auto fails = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
+  const Indices order = permutation(n);
+  auto& ex = make_executor(static_cast<int>(n));
+  std::vector<int> gates;
+  std::vector<FuturePtr> fs;
+  start_blocked(ex, lab, n, fails, &gates, &fs);
+  auto input = with_duplicates(fs);
+
+  WaitSplit split;
+  Indices expected_done;
+  if (k == 0) {
+    Background<WaitSplit> waiting(lab, [&impl = impl(), input] {
+      return impl.wait(input, ReturnWhen::kFirstCompleted, Timeout());
+    });
+    RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
+    complete(lab, gates, fs, order[0]);
+    RC_ASSERT(waiting.returns_within(kLong));
+    split = waiting.get();
+    expected_done = {order[0]};
+  } else {
+    expected_done.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+    for (std::size_t i : expected_done) complete(lab, gates, fs, i);
+    auto start = Clock::now();
+    split = impl().wait(input, ReturnWhen::kFirstCompleted, kLong);
+    RC_ASSERT(Clock::now() - start < kLateSlack);
+  }
+  RC_ASSERT(!split.done.empty());
+  RC_ASSERT(sorted(split.done) == sorted(expected_done));
+  Indices all = split.done;
+  all.insert(all.end(), split.not_done.begin(), split.not_done.end());
+  RC_ASSERT(sorted(all) == iota(n));  // disjoint, and together the distinct inputs
+}
+
+// ALL_COMPLETED over random successes and failures: it waits for all, then
+// every future is in `done`, each with its own outcome.
+RC_GTEST_FIXTURE_PROP(Conformance, WAIT_ALL_ReturnsEveryFutureAfterTheLast, ()) {
+  CF_CLAUSES("WAIT-ALL-1");
+  CF_REQUIRE(Cap::kWait);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
+  const auto fails = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
+  const int workers = *rc::gen::inRange(1, 4);
+  auto& ex = make_executor(workers);
+  int gate = lab.new_gate();  // one gate holds every task, running or queued
+  std::vector<FuturePtr> fs;
+  for (std::size_t i = 0; i < n; ++i) {
+    Probe probe = Probe().gate(gate);
+    if (fails[i]) {
+      probe.raises("failure " + std::to_string(i));
+    } else {
+      probe.returns(static_cast<std::int64_t>(i));
+    }
+    fs.push_back(ex.submit(probe));
+  }
+  Background<WaitSplit> waiting(lab, [&impl = impl(), fs] {
+    return impl.wait(fs, ReturnWhen::kAllCompleted, Timeout());
+  });
+  RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
+  lab.open(gate);
+  RC_ASSERT(waiting.returns_within(kLong));
+  auto split = waiting.get();
+  RC_ASSERT(sorted(split.done) == iota(n));
+  RC_ASSERT(split.not_done.empty());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto outcome = fs[i]->result(std::chrono::seconds(0));
+    if (fails[i]) {
+      // The task's error; how it is reported is FUT-RESULT-2's business.
+      RC_ASSERT(!outcome.is(Kind::kValue) && !outcome.is(Kind::kNone) &&
+                !outcome.is(Kind::kTimeout) && !outcome.is(Kind::kCancelled));
+    } else {
+      RC_ASSERT(outcome.is(Kind::kValue) && outcome.value == static_cast<std::int64_t>(i));
+    }
+  }
+}
+
+// FIRST_EXCEPTION: with the futures completing in a random order, the wait
+// ends at the first failure (with the futures completed so far in `done`), or
+// after the last future when none fails.
+RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FEXC_ReturnsAtTheFirstFailure, ()) {
+  CF_CLAUSES("WAIT-FEXC-1", "WAIT-FEXC-3");
+  CF_REQUIRE(Cap::kWait, Cap::kWaitFirstException, Cap::kMaxWorkers);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
+  const auto fails = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
+  const Indices order = permutation(n);
+  auto& ex = make_executor(static_cast<int>(n));
+  std::vector<int> gates;
+  std::vector<FuturePtr> fs;
+  start_blocked(ex, lab, n, fails, &gates, &fs);
+  // The position in `order` whose completion must end the wait.
+  std::size_t last = n - 1;
+  for (std::size_t p = 0; p < n; ++p) {
+    if (fails[order[p]]) {
+      last = p;
+      break;
+    }
+  }
+  for (std::size_t p = 0; p < last; ++p) complete(lab, gates, fs, order[p]);
+
+  Background<WaitSplit> waiting(lab, [&impl = impl(), fs] {
+    return impl.wait(fs, ReturnWhen::kFirstException, Timeout());
+  });
+  RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
+  complete(lab, gates, fs, order[last]);
+  RC_ASSERT(waiting.returns_within(kLong));
+  auto split = waiting.get();
+  const Indices done(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(last) + 1);
+  const Indices not_done(order.begin() + static_cast<std::ptrdiff_t>(last) + 1, order.end());
+  RC_ASSERT(sorted(split.done) == sorted(done));
+  RC_ASSERT(sorted(split.not_done) == sorted(not_done));
+}
+
+}  // namespace
+}  // namespace cf::conformance
