@@ -114,8 +114,8 @@ void drain(AsCompletedRun& run, std::size_t limit, Indices* out) {
     if (!index) return;
     out->push_back(*index);
   }
-  FAIL() << "as_completed yielded more than " << limit << " futures: "
-         << ::testing::PrintToString(*out);
+  FAIL() << "as_completed yielded more than " << limit
+         << " futures: " << ::testing::PrintToString(*out);
 }
 
 // Expects next() to yield `expected`, without raising.
@@ -272,8 +272,8 @@ TEST_F(Conformance, ASC_ORDER_RawFuturesInSetOrder) {
   const Indices order{3, 1, 4, 0, 2};
   for (std::size_t i : order) {
     auto set = i == 4 ? fs[i]->set_exception("boom") : fs[i]->set_result(i);
-    ASSERT_TRUE(set.is(Kind::kNone) || set.is(Kind::kValue)) << "setting an outcome raised "
-                                                              << to_string(set);
+    ASSERT_TRUE(set.is(Kind::kNone) || set.is(Kind::kValue))
+        << "setting an outcome raised " << to_string(set);
   }
   Indices yielded;
   ASSERT_NO_FATAL_FAILURE(drain(*run, 5, &yielded));
@@ -307,7 +307,8 @@ TEST_F(Conformance, ASC_DONE_AlreadyDoneComeFirst) {
     ASSERT_TRUE(index.has_value());
     first_two.push_back(*index);
   }
-  EXPECT_EQ(sorted(first_two), (Indices{1, 3})) << "the futures done at the call did not come first";
+  EXPECT_EQ(sorted(first_two), (Indices{1, 3}))
+      << "the futures done at the call did not come first";
   expect_next(*run, 0);
   lab.open(g2);
   expect_next(*run, 2);

@@ -142,9 +142,12 @@ std::vector<ReturnWhen> modes(Caps caps) {
 
 const char* mode_name(ReturnWhen when) {
   switch (when) {
-    case ReturnWhen::kFirstCompleted: return "FIRST_COMPLETED";
-    case ReturnWhen::kFirstException: return "FIRST_EXCEPTION";
-    case ReturnWhen::kAllCompleted: return "ALL_COMPLETED";
+    case ReturnWhen::kFirstCompleted:
+      return "FIRST_COMPLETED";
+    case ReturnWhen::kFirstException:
+      return "FIRST_EXCEPTION";
+    case ReturnWhen::kAllCompleted:
+      return "ALL_COMPLETED";
   }
   return "?";
 }
@@ -494,8 +497,7 @@ TEST_F(Conformance, WAIT_CANCEL_CancelledQueuedTaskIsDone) {
   }
   {
     Background<WaitSplit> waiting(lab, wait_call(impl(), {cancelled}, ReturnWhen::kAllCompleted));
-    ASSERT_TRUE(waiting.returns_within(kLong))
-        << "ALL_COMPLETED on a cancelled future blocked";
+    ASSERT_TRUE(waiting.returns_within(kLong)) << "ALL_COMPLETED on a cancelled future blocked";
     auto split = waiting.get();
     EXPECT_EQ(sorted(split.done), (Indices{0}));
     EXPECT_EQ(split.not_done, Indices{});
@@ -548,8 +550,8 @@ TEST_F(Conformance, WAIT_CANCEL_CancelWakesBlockedWait) {
   auto first = ex.submit(Probe().record(log, 2).returns(2));
   auto second = ex.submit(Probe().record(log, 3).returns(3));
   {
-    Background<WaitSplit> waiting(
-        lab, wait_call(impl(), {first, blocker}, ReturnWhen::kFirstCompleted));
+    Background<WaitSplit> waiting(lab,
+                                  wait_call(impl(), {first, blocker}, ReturnWhen::kFirstCompleted));
     EXPECT_FALSE(waiting.returns_within(kShort)) << "returned before any future completed";
     ASSERT_TRUE(first->cancel());
     ASSERT_TRUE(waiting.returns_within(kLong)) << "cancel() did not wake FIRST_COMPLETED";
@@ -576,8 +578,7 @@ TEST_F(Conformance, WAIT_CANCEL_CancelWakesBlockedWait) {
 // without a timeout on them hangs.
 TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelledAreDone) {
   CF_CLAUSES("WAIT-CANCEL-1");
-  CF_REQUIRE(Cap::kWait, Cap::kCancel, Cap::kMaxWorkers, Cap::kCancelFutures,
-             Cap::kShutdownNoWait);
+  CF_REQUIRE(Cap::kWait, Cap::kCancel, Cap::kMaxWorkers, Cap::kCancelFutures, Cap::kShutdownNoWait);
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   int log = lab.new_log();
@@ -610,8 +611,7 @@ TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelledAreDone) {
 
 TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelWakesBlockedWait) {
   CF_CLAUSES("WAIT-CANCEL-1");
-  CF_REQUIRE(Cap::kWait, Cap::kCancel, Cap::kMaxWorkers, Cap::kCancelFutures,
-             Cap::kShutdownNoWait);
+  CF_REQUIRE(Cap::kWait, Cap::kCancel, Cap::kMaxWorkers, Cap::kCancelFutures, Cap::kShutdownNoWait);
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   int log = lab.new_log();
@@ -626,7 +626,8 @@ TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelWakesBlockedWait) {
     EXPECT_FALSE(any.returns_within(kShort)) << "FIRST_COMPLETED returned before any completion";
     EXPECT_FALSE(all.returns_within(kShort)) << "ALL_COMPLETED returned before any completion";
     ex.shutdown(false, true);
-    ASSERT_TRUE(any.returns_within(kLong)) << "shutdown's cancellations did not wake FIRST_COMPLETED";
+    ASSERT_TRUE(any.returns_within(kLong))
+        << "shutdown's cancellations did not wake FIRST_COMPLETED";
     ASSERT_TRUE(all.returns_within(kLong)) << "shutdown's cancellations did not wake ALL_COMPLETED";
     // FIRST_COMPLETED may wake before shutdown has cancelled the second one.
     auto split = any.get();

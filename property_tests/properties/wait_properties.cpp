@@ -266,9 +266,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_ALL_ReturnsEveryFutureAfterTheLast, ()) 
     }
     fs.push_back(ex.submit(probe));
   }
-  Background<WaitSplit> waiting(lab, [&impl = impl(), fs] {
-    return impl.wait(fs, ReturnWhen::kAllCompleted, Timeout());
-  });
+  Background<WaitSplit> waiting(
+      lab, [&impl = impl(), fs] { return impl.wait(fs, ReturnWhen::kAllCompleted, Timeout()); });
   RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
   lab.open(gate);
   RC_ASSERT(waiting.returns_within(kLong));
@@ -310,9 +309,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FEXC_ReturnsAtTheFirstFailure, ()) {
   }
   for (std::size_t p = 0; p < last; ++p) complete(lab, gates, fs, order[p]);
 
-  Background<WaitSplit> waiting(lab, [&impl = impl(), fs] {
-    return impl.wait(fs, ReturnWhen::kFirstException, Timeout());
-  });
+  Background<WaitSplit> waiting(
+      lab, [&impl = impl(), fs] { return impl.wait(fs, ReturnWhen::kFirstException, Timeout()); });
   RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
   complete(lab, gates, fs, order[last]);
   RC_ASSERT(waiting.returns_within(kLong));
