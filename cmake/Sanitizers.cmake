@@ -15,7 +15,9 @@ elseif(NOT CF_SANITIZE STREQUAL "")
 endif()
 # Runtime options for ctest runs; suppression files live in sanitizers/.
 set(CF_SANITIZER_ENV
-  "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=${PROJECT_SOURCE_DIR}/sanitizers/tsan.supp"
+  "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/sanitizers/tsan.supp"
   "ASAN_OPTIONS=halt_on_error=1 detect_leaks=1 abort_on_error=0"
   "UBSAN_OPTIONS=halt_on_error=1 print_stacktrace=1 suppressions=${PROJECT_SOURCE_DIR}/sanitizers/ubsan.supp"
   "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/sanitizers/lsan.supp")
+# What every test gets: the sweep scale and the sanitizer runtime options.
+set(CF_TEST_ENV "CF_TEST_SCALE=${CF_TEST_SCALE}" ${CF_SANITIZER_ENV})

@@ -1,0 +1,38 @@
+# cf_discover_tests(<target> [PREFIX <prefix>] [TIMEOUT <seconds>]
+#                   [LABELS <label>...] [ENVIRONMENT <VAR=value>...])
+#
+# Registers every GoogleTest test of <target> with ctest, one process per test,
+# and gives each the labels, timeout and environment.
+#
+# Why not gtest_discover_tests(... PROPERTIES ...) alone: CMake's GoogleTest
+# module flattens the property list, so `LABELS "a;b"` arrives as LABELS=a
+# followed by a property named b; every later property is lost with it (the
+# sanitizer options among them). So discovery sets no properties here, and a
+# script included right after the discovered tests sets them, by name, from
+# the list of tests discovery fills in.
+include(GoogleTest)
+
+function(cf_discover_tests target)
+  cmake_parse_arguments(ARG "" "PREFIX;TIMEOUT" "LABELS;ENVIRONMENT" ${ARGN})
+  set(list_var "${target}_TESTS")
+  gtest_discover_tests(${target}
+    TEST_PREFIX "${ARG_PREFIX}"
+    DISCOVERY_MODE PRE_TEST
+    TEST_LIST ${list_var})
+  set(properties "")
+  if(ARG_LABELS)
+    string(APPEND properties " LABELS [==[${ARG_LABELS}]==]")
+  endif()
+  if(ARG_TIMEOUT)
+    string(APPEND properties " TIMEOUT ${ARG_TIMEOUT}")
+  endif()
+  if(ARG_ENVIRONMENT)
+    string(APPEND properties " ENVIRONMENT [==[${ARG_ENVIRONMENT}]==]")
+  endif()
+  set(script "${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake")
+  file(WRITE "${script}"
+    "foreach(test IN LISTS [==[${list_var}]==])\n"
+    "  set_tests_properties(\"\${test}\" PROPERTIES${properties})\n"
+    "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
+endfunction()
