@@ -8,24 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-std::vector<std::int64_t> sorted(std::vector<std::int64_t> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-// Queued calls an executor may mark running before a worker takes them, per
-// worker: they count as started (SPEC "Executors"; EXEC-RUNNING-1 notes that
-// CPython's process pool keeps max_workers + 1 of them in its call queue). A
-// test that needs a queued call known not to have started queues this many
-// padding calls ahead of it; a thread pool simply runs them afterwards.
-constexpr int kPrefetch = 4;
 
 // kPrefetch padding calls, each recording to `log`.
 std::vector<FuturePtr> pad_queue(Executor& ex, int log) {

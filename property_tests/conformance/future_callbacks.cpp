@@ -21,17 +21,13 @@
 #include <utility>
 #include <vector>
 
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-constexpr std::int64_t kValue = 42;
-const std::string kError = "canonical failure";
-
-bool accepted(const Outcome& o) { return o.is(Kind::kNone) || o.is(Kind::kValue); }
 
 // How a test completes a future.
 enum class Completion { kValue, kError, kCancel };

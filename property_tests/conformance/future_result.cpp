@@ -18,61 +18,13 @@
 #include <utility>
 #include <vector>
 
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-enum class State { kPending, kRunning, kCancelled, kFinishedValue, kFinishedError };
-constexpr State kAllStates[] = {State::kPending, State::kRunning, State::kCancelled,
-                                State::kFinishedValue, State::kFinishedError};
-
-const char* name(State s) {
-  switch (s) {
-    case State::kPending:
-      return "PENDING";
-    case State::kRunning:
-      return "RUNNING";
-    case State::kCancelled:
-      return "CANCELLED";
-    case State::kFinishedValue:
-      return "FINISHED(value)";
-    case State::kFinishedError:
-      return "FINISHED(exception)";
-  }
-  return "?";
-}
-
-constexpr std::int64_t kValue = 42;
-const std::string kError = "canonical failure";
-
-bool accepted(const Outcome& o) { return o.is(Kind::kNone) || o.is(Kind::kValue); }
-
-// The canonical future of state `s`, built with the producer API alone.
-FuturePtr make_in(Implementation& impl, State s) {
-  auto f = impl.make_future();
-  Outcome step;
-  switch (s) {
-    case State::kPending:
-      return f;
-    case State::kRunning:
-      step = f->set_running_or_notify_cancel();
-      break;
-    case State::kCancelled:
-      EXPECT_TRUE(f->cancel()) << "building CANCELLED";
-      return f;
-    case State::kFinishedValue:
-      step = f->set_result(kValue);
-      break;
-    case State::kFinishedError:
-      step = f->set_exception(kError);
-      break;
-  }
-  EXPECT_TRUE(accepted(step)) << "building " << name(s) << ": " << to_string(step);
-  return f;
-}
 
 enum class Call { kResult, kException };
 

@@ -15,30 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-std::vector<std::int64_t> sorted(std::vector<std::int64_t> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-std::vector<std::int64_t> iota(std::int64_t from, std::int64_t to) {
-  std::vector<std::int64_t> v;
-  for (auto i = from; i < to; ++i) v.push_back(i);
-  return v;
-}
-
-// Queued calls an executor may mark running before a worker takes them, per
-// worker: they count as started (SPEC "Executors"; EXEC-RUNNING-1 notes that
-// CPython's process pool keeps max_workers + 1 of them in its call queue).
-// Tests that check "never ran" put this many padding calls ahead of the
-// calls they check; the padding may or may not run, but at most once.
-constexpr int kPrefetch = 4;
 
 void expect_at_most_once(std::vector<std::int64_t> log) {
   std::sort(log.begin(), log.end());

@@ -18,23 +18,13 @@
 #include <thread>
 #include <vector>
 
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-std::vector<std::int64_t> sorted(std::vector<std::int64_t> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-std::vector<std::int64_t> iota(std::int64_t from, std::int64_t to) {
-  std::vector<std::int64_t> v;
-  for (auto i = from; i < to; ++i) v.push_back(i);
-  return v;
-}
 
 // Runs `fn` on its own thread; the test asks, with bounded waits, whether it
 // has returned. Joins on destruction, so declare it before anything `fn`
@@ -63,13 +53,6 @@ class Background {
   std::future<void> done_;
   std::jthread thread_;
 };
-
-// Queued calls an executor may mark running before a worker takes them, per
-// worker: they count as started (SPEC "Executors"; EXEC-RUNNING-1 notes that
-// CPython's process pool keeps max_workers + 1 of them in its call queue).
-// A test that needs queued calls known not to have started queues this many
-// padding calls per worker ahead of them.
-constexpr int kPrefetch = 4;
 
 // Opens every gate when the test leaves its scope, even by a failed
 // ASSERT, so a helper thread blocked behind a gate can be joined.

@@ -15,23 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-std::vector<std::int64_t> sorted(std::vector<std::int64_t> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-std::vector<std::int64_t> iota(std::int64_t from, std::int64_t to) {
-  std::vector<std::int64_t> v;
-  for (auto i = from; i < to; ++i) v.push_back(i);
-  return v;
-}
 
 // --- TPE-WORKERS-1 ----------------------------------------------------------
 

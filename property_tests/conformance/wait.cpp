@@ -26,61 +26,18 @@
 #include <vector>
 
 #include "harness/background.hpp"
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance {
 namespace {
 
-using Indices = std::vector<std::size_t>;
 using Kind = Outcome::Kind;
-
-Indices sorted(Indices indices) {
-  std::sort(indices.begin(), indices.end());
-  return indices;
-}
 
 // wait(fs, when, timeout) as a call for Background; it owns copies of the futures.
 std::function<WaitSplit()> wait_call(Implementation& impl, std::vector<FuturePtr> fs,
                                      ReturnWhen when, Timeout timeout = {}) {
   return [&impl, fs = std::move(fs), when, timeout] { return impl.wait(fs, when, timeout); };
-}
-
-// A task that finished with `value`, awaited.
-void finished(Executor& ex, std::int64_t value, FuturePtr* out) {
-  *out = ex.submit(Probe::value_of(value));
-  auto outcome = (*out)->result(kLong);
-  ASSERT_TRUE(outcome.is(Kind::kValue) && outcome.value == value) << to_string(outcome);
-}
-
-// A task that failed with `message`, awaited. Only "finished with an error"
-// matters here; how the error is reported is FUT-RESULT-2's business.
-void failed(Executor& ex, const std::string& message, FuturePtr* out) {
-  *out = ex.submit(Probe::failure(message));
-  auto outcome = (*out)->result(kLong);
-  ASSERT_FALSE(outcome.is(Kind::kValue) || outcome.is(Kind::kNone) || outcome.is(Kind::kTimeout) ||
-               outcome.is(Kind::kCancelled))
-      << "expected the task's error, got " << to_string(outcome);
-}
-
-// Occupies a worker with a task that logs `value`, then blocks at `gate`: on
-// a one-worker executor, tasks submitted after it stay queued. An executor may
-// hand a few tasks to a worker ahead of time and mark them running (CPython's
-// process pool does), so no-op tasks are submitted until one can still be
-// cancelled: from there on, submitted tasks are queued. Needs Cap::kCancel.
-void occupy(Executor& ex, Lab& lab, int gate, int log, std::int64_t value, FuturePtr* out) {
-  *out = ex.submit(Probe().record(log, value).gate(gate).returns(value));
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong)) << "the blocker never started";
-  constexpr int kMaxPrefetched = 8;
-  for (int i = 0; i < kMaxPrefetched; ++i) {
-    if (ex.submit(Probe::value_of(-1))->cancel()) return;
-  }
-  FAIL() << "no task submitted behind the blocker could be cancelled";
-}
-
-// A queued task (it would log `value`) whose cancel() succeeded.
-void cancelled_queued(Executor& ex, int log, std::int64_t value, FuturePtr* out) {
-  *out = ex.submit(Probe().record(log, value).returns(value));
-  ASSERT_TRUE((*out)->cancel()) << "cancel() of a queued task failed";
 }
 
 // The modes an implementation supports.

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -56,9 +57,16 @@ struct Outcome {
 std::string to_string(Outcome::Kind kind);
 std::string to_string(const Outcome& outcome);
 
-// An operation that raised where the caller expected it to return.
-struct Raised {
+// An operation that raised where the caller expected it to return. A
+// std::exception, so one that escapes a test is reported with its outcome.
+struct Raised : std::exception {
+  explicit Raised(Outcome o) : outcome(std::move(o)), text_("raised " + to_string(outcome)) {}
+  const char* what() const noexcept override { return text_.c_str(); }
+
   Outcome outcome;
+
+ private:
+  std::string text_;
 };
 
 // Capabilities an implementation may lack. Tests state what they need.
@@ -183,6 +191,8 @@ class Implementation {
  public:
   virtual ~Implementation() = default;
   virtual std::string name() const = 0;
+  // What exactly is judged (library and version), for the report; optional.
+  virtual std::string about() const { return {}; }
   virtual Caps caps() const = 0;
   // Throws Raised{kInvalidArgument} for a bad spec.
   virtual std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) = 0;

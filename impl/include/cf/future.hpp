@@ -142,8 +142,9 @@ class Future {
 
   // --- Producer API (executors and tests) ----------------------------------
 
-  // PENDING -> RUNNING and true; CANCELLED -> false (skip the call).
-  // Throws InvalidStateError when running or finished [FUT-SET-1/2].
+  // PENDING -> RUNNING and true; CANCELLED -> false (skip the call), on
+  // every call [FUT-SET-1] [EXT-NOTIFY-1]. Throws InvalidStateError when
+  // running or finished [FUT-SET-2].
   bool set_running_or_notify_cancel() const { return state_->set_running_or_notify_cancel(); }
 
   // Finishes the future. Throws InvalidStateError if it is already finished

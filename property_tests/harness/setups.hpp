@@ -1,0 +1,77 @@
+// setups.hpp — the canonical futures and executor situations that many
+// conformance tests start from, built once here so every test file builds
+// them the same way.
+//
+// Canonical futures (the rows of SPEC.md's state table, as CPython's
+// test_future.py keeps PENDING_FUTURE ... SUCCESSFUL_FUTURE): make_in() builds
+// one with the producer API (Cap::kRawFuture).
+//
+// Executor situations: a task that finished or failed and was awaited; a
+// worker occupied by a task blocked at a gate, so that what is submitted next
+// stays queued; a queued task whose cancel() succeeded. Failures are reported
+// with gtest assertions: call them inside ASSERT_NO_FATAL_FAILURE.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adapter.hpp"
+#include "lab.hpp"
+
+namespace cf::conformance {
+
+// --- small helpers ---------------------------------------------------------
+
+using Indices = std::vector<std::size_t>;
+using Values = std::vector<std::int64_t>;
+
+Indices sorted(Indices indices);
+Values sorted(Values values);
+// from, from + 1, ..., to - 1.
+Values iota(std::int64_t from, std::int64_t to);
+
+// --- canonical futures -----------------------------------------------------
+
+enum class State { kPending, kRunning, kCancelled, kFinishedValue, kFinishedError };
+inline constexpr State kAllStates[] = {State::kPending, State::kRunning, State::kCancelled,
+                                       State::kFinishedValue, State::kFinishedError};
+const char* name(State state);
+
+// The outcome a canonical finished future carries.
+inline constexpr std::int64_t kValue = 42;
+inline const std::string kError = "canonical failure";
+
+// A producer operation that was accepted (returned, rather than raised).
+bool accepted(const Outcome& outcome);
+
+// The canonical future in `state`, built with the producer API alone.
+FuturePtr make_in(Implementation& impl, State state);
+
+// --- executor situations ---------------------------------------------------
+
+// Calls an executor may hand to a worker ahead of time and mark running
+// before the worker takes them, per worker. They count as started (SPEC
+// "Executors"); CPython's process pool keeps max_workers + 1 of them in its
+// call queue (EXEC-RUNNING-1). A test that needs a call known to be still
+// queued puts this many padding calls per worker ahead of it.
+inline constexpr int kPrefetch = 4;
+
+// A task that returned `value`, awaited.
+void finished(Executor& ex, std::int64_t value, FuturePtr* out);
+// A task that failed with `message`, awaited.
+void failed(Executor& ex, const std::string& message, FuturePtr* out);
+
+// On a one-worker executor: a task that logs `value` and then blocks at
+// `gate` (*out), followed by kPrefetch padding calls that do nothing. From
+// here on, every task submitted stays pending until the gate opens, however
+// many calls the executor prefetches (up to kPrefetch): the padding fills the
+// prefetch. The padding runs after the gate opens, or is cancelled by a
+// shutdown(cancel_futures=true).
+void occupy(Executor& ex, Lab& lab, int gate, int log, std::int64_t value, FuturePtr* out);
+
+// After occupy(): a queued task (it would log `value`) whose cancel() succeeded.
+void cancelled_queued(Executor& ex, int log, std::int64_t value, FuturePtr* out);
+
+}  // namespace cf::conformance
