@@ -11,6 +11,7 @@
 // work is abandoned and its futures get broken_promise (SHUT-DTOR-1).
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/version.hpp>
 
 #include <future>
 #include <memory>
@@ -55,6 +56,9 @@ class AsioExecutor final : public peer::PeerExecutor {
 class BoostAsio final : public peer::PeerImplementation {
  public:
   std::string name() const override { return "boost-asio"; }
+  std::string about() const override {
+    return std::string("Boost ") + BOOST_LIB_VERSION + " asio::thread_pool with std::packaged_task";
+  }
   Caps caps() const override {
     return Cap::kResultTimeout | Cap::kMaxWorkers | Cap::kDrainingDestructor;
   }

@@ -14,6 +14,7 @@
 #define BOOST_THREAD_PROVIDES_EXECUTORS
 #include <boost/thread/executors/basic_thread_pool.hpp>
 #include <boost/thread/future.hpp>
+#include <boost/version.hpp>
 
 #include <algorithm>
 #include <condition_variable>
@@ -222,6 +223,9 @@ class BoostExecutor final : public peer::PeerExecutor {
 class BoostThread final : public peer::PeerImplementation {
  public:
   std::string name() const override { return "boost-thread"; }
+  std::string about() const override {
+    return std::string("Boost ") + BOOST_LIB_VERSION + " executors::basic_thread_pool with boost::future";
+  }
   Caps caps() const override {
     return Cap::kResultTimeout | Cap::kDoneCallbacks | Cap::kWait | Cap::kAsCompleted |
            Cap::kMaxWorkers | Cap::kShutdownNoWait | Cap::kDrainingDestructor;

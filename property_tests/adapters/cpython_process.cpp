@@ -8,7 +8,7 @@ namespace cf::conformance {
 
 class CpythonProcess final : public cpython::CpythonImplementation {
  public:
-  CpythonProcess() : CpythonImplementation("process") {}
+  CpythonProcess() : CpythonImplementation("cpython-process", "process") {}
 };
 
 }  // namespace cf::conformance

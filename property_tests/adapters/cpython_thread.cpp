@@ -8,7 +8,7 @@ namespace cf::conformance {
 
 class CpythonThread final : public cpython::CpythonImplementation {
  public:
-  CpythonThread() : CpythonImplementation("thread") {}
+  CpythonThread() : CpythonImplementation("cpython-thread", "thread") {}
 };
 
 }  // namespace cf::conformance

@@ -13,6 +13,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
+#include <oneapi/tbb/version.h>
 
 #include <future>
 #include <memory>
@@ -93,6 +94,9 @@ class OneTbb final : public peer::PeerImplementation {
   OneTbb() : limit_(tbb::global_control::max_allowed_parallelism, 256) {}
 
   std::string name() const override { return "onetbb"; }
+  std::string about() const override {
+    return std::string("oneTBB ") + TBB_VERSION_STRING + " task_arena + task_group with std::promise";
+  }
   Caps caps() const override {
     return Cap::kResultTimeout | Cap::kMaxWorkers | Cap::kShutdownNoWait | Cap::kCancelFutures |
            Cap::kDrainingDestructor;

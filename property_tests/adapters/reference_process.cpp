@@ -103,6 +103,7 @@ class ProcessExecutor final : public Executor {
 class ReferenceProcess final : public ReferenceImplementation {
  public:
   std::string name() const override { return "reference-process"; }
+  std::string about() const override { return "cf::ProcessPoolExecutor, cfspec " CF_VERSION; }
   Caps caps() const override {
     return all_caps() & ~(static_cast<Caps>(Cap::kThreadCount) |
                           static_cast<Caps>(Cap::kThreadNames) |

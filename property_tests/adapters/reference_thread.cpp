@@ -66,6 +66,7 @@ class ThreadExecutor final : public Executor {
 class ReferenceThread final : public ReferenceImplementation {
  public:
   std::string name() const override { return "reference-thread"; }
+  std::string about() const override { return "cf::ThreadPoolExecutor, cfspec " CF_VERSION; }
   Caps caps() const override { return all_caps() & ~static_cast<Caps>(Cap::kCrash); }
 
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {

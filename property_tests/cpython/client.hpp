@@ -31,11 +31,13 @@ class Driver;
 
 class CpythonImplementation : public Implementation {
  public:
-  // kind: "thread" (ThreadPoolExecutor) or "process" (ProcessPoolExecutor).
-  explicit CpythonImplementation(std::string kind);
+  // name: the report's column. kind: the executor driver.py makes: "thread"
+  // (ThreadPoolExecutor) or "process" (ProcessPoolExecutor).
+  CpythonImplementation(std::string name, std::string kind);
   ~CpythonImplementation() override;
 
-  std::string name() const override;
+  std::string name() const override { return name_; }
+  std::string about() const override { return about_; }
   Caps caps() const override;
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override;
   FuturePtr make_future() override;
@@ -50,7 +52,9 @@ class CpythonImplementation : public Implementation {
  private:
   Driver& driver();  // throws Raised when the interpreter could not start
 
+  std::string name_;
   std::string kind_;
+  std::string about_;
   std::array<int, 3> version_{0, 0, 0};
   std::unique_ptr<Driver> driver_;
 };

@@ -22,9 +22,8 @@ Outcomes: {"k": "value", "v": n} | {"k": "none"} | {"k": kind, "m": message}
 with kind task / cancelled / timeout / broken / invalid / shutdown / invarg /
 other.
 
-Probes run here, in threads or in worker processes. Their gates and logs live
-in the C++ side's Lab; a probe reaches it through LAB_SOCKET (an abstract Unix
-socket): "G lab gate" blocks until the gate opens, "R lab log value" appends.
+Probes (cf_probes.py) run here, in threads or in worker processes. Their gates
+and logs live in the C++ side's Lab, reached through LAB_SOCKET.
 """
 import concurrent.futures as cf
 import functools
@@ -33,62 +32,17 @@ import json
 import logging
 import os
 import queue
-import signal
-import socket
 import sys
 import threading
-import time
 
-DRIVER_PID = os.getpid()
+import cf_probes
+from cf_probes import ProbeError, run_probe
+
+cf_probes.DRIVER_PID = os.getpid()
 LAB_SOCKET = sys.argv[1] if len(sys.argv) > 1 else ""
+PROBES_DIR = os.path.dirname(os.path.abspath(cf_probes.__file__))
 
-
-class ProbeError(Exception):
-    """The error a failing probe raises."""
-
-
-# ---------------------------------------------------------------- probes
-
-_tl = threading.local()
-_names = {}  # worker token -> thread name (record_worker)
-
-
-def _lab(line):
-    conn = getattr(_tl, "lab", None)
-    if conn is None or _tl.lab_pid != os.getpid():
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect("\0" + LAB_SOCKET)
-        conn = _tl.lab = (s, s.makefile("rb"))
-        _tl.lab_pid = os.getpid()
-    conn[0].sendall((line + "\n").encode())
-    if conn[1].readline().strip() != b"ok":
-        raise RuntimeError("lab channel closed")
-
-
-def worker_token():
-    if os.getpid() != DRIVER_PID:
-        return os.getpid()
-    return threading.get_ident() & ((1 << 62) - 1)
-
-
-def run_probe(probe, lab):
-    for step in probe["steps"]:
-        kind = step[0]
-        if kind == "record":
-            _lab(f"R {lab} {step[1]} {step[2]}")
-        elif kind == "gate":
-            _lab(f"G {lab} {step[1]}")
-        elif kind == "sleep":
-            time.sleep(step[1] / 1000.0)
-        elif kind == "worker":
-            token = worker_token()
-            _names[token] = threading.current_thread().name
-            _lab(f"R {lab} {step[1]} {token}")
-        elif kind == "crash":
-            os.kill(os.getpid(), signal.SIGKILL)
-    if probe["fails"]:
-        raise ProbeError(probe["message"])
-    return probe["value"]
+_tl = threading.local()  # the proxy a driver thread serves
 
 
 # ---------------------------------------------------------------- channel
@@ -249,18 +203,57 @@ def new_id(table, obj):
     return i
 
 
+def hello(msg):
+    kind = msg.get("kind", "thread")
+    python = f"CPython {'.'.join(map(str, sys.version_info[:3]))} ({sys.executable})"
+    if kind == "dask":
+        import distributed
+        about = (f"dask.distributed {distributed.__version__} Client(LocalCluster)"
+                 f".get_executor(), on {python}")
+    elif kind == "mpi4py":
+        import mpi4py
+        from mpi4py import MPI
+        library = MPI.Get_library_version().split(",")[0].strip()
+        about = f"mpi4py {mpi4py.__version__} MPIPoolExecutor under mpiexec ({library}), on {python}"
+    else:
+        cls = {"thread": "ThreadPoolExecutor", "process": "ProcessPoolExecutor"}[kind]
+        about = f"{python} concurrent.futures.{cls}"
+    return {"version": list(sys.version_info[:3]), "pid": os.getpid(), "about": about}
+
+
+_clusters = []  # dask clusters, kept until the driver exits
+
+
+def dask_executor(max_workers):
+    """A dask.distributed executor on a local cluster: one single-threaded
+    worker per requested worker, in this process (worker processes would cost
+    seconds per test). The cluster lives until the driver exits."""
+    from distributed import Client, LocalCluster
+    workers = max_workers if max_workers is not None else os.cpu_count()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
+                           dashboard_address=None)
+    client = Client(cluster, set_as_default=False)
+    _clusters.append((client, cluster))
+    return client.get_executor()
+
+
 def make_executor(msg):
     kind = msg["kind"]
     lab = msg["lab"]
     kwargs = {"max_workers": msg.get("max_workers")}
     if msg.get("initializer") is not None:
         kwargs["initializer"] = run_probe
-        kwargs["initargs"] = (msg["initializer"], lab)
+        kwargs["initargs"] = (msg["initializer"], lab, LAB_SOCKET)
     if kind == "thread":
         kwargs["thread_name_prefix"] = msg.get("prefix", "")
         ex = raising(lambda: cf.ThreadPoolExecutor(**kwargs))
-    else:
+    elif kind == "process":
         ex = raising(lambda: cf.ProcessPoolExecutor(**kwargs))
+    elif kind == "dask":
+        ex = raising(lambda: dask_executor(kwargs["max_workers"]))
+    else:
+        from mpi4py.futures import MPIPoolExecutor
+        ex = raising(lambda: MPIPoolExecutor(path=[PROBES_DIR], **kwargs))
     return new_id(_executors, (ex, kind, lab))
 
 
@@ -274,7 +267,7 @@ def start_map(msg, probes):
     kwargs = {"timeout": timeout_of(msg)}
     if msg.get("buffersize") is not None:
         kwargs["buffersize"] = msg["buffersize"]
-    it = raising(lambda: ex.map(functools.partial(run_probe, lab=lab), probes, **kwargs),
+    it = raising(lambda: ex.map(functools.partial(run_probe, lab=lab, sock=LAB_SOCKET), probes, **kwargs),
                  "submit")
     return new_id(_runs, it)
 
@@ -334,6 +327,12 @@ def thread_count(e):
     return len(ex._threads) if kind == "thread" else len(ex._processes or {})
 
 
+def shutdown(msg):
+    # cancel_futures only when asked: dask's executor has no such parameter.
+    kwargs = {"cancel_futures": True} if msg["cancel_futures"] else {}
+    _executors[msg["e"]][0].shutdown(wait=msg["wait"], **kwargs)
+
+
 def take_logged():
     with _logged_lock:
         out = list(_logged)
@@ -342,10 +341,10 @@ def take_logged():
 
 
 OPS = {
-    "hello": lambda m: {"version": list(sys.version_info[:3]), "pid": os.getpid()},
+    "hello": hello,
     "executor": make_executor,
     "submit": lambda m: new_id(_futures, raising(lambda: _executors[m["e"]][0].submit(
-        run_probe, m["probe"], _executors[m["e"]][2]), "submit")),
+        run_probe, m["probe"], _executors[m["e"]][2], LAB_SOCKET), "submit")),
     "future": lambda m: new_id(_futures, cf.Future()),
     "cancel": lambda m: _futures[m["f"]].cancel(),
     "cancelled": lambda m: _futures[m["f"]].cancelled(),
@@ -370,11 +369,10 @@ OPS = {
     # The C++ handle is gone: drop the iterator, as Python code dropping it
     # would (the generator is finalized, which closes it).
     "drop": lambda m: _runs.pop(m["run"], None) and None,
-    "shutdown": lambda m: _executors[m["e"]][0].shutdown(
-        wait=m["wait"], cancel_futures=m["cancel_futures"]),
+    "shutdown": shutdown,
     "thread_count": lambda m: thread_count(m["e"]),
     "max_workers": lambda m: _executors[m["e"]][0]._max_workers,
-    "thread_name": lambda m: _names.get(m["token"], ""),
+    "thread_name": lambda m: cf_probes.names.get(m["token"], ""),
     "take_logged": lambda m: take_logged(),
 }
 

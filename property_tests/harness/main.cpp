@@ -78,8 +78,9 @@ void write_record(const std::string& test, const std::string& status, const std:
     clauses = g_clauses;
   }
   std::ostringstream out;
-  out << "{\"implementation\": \"" << json_escape(implementation().name()) << "\", \"test\": \""
-      << json_escape(test) << "\", \"status\": \"" << status << "\", \"clauses\": [";
+  out << "{\"implementation\": \"" << json_escape(implementation().name()) << "\", \"about\": \""
+      << json_escape(implementation().about()) << "\", \"test\": \"" << json_escape(test)
+      << "\", \"status\": \"" << status << "\", \"clauses\": [";
   for (std::size_t i = 0; i < clauses.size(); ++i) {
     out << (i ? ", " : "") << '"' << json_escape(clauses[i]) << '"';
   }
