@@ -150,6 +150,34 @@ std::string seen(const Outcome& actual, const Outcome& expected) {
   return ok ? to_string(expected) : to_string(actual);
 }
 
+std::string failure_message(std::size_t i) { return "failure <" + std::to_string(i) + ">"; }
+
+Outcome gated_outcome(std::size_t i, const std::vector<bool>& fails) {
+  if (i < fails.size() && fails[i]) return Outcome::error(Kind::kTaskError, failure_message(i));
+  return Outcome::of_value(static_cast<std::int64_t>(i));
+}
+
+Gated submit_gated(Executor& ex, Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
+                   bool await_start) {
+  Gated g;
+  for (std::size_t i = 0; i < n; ++i) {
+    g.gates.push_back(lab.new_gate());
+    Probe probe = Probe().record(log, static_cast<std::int64_t>(i)).gate(g.gates.back());
+    if (i < fails.size() && fails[i]) {
+      probe.raises(failure_message(i));
+    } else {
+      probe.returns(static_cast<std::int64_t>(i));
+    }
+    g.futures.push_back(ex.submit(probe));
+    if (await_start) RC_ASSERT(lab.await_arrivals(g.gates.back(), 1, kLong));
+  }
+  return g;
+}
+
+std::size_t times_in(const std::vector<std::int64_t>& log, std::int64_t id) {
+  return static_cast<std::size_t>(std::count(log.begin(), log.end(), id));
+}
+
 std::ostream& operator<<(std::ostream& os, const EdgeTimeout& t) { return os << t.name; }
 
 EdgeTimeout gen_poll_timeout() {

@@ -56,6 +56,22 @@ Indices sorted(Indices indices);
 std::string seen(const Outcome& actual, const Outcome& expected);
 bool accepted(const Outcome& o);  // kNone or kValue: a producer call succeeded
 
+// `n` tasks, task i recording i in `log` as it starts, then blocked at its
+// own gate, then returning i (or, when fails[i], raising failure_message(i)).
+// With `await_start`, each must have reached its gate before the next is
+// submitted (so the executor needs n workers).
+struct Gated {
+  std::vector<int> gates;
+  std::vector<FuturePtr> futures;
+};
+Gated submit_gated(Executor& ex, Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
+                   bool await_start);
+std::string failure_message(std::size_t i);
+// Outcome task i of submit_gated must end with.
+Outcome gated_outcome(std::size_t i, const std::vector<bool>& fails);
+// How often `id` appears in `log`.
+std::size_t times_in(const std::vector<std::int64_t>& log, std::int64_t id);
+
 // Edge timeouts. Each has a name for counterexamples and, for the finite
 // ones, the shortest time a call may wait before reporting a timeout.
 struct EdgeTimeout {
