@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -153,12 +154,18 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_CallbacksRunInTheOrderAdded, ()) {
   auto& ex = make_executor(1);
   int log = lab.new_log();
   auto g = submit_gated(ex, lab, log, 1, {fails}, false);
-  std::mutex mutex;
-  std::vector<std::pair<int, std::int64_t>> calls;  // id, thread
-  auto record = [&](int id) {
-    return [&, id](const CallbackEvent& e) {
-      std::lock_guard lock(mutex);
-      calls.emplace_back(id, e.thread_token);
+  // Shared with the callbacks, which may outlive a failed case.
+  struct Calls {
+    std::mutex mutex;
+    std::vector<std::pair<int, std::int64_t>> list;  // id, thread
+  };
+  auto shared = std::make_shared<Calls>();
+  std::mutex& mutex = shared->mutex;
+  auto& calls = shared->list;
+  auto record = [shared](int id) {
+    return [shared, id](const CallbackEvent& e) {
+      std::lock_guard lock(shared->mutex);
+      shared->list.emplace_back(id, e.thread_token);
     };
   };
   for (int id = 0; id < before; ++id) g.futures[0]->add_done_callback(record(id));
