@@ -36,12 +36,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapRaisesAtTheFailingPositionAfterEarlier
   auto& ex = make_executor(static_cast<int>(n));
   int log = lab.new_log();
   std::vector<int> gates;
-  std::vector<Probe> probes;
-  for (std::size_t i = 0; i < n; ++i) {
-    gates.push_back(lab.new_gate());
-    Probe p = Probe().record(log, static_cast<std::int64_t>(i)).gate(gates.back());
-    probes.push_back(fails[i] ? p.raises(failure_message(i)) : p.returns(static_cast<std::int64_t>(i)));
-  }
+  auto probes = gated_probes(lab, log, n, fails, &gates);
   auto run = ex.map(probes, MapSpec{kLong, std::nullopt});
   // Every call is submitted before the first result is asked for [MAP-EAGER-1].
   RC_ASSERT(lab.await_log_size(log, n, kLong));
@@ -212,12 +207,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapBuffersizeNeverRunsAheadOfItsWindow, (
   auto& ex = make_executor(static_cast<int>(n));
   int log = lab.new_log();
   std::vector<int> gates;
-  std::vector<Probe> probes;
-  for (std::size_t i = 0; i < n; ++i) {
-    gates.push_back(lab.new_gate());
-    probes.push_back(Probe().record(log, static_cast<std::int64_t>(i)).gate(gates.back()).returns(
-        static_cast<std::int64_t>(i)));
-  }
+  auto probes = gated_probes(lab, log, n, {}, &gates);
   auto run = ex.map(probes, MapSpec{kLong, b});
   RC_ASSERT(lab.await_log_size(log, std::min(n, b), kLong));
   RC_ASSERT(lab.log(log).size() <= b);

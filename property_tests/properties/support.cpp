@@ -157,19 +157,29 @@ Outcome gated_outcome(std::size_t i, const std::vector<bool>& fails) {
   return Outcome::of_value(static_cast<std::int64_t>(i));
 }
 
-Gated submit_gated(Executor& ex, Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
-                   bool await_start) {
-  Gated g;
+std::vector<Probe> gated_probes(Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
+                                std::vector<int>* gates) {
+  std::vector<Probe> probes;
   for (std::size_t i = 0; i < n; ++i) {
-    g.gates.push_back(lab.new_gate());
-    Probe probe = Probe().record(log, static_cast<std::int64_t>(i)).gate(g.gates.back());
+    gates->push_back(lab.new_gate());
+    Probe probe = Probe().record(log, static_cast<std::int64_t>(i)).gate(gates->back());
     if (i < fails.size() && fails[i]) {
       probe.raises(failure_message(i));
     } else {
       probe.returns(static_cast<std::int64_t>(i));
     }
-    g.futures.push_back(ex.submit(probe));
-    if (await_start) RC_ASSERT(lab.await_arrivals(g.gates.back(), 1, kLong));
+    probes.push_back(probe);
+  }
+  return probes;
+}
+
+Gated submit_gated(Executor& ex, Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
+                   bool await_start) {
+  Gated g;
+  auto probes = gated_probes(lab, log, n, fails, &g.gates);
+  for (std::size_t i = 0; i < n; ++i) {
+    g.futures.push_back(ex.submit(probes[i]));
+    if (await_start) RC_ASSERT(lab.await_arrivals(g.gates[i], 1, kLong));
   }
   return g;
 }

@@ -64,6 +64,9 @@ struct Gated {
   std::vector<int> gates;
   std::vector<FuturePtr> futures;
 };
+// The probes of submit_gated, without submitting them; appends their gates.
+std::vector<Probe> gated_probes(Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
+                                std::vector<int>* gates);
 Gated submit_gated(Executor& ex, Lab& lab, int log, std::size_t n, const std::vector<bool>& fails,
                    bool await_start);
 std::string failure_message(std::size_t i);
