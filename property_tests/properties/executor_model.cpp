@@ -63,7 +63,9 @@ constexpr int kMaxHandles = 14;
 // ---------------------------------------------------------------------------
 // Callbacks, as they ran.
 
-class CallbackLog {
+// Shared with the callbacks (record() keeps the log alive), which may still
+// run on a worker after a failed case has left.
+class CallbackLog : public std::enable_shared_from_this<CallbackLog> {
  public:
   struct Call {
     int callback;
@@ -71,10 +73,10 @@ class CallbackLog {
     CallbackEvent event;
   };
   std::function<void(const CallbackEvent&)> record(int callback) {
-    return [this, callback](const CallbackEvent& event) {
-      std::lock_guard lock(mutex_);
-      calls_.push_back({callback, next_++, event});
-      changed_.notify_all();
+    return [self = shared_from_this(), callback](const CallbackEvent& event) {
+      std::lock_guard lock(self->mutex_);
+      self->calls_.push_back({callback, self->next_++, event});
+      self->changed_.notify_all();
     };
   }
   std::vector<Call> of(int callback) {
