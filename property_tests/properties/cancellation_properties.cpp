@@ -125,7 +125,10 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_RunningOrFinishedCancelIsFalseAndChangesN
 // Raw futures with a blocked wait(ALL_COMPLETED), as_completed and result()
 // on them; cancelling them one by one in a random order wakes each in turn.
 RC_GTEST_FIXTURE_PROP(Conformance, CAN_CancelledFuturesAreDoneForEveryWaiterAtOnce, ()) {
-  CF_CLAUSES("WAIT-CANCEL-1", "ASC-CANCEL-1", "FUT-CANCEL-5", "ASC-ORDER-1", "WAIT-ALL-1");
+  // Only the clauses about cancelled futures: CPython's documented deviation
+  // (WAIT-CANCEL-1, ASC-CANCEL-1) makes this hang there, and must not be
+  // charged to WAIT-ALL-1 or ASC-ORDER-1.
+  CF_CLAUSES("WAIT-CANCEL-1", "ASC-CANCEL-1", "FUT-CANCEL-5");
   CF_REQUIRE(Cap::kRawFuture, Cap::kCancel, Cap::kWait, Cap::kAsCompleted);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 7));
   std::vector<FuturePtr> fs;
