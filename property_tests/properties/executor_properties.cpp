@@ -23,28 +23,15 @@
 #include <vector>
 
 #include "harness/suite.hpp"
+#include "properties/support.hpp"
 
 namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
 
-struct OpenGatesAtExit {
-  Lab& lab;
-  ~OpenGatesAtExit() { lab.open_all(); }
-};
-
-bool has(Caps caps, Cap cap) { return (caps & static_cast<Caps>(cap)) != 0; }
-
-// A random permutation of 0..n-1 that shrinks towards the identity.
-std::vector<int> random_order(int n) {
-  auto keys =
-      *rc::gen::container<std::vector<int>>(static_cast<std::size_t>(n), rc::gen::inRange(0, 1000));
-  std::vector<int> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return keys[a] < keys[b]; });
-  return order;
-}
+using props::has;
+using props::OpenGatesAtExit;
 
 // Runs a map over `values`, each call held at its own gate; opens the gates in
 // a random order, then reads every result.
@@ -58,7 +45,7 @@ void check_map_order(Lab& lab, Executor& ex, const std::vector<std::int64_t>& va
     probes.push_back(Probe().gate(gates[i]).returns(values[i]));
   }
   auto run = ex.map(probes, MapSpec{kLong, buffersize});
-  for (int i : random_order(n)) lab.open(gates[i]);
+  for (auto i : props::permutation(static_cast<std::size_t>(n))) lab.open(gates[i]);
   std::vector<std::int64_t> results;
   while (auto o = run->next()) {
     RC_ASSERT(o->is(Kind::kValue));

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "harness/suite.hpp"
+#include "properties/support.hpp"
 // After GoogleTest, which rapidcheck/gtest.h expects to be declared.
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -33,20 +34,8 @@ namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-bool accepted(const Outcome& o) { return o.is(Kind::kNone) || o.is(Kind::kValue); }
-
-// `actual` printed as `expected` when it matches it (a task error need only
-// carry the expected message), so RC_ASSERT(seen(a, e) == to_string(e))
-// shows both sides when it fails.
-std::string seen(const Outcome& actual, const Outcome& expected) {
-  bool ok = actual.kind == expected.kind;
-  if (ok && expected.is(Kind::kValue)) ok = actual.value == expected.value;
-  if (ok && expected.is(Kind::kTaskError)) {
-    ok = actual.message.find(expected.message) != std::string::npos;
-  }
-  return ok ? to_string(expected) : to_string(actual);
-}
+using props::accepted;
+using props::seen;
 
 // Delimited, so that no message contains another ("error <1>", "error <10>").
 std::string error_message(std::int64_t n) { return "error <" + std::to_string(n) + ">"; }

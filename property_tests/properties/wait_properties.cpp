@@ -22,70 +22,18 @@
 #include <utility>
 #include <vector>
 
+#include "harness/background.hpp"
 #include "harness/suite.hpp"
+#include "properties/support.hpp"
 
 namespace cf::conformance {
 namespace {
 
-using Indices = std::vector<std::size_t>;
 using Kind = Outcome::Kind;
-
-Indices sorted(Indices indices) {
-  std::sort(indices.begin(), indices.end());
-  return indices;
-}
-
-Indices iota(std::size_t n) {
-  Indices out(n);
-  std::iota(out.begin(), out.end(), std::size_t{0});
-  return out;
-}
-
-// Runs one blocking call on its own thread (see conformance/wait.cpp): a call
-// still blocked at destruction gets every gate opened, and is reported and
-// detached if even that does not release it within kLateSlack.
-template <class T>
-class Background {
- public:
-  Background(Lab& lab, std::function<T()> call) : lab_(lab) {
-    std::packaged_task<T()> task(std::move(call));
-    result_ = task.get_future();
-    thread_ = std::thread(std::move(task));
-  }
-  Background(const Background&) = delete;
-  Background& operator=(const Background&) = delete;
-  ~Background() {
-    // After get() the future is empty: the call has returned.
-    if (result_.valid() && !returns_within(std::chrono::nanoseconds(0))) {
-      lab_.open_all();
-      if (!returns_within(kLateSlack)) {
-        ADD_FAILURE() << "a blocking call was still blocked " << kLateSlack.count()
-                      << " s after every gate was opened; its thread is leaked";
-        thread_.detach();
-        return;
-      }
-    }
-    thread_.join();
-  }
-  bool returns_within(std::chrono::nanoseconds limit) {
-    return result_.wait_for(limit) == std::future_status::ready;
-  }
-  T get() { return result_.get(); }
-
- private:
-  Lab& lab_;
-  std::future<T> result_;
-  std::thread thread_;
-};
-
-// A random permutation of 0..n-1, shrinking towards the identity.
-Indices permutation(std::size_t n) {
-  auto keys = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 1000));
-  Indices order = iota(n);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-  return order;
-}
+using props::iota;
+using props::Indices;
+using props::permutation;
+using props::sorted;
 
 // `fs` followed by a few random repeats of its elements: the first index of
 // every future stays its index in `fs`.
