@@ -91,12 +91,29 @@ def abouts(records):
     return out
 
 
+# A property that checks many clauses names the ones a failed check is about
+# at the start of a line of its message: "[MAP-ABANDON-1 EXEC-CANCEL-1] ...".
+BLAME = re.compile(r"^\s*\[((?:[A-Z]+(?:-[A-Z0-9]+)+)(?: [A-Z]+(?:-[A-Z0-9]+)+)*)\] ", re.M)
+
+
+def charged(record):
+    """The clauses a record speaks for. A failure that names the clauses of
+    its failed check speaks only for those (the rest were not judged)."""
+    clauses = record.get("clauses", [])
+    if record.get("status") == "fail":
+        blamed = {c for m in BLAME.finditer(record.get("detail") or "") for c in m.group(1).split()}
+        blamed &= set(clauses)
+        if blamed:
+            return [c for c in clauses if c in blamed]
+    return clauses
+
+
 def build(spec, records):
     impls = sorted({r["implementation"] for r in records},
                    key=lambda n: (not n.startswith("reference-"), n))
     by = {}  # (impl, clause) -> list of records
     for r in records:
-        for c in r.get("clauses", []):
+        for c in charged(r):
             by.setdefault((r["implementation"], c), []).append(r)
     results = []
     for impl in impls:

@@ -409,6 +409,48 @@ TEST_F(Conformance, MAP_ABANDON_DestroyingCancelsWhatWasNotYielded) {
   check_abandon(lab, ex, [](std::unique_ptr<MapRun>& run) { run.reset(); });
 }
 
+// --- EXT-ABANDON-1 ----------------------------------------------------------
+
+// Abandoned before its first step: the call running at the gate finishes,
+// the pending ones behind the padding are cancelled and never run.
+template <class Abandon>
+void check_abandon_unstarted(Lab& lab, Executor& ex, Abandon abandon) {
+  int log = lab.new_log();
+  int pad_log = lab.new_log();
+  int gate = lab.new_gate();
+  std::vector<Probe> probes = {Probe().record(log, 0).gate(gate).returns(0)};
+  for (int i = 1; i < 1 + kPrefetch; ++i)
+    probes.push_back(Probe().record(pad_log, i).gate(gate).returns(i));
+  for (int i = 1 + kPrefetch; i < 4 + kPrefetch; ++i) {
+    probes.push_back(Probe().record(log, i).gate(gate).returns(i));
+  }
+  auto run = ex.map(probes, bounded());
+  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong));
+  abandon(run);
+  lab.open(gate);
+  ex.shutdown(true, false);
+  EXPECT_EQ(lab.log(log), (std::vector<std::int64_t>{0}))
+      << "calls of a map abandoned before its first step still ran";
+  expect_at_most_once(lab.log(pad_log));
+}
+
+TEST_F(Conformance, EXT_ABANDON_CloseBeforeFirstStepCancels) {
+  CF_CLAUSES("EXT-ABANDON-1");
+  CF_REQUIRE(Cap::kMap, Cap::kMaxWorkers);
+  auto& ex = make_executor(1);
+  check_abandon_unstarted(lab, ex, [](std::unique_ptr<MapRun>& run) {
+    run->close();
+    CF_EXPECT_NEXT_END(*run);
+  });
+}
+
+TEST_F(Conformance, EXT_ABANDON_DestroyingBeforeFirstStepCancels) {
+  CF_CLAUSES("EXT-ABANDON-1");
+  CF_REQUIRE(Cap::kMap, Cap::kMaxWorkers);
+  auto& ex = make_executor(1);
+  check_abandon_unstarted(lab, ex, [](std::unique_ptr<MapRun>& run) { run.reset(); });
+}
+
 // --- MAP-BUF-1 --------------------------------------------------------------
 
 // test_map_buffersize_when_buffer_is_full: with buffersize B and more than

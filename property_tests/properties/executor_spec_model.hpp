@@ -45,6 +45,8 @@ struct Task {
   int handle = -1;              // index of its FuturePtr, -1 for map calls
   std::vector<int> callbacks;   // callback ids, in the order added
   bool cancelled_here = false;  // cancelled by the test thread (cancel())
+  // The clause by which the model holds it cancelled: a run of it is charged there.
+  const char* cancelled_by = "EXEC-CANCEL-1 SHUT-CANCEL-1 MAP-TIMEOUT-2";
 
   bool done() const { return state == State::kFinished || state == State::kCancelled; }
   bool live() const { return state == State::kQueued || state == State::kStarted; }
