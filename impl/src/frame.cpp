@@ -17,6 +17,12 @@ std::uint64_t get_le(const char* p, int bytes) {
 
 bool known_type(std::uint8_t t) { return t >= 1 && t <= 3; }
 
+bool flag(BodyReader& in) {
+  std::uint8_t v = in.u8();
+  if (v > 1) throw FrameError("flag byte is neither 0 nor 1");
+  return v == 1;
+}
+
 }  // namespace
 
 std::string encode_frame(FrameType type, std::string_view body) {
@@ -105,6 +111,37 @@ std::size_t BodyReader::count(std::size_t min_item) {
 }
 void BodyReader::finish() const {
   if (pos_ != in_.size()) throw FrameError("trailing bytes in frame body");
+}
+
+std::string encode_result_body(const ResultFrame& reply) {
+  BodyWriter out;
+  out.u64(reply.id).u8(reply.exiting ? 1 : 0).u8(reply.ok ? 1 : 0);
+  if (reply.ok) {
+    out.u64(reply.results.size());
+    for (const auto& r : reply.results) out.bytes(r);
+  } else {
+    out.bytes(reply.error_type).bytes(reply.error_message);
+  }
+  return out.take();
+}
+
+ResultFrame parse_result_frame(const Frame& frame) {
+  if (frame.type != FrameType::kResult) throw FrameError("unexpected frame type");
+  BodyReader in(frame.body);
+  ResultFrame reply;
+  reply.id = in.u64();
+  reply.exiting = flag(in);
+  reply.ok = flag(in);
+  if (reply.ok) {
+    std::size_t n = in.count(8);
+    reply.results.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) reply.results.push_back(in.bytes());
+  } else {
+    reply.error_type = in.bytes();
+    reply.error_message = in.bytes();
+  }
+  in.finish();
+  return reply;
 }
 
 }  // namespace cf::detail

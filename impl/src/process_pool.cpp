@@ -352,26 +352,20 @@ struct ProcessPoolExecutor::Impl : std::enable_shared_from_this<Impl> {
 
   // Parses a result frame (untrusted) for worker `w`.
   void read_result(Worker& w, const detail::Frame& frame, std::vector<Completion>& out) {
-    if (frame.type != detail::FrameType::kResult) throw detail::FrameError("unexpected frame type");
-    detail::BodyReader in(frame.body);
-    std::uint64_t id = in.u64();
-    std::uint8_t exiting = in.u8();
-    std::uint8_t ok = in.u8();
-    if (!w.call || id != w.call_id) throw detail::FrameError("result for a call it was not given");
+    detail::ResultFrame reply = detail::parse_result_frame(frame);
+    if (!w.call || reply.id != w.call_id) throw detail::FrameError("result for a call it was not given");
     Completion c;
     c.call = std::move(w.call);
-    c.ok = ok != 0;
+    c.ok = reply.ok;
     if (c.ok) {
-      std::size_t n = in.count(8);
-      for (std::size_t i = 0; i < n; ++i) c.results.push_back(in.bytes());
+      c.results = std::move(reply.results);
     } else {
       detail::RemoteException remote;
-      remote.type = in.bytes();
-      remote.message = in.bytes();
+      remote.type = std::move(reply.error_type);
+      remote.message = std::move(reply.error_message);
       c.error = detail::rebuild_exception(remote);  // [PPE-REMOTE-1]
     }
-    in.finish();
-    if (exiting) w.exiting = true;
+    if (reply.exiting) w.exiting = true;
     out.push_back(std::move(c));
   }
 };

@@ -114,21 +114,22 @@ int worker_main(int fd) {
     }
     ++done;
     bool exiting = max_tasks != 0 && done >= max_tasks;  // [PPE-MAXTASKS-1]
-    BodyWriter out;
-    out.u64(id).u8(exiting ? 1 : 0).u8(error ? 0 : 1);
-    if (!error) {
-      out.u64(results.size());
-      for (auto& r : results) out.bytes(r);
-    } else {
+    ResultFrame reply;
+    reply.id = id;
+    reply.exiting = exiting;
+    reply.ok = !error;
+    if (error) {
       auto remote = describe_exception(error);
-      out.bytes(remote.type).bytes(remote.message);
+      reply.error_type = std::move(remote.type);
+      reply.error_message = std::move(remote.message);
+    } else {
+      reply.results = std::move(results);
     }
-    std::string body = out.take();
+    std::string body = encode_result_body(reply);
     if (body.size() > kMaxFrameBody) {
-      BodyWriter tooBig;
-      tooBig.u64(id).u8(exiting ? 1 : 0).u8(0).bytes("std::length_error")
-          .bytes("result is larger than the frame limit");
-      body = tooBig.take();
+      ResultFrame too_big{id, exiting, false, {}, "std::length_error",
+                          "result is larger than the frame limit"};
+      body = encode_result_body(too_big);
     }
     if (!write_all(fd, encode_frame(FrameType::kResult, body))) return 0;
     if (exiting) return 0;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace cf::detail {
 namespace {
@@ -134,6 +135,30 @@ TEST(BodyReader, RejectsTrailingBytes) {
   auto n = r.count(8);
   for (std::size_t i = 0; i < n; ++i) r.bytes();
   EXPECT_THROW(r.finish(), FrameError);
+}
+
+TEST(ResultFrame, RoundTripsAResultAndAnError) {
+  ResultFrame ok{7, false, true, {"ab", ""}, "", ""};
+  auto parsed = parse_result_frame({FrameType::kResult, encode_result_body(ok)});
+  EXPECT_EQ(parsed.id, 7u);
+  EXPECT_FALSE(parsed.exiting);
+  ASSERT_TRUE(parsed.ok);
+  EXPECT_EQ(parsed.results, (std::vector<std::string>{"ab", ""}));
+
+  ResultFrame error{8, true, false, {}, "std::runtime_error", "boom"};
+  parsed = parse_result_frame({FrameType::kResult, encode_result_body(error)});
+  EXPECT_TRUE(parsed.exiting);
+  ASSERT_FALSE(parsed.ok);
+  EXPECT_EQ(parsed.error_type, "std::runtime_error");
+  EXPECT_EQ(parsed.error_message, "boom");
+}
+
+TEST(ResultFrame, RejectsOtherTypesFlagBytesAndTrailingBytes) {
+  EXPECT_THROW(parse_result_frame({FrameType::kCall, result_body()}), FrameError);
+  BodyWriter bad_flag;
+  bad_flag.u64(7).u8(2).u8(1).u64(0);
+  EXPECT_THROW(parse_result_frame({FrameType::kResult, bad_flag.take()}), FrameError);
+  EXPECT_THROW(parse_result_frame({FrameType::kResult, result_body() + "x"}), FrameError);
 }
 
 }  // namespace

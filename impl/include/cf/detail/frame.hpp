@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cf::detail {
 
@@ -94,5 +95,20 @@ class BodyReader {
   std::string_view in_;
   std::size_t pos_ = 0;
 };
+
+// A worker's reply to one call: the body of a kResult frame.
+struct ResultFrame {
+  std::uint64_t id = 0;
+  bool exiting = false;  // the worker exits after this reply [PPE-MAXTASKS-1]
+  bool ok = false;
+  std::vector<std::string> results;  // ok: one encoded result per item of the call
+  std::string error_type;            // not ok: the exception, as describe_exception gave it
+  std::string error_message;
+};
+
+std::string encode_result_body(const ResultFrame& reply);
+// Parses an untrusted frame as a worker's reply; throws FrameError unless it
+// is a kResult frame whose body is exactly one well-formed ResultFrame.
+ResultFrame parse_result_frame(const Frame& frame);
 
 }  // namespace cf::detail
