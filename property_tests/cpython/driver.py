@@ -29,6 +29,7 @@ import concurrent.futures as cf
 import functools
 import itertools
 import json
+import multiprocessing
 import logging
 import os
 import queue
@@ -409,15 +410,15 @@ def main():
             if proxy is None:
                 proxy = _proxies[token] = Proxy(token)
         proxy.queue.put(msg)
-    # The C++ side is gone: stop every worker process, then leave without
+    # The C++ side is gone: stop every worker process, including those of
+    # executors already shut down (CPython forgets their processes), so no
+    # worker outlives the test or holds its output open; then leave without
     # waiting for threads blocked at gates.
-    for ex, kind, _ in list(_executors.values()):
-        if kind == "process":
-            for p in list((ex._processes or {}).values()):
-                try:
-                    p.kill()
-                except Exception:
-                    pass
+    for p in multiprocessing.active_children():
+        try:
+            p.kill()
+        except Exception:
+            pass
     sys.stderr.flush()
     os._exit(0)
 
