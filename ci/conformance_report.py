@@ -11,6 +11,9 @@ else pass if any passed, else n/a (every test n/a, or none ran for it).
 For an implementation whose name starts with "cpython-", a fail of a clause
 whose SPEC.md entry has a "**Known CPython deviation.**" paragraph is reported
 as "deviation": CPython departing from its own documentation, as recorded.
+A failed check that names its clauses ("[ID ...] " at a line's start) is
+charged to those clauses only. A cpython-* test that hung is charged to those
+of its clauses whose recorded deviation is a hang, when it cites any.
 
 Prints the table, what each implementation is (its "about" line), a summary
 per implementation, why its n/a clauses are n/a, and every failure with the
@@ -31,6 +34,12 @@ HEADING = re.compile(r"^### ([A-Z]+(?:-[A-Z0-9]+)+) — (.*)$", re.M)
 RULE = re.compile(r"\*\*Rule\.\*\*\s*(.*)")
 DEVIATION = "**Known CPython deviation.**"
 STATUSES = ("pass", "fail", "deviation", "n/a")
+HANGS = re.compile(r"\bhangs?\b")
+
+
+def deviation_text(body):
+    i = body.find(DEVIATION)
+    return body[i:].split("\n\n", 1)[0] if i >= 0 else ""
 
 
 def read_spec(path):
@@ -41,7 +50,8 @@ def read_spec(path):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         rule = RULE.search(text[m.end():end])
         clauses[m.group(1)] = {"title": m.group(2).strip(), "rule": rule.group(1).strip() if rule else "",
-                               "cpython_deviation": DEVIATION in text[m.end():end]}
+                               "cpython_deviation": DEVIATION in text[m.end():end],
+                               "cpython_hangs": bool(HANGS.search(deviation_text(text[m.end():end])))}
     return clauses
 
 
@@ -96,12 +106,16 @@ def abouts(records):
 BLAME = re.compile(r"^\s*\[((?:[A-Z]+(?:-[A-Z0-9]+)+)(?: [A-Z]+(?:-[A-Z0-9]+)+)*)\] ", re.M)
 
 
-def charged(record):
+def charged(record, spec):
     """The clauses a record speaks for. A failure that names the clauses of
-    its failed check speaks only for those (the rest were not judged)."""
+    its failed check speaks only for those (the rest were not judged); a
+    CPython hang speaks for the cited clauses whose recorded deviation hangs."""
     clauses = record.get("clauses", [])
     if record.get("status") == "fail":
-        blamed = {c for m in BLAME.finditer(record.get("detail") or "") for c in m.group(1).split()}
+        detail = record.get("detail") or ""
+        blamed = {c for m in BLAME.finditer(detail) for c in m.group(1).split()}
+        if not blamed and detail.startswith("hang:") and record.get("implementation", "").startswith("cpython-"):
+            blamed = {c for c in clauses if spec.get(c, {}).get("cpython_hangs")}
         blamed &= set(clauses)
         if blamed:
             return [c for c in clauses if c in blamed]
@@ -113,7 +127,7 @@ def build(spec, records):
                    key=lambda n: (not n.startswith("reference-"), n))
     by = {}  # (impl, clause) -> list of records
     for r in records:
-        for c in charged(r):
+        for c in charged(r, spec):
             by.setdefault((r["implementation"], c), []).append(r)
     results = []
     for impl in impls:

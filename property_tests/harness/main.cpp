@@ -39,6 +39,7 @@ namespace {
 
 std::mutex g_mutex;
 std::vector<std::string> g_clauses;  // of the running test
+std::vector<std::string> g_checks;   // failed checks noted by the running test
 
 std::string json_escape(const std::string& s) {
   std::string out;
@@ -194,6 +195,7 @@ class RecordListener : public ::testing::EmptyTestEventListener {
     {
       std::lock_guard lock(g_mutex);
       g_clauses.clear();
+      g_checks.clear();
     }
     write_record(full_name(info), "started", "");
     watchdog_.arm(full_name(info), test_budget());
@@ -214,6 +216,11 @@ class RecordListener : public ::testing::EmptyTestEventListener {
     watchdog_.disarm();
     const auto* result = info.result();
     std::string status = result->Failed() ? "fail" : result->Skipped() ? "n/a" : "pass";
+    if (result->Failed()) {
+      std::lock_guard lock(g_mutex);
+      if (!g_checks.empty()) failures_ += "checks that failed during the run:\n";
+      for (const auto& check : g_checks) failures_ += check + "\n";
+    }
     write_record(full_name(info), status, result->Failed() ? failures_ : skip_);
     failures_.clear();
     skip_.clear();
@@ -226,6 +233,13 @@ class RecordListener : public ::testing::EmptyTestEventListener {
 };
 
 }  // namespace
+
+void note_failed_check(const std::string& message) {
+  std::lock_guard lock(g_mutex);
+  if (g_checks.size() < 8 && std::find(g_checks.begin(), g_checks.end(), message) == g_checks.end()) {
+    g_checks.push_back(message);
+  }
+}
 
 void record_clauses(std::initializer_list<const char*> clauses) {
   std::lock_guard lock(g_mutex);

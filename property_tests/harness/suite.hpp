@@ -38,6 +38,11 @@ inline constexpr auto kLateSlack = std::chrono::seconds(5);
 // Records the clauses the running test checks.
 void record_clauses(std::initializer_list<const char*> clauses);
 
+// Keeps a failed check's message for the test's record. RapidCheck prints a
+// counterexample by replaying it, and a failure that depends on timing may
+// not recur in the replay; the record still says which check failed.
+void note_failed_check(const std::string& message);
+
 class Conformance : public ::testing::Test {
  protected:
   Implementation& impl() { return implementation(); }

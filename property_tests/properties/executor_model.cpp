@@ -56,7 +56,7 @@ constexpr int kMaxHandles = 14;
     if (!(cond)) {                                                                    \
       std::ostringstream model_check_os__;                                            \
       model_check_os__ << "[" << clauses << "] " << what << "\n  " << props::replay_hint(); \
-      RC_FAIL(model_check_os__.str());                                                \
+      CF_RC_FAIL(model_check_os__.str());                                                \
     }                                                                                 \
   } while (0)
 
@@ -340,7 +340,7 @@ struct Submit : Command {
     if (s.spec.shut_down()) {
       try {
         s.executor.submit(probe.returns(value));
-        RC_FAIL("[EXEC-SUBMIT-4] submit after shutdown returned a future");
+        CF_RC_FAIL("[EXEC-SUBMIT-4] submit after shutdown returned a future");
       } catch (const Raised& r) {
         MODEL_CHECK(r.outcome.is(Kind::kShutdown), "EXEC-SUBMIT-4",
                     "submit after shutdown raised " << to_string(r.outcome));
@@ -642,8 +642,17 @@ struct AsCompletedCmd : Command {
     auto start = Clock::now();
     auto run = s.impl.as_completed(s.inputs(subset), wait.timeout());
     std::set<std::size_t> first;
+    bool cancelled_at_call = false;
+    for (int h : distinct) cancelled_at_call |= s.spec.by_handle(h).state == Task::State::kCancelled;
     for (std::size_t i = 0; i < done_at_call.size(); ++i) {
-      auto next = run->next();
+      std::optional<std::size_t> next;
+      try {
+        next = run->next();
+      } catch (const Raised& r) {
+        CF_RC_FAIL(std::string(cancelled_at_call ? "[ASC-CANCEL-1] " : "[ASC-DONE-1 ASC-TIMEOUT-2] ") +
+                "as_completed raised " + to_string(r.outcome) + " before yielding the done futures\n  " +
+                props::replay_hint());
+      }
       MODEL_CHECK(next.has_value(), "ASC-DONE-1 ASC-TIMEOUT-2", "as_completed ended early");
       first.insert(*next);
     }
@@ -654,7 +663,7 @@ struct AsCompletedCmd : Command {
     } else if (wait.kind != Wait::kNone) {
       try {
         run->next();
-        RC_FAIL("[ASC-TIMEOUT-1] as_completed went on past its deadline\n  " + props::replay_hint());
+        CF_RC_FAIL("[ASC-TIMEOUT-1] as_completed went on past its deadline\n  " + props::replay_hint());
       } catch (const Raised& r) {
         auto elapsed = Clock::now() - start;
         MODEL_CHECK(r.outcome.is(Kind::kTimeout), "ASC-TIMEOUT-1", "raised " << to_string(r.outcome));
@@ -717,7 +726,7 @@ struct MapCmd : Command {
     if (s.spec.shut_down()) {
       try {
         s.executor.map(probes, MapSpec{kLong, buffersize});
-        RC_FAIL("[MAP-SHUTDOWN-1] map after shutdown returned\n  " + props::replay_hint());
+        CF_RC_FAIL("[MAP-SHUTDOWN-1] map after shutdown returned\n  " + props::replay_hint());
       } catch (const Raised& r) {
         MODEL_CHECK(r.outcome.is(Kind::kShutdown), "MAP-SHUTDOWN-1", "raised " << to_string(r.outcome));
       }

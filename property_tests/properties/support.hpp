@@ -22,6 +22,16 @@
 
 #include "harness/suite.hpp"
 
+// RC_FAIL that also notes its message in the test's record (see
+// note_failed_check): the record names the failed check even when
+// RapidCheck's replay of a timing-dependent case passes.
+#define CF_RC_FAIL(message)                                  \
+  do {                                                       \
+    const std::string cf_rc_fail_message__ = (message);      \
+    ::cf::conformance::note_failed_check(cf_rc_fail_message__); \
+    RC_FAIL(cf_rc_fail_message__);                           \
+  } while (0)
+
 namespace cf::conformance::props {
 
 using Kind = Outcome::Kind;

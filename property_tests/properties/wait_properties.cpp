@@ -88,7 +88,7 @@ Drained drain(AsCompletedRun& run, std::size_t limit) {
       return out;
     }
   }
-  RC_FAIL("as_completed yielded more futures than it was given");
+  CF_RC_FAIL("as_completed yielded more futures than it was given");
   return out;
 }
 
@@ -108,15 +108,17 @@ RC_GTEST_FIXTURE_PROP(Conformance, ASC_ORDER_YieldsEachOnceInCompletionOrder, ()
   auto run = impl().as_completed(input, kLong);
   for (std::size_t i : order) complete(lab, gates, fs, i);
   auto drained = drain(*run, input.size());
-  RC_ASSERT(!drained.raised.has_value());
-  RC_ASSERT(drained.yielded == order);
+  if (drained.raised.has_value() || sorted(drained.yielded) != sorted(order)) {
+    CF_RC_FAIL("[ASC-ALL-1 ASC-DUP-1] as_completed did not yield every distinct future once");
+  }
+  if (drained.yielded != order) CF_RC_FAIL("[ASC-ORDER-1] as_completed did not keep the completion order");
 }
 
 // Futures done at the call come first (as a set), then the rest in completion
 // order; with a zero timeout exactly the done ones are yielded before
 // TimeoutError("N (of M) futures unfinished").
 RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, ()) {
-  CF_CLAUSES("ASC-DONE-1", "ASC-ORDER-1", "ASC-TIMEOUT-2", "ASC-TIMEOUT-1");
+  CF_CLAUSES("ASC-DONE-1", "ASC-ORDER-1", "ASC-TIMEOUT-2", "ASC-TIMEOUT-1", "ASC-ALL-1");
   CF_REQUIRE(Cap::kAsCompleted, Cap::kMaxWorkers);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
   const auto early = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
@@ -131,26 +133,32 @@ RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, 
   for (std::size_t i : done_at_call) complete(lab, gates, fs, i);
 
   auto polled = drain(*impl().as_completed(fs, std::chrono::seconds(0)), n);
-  RC_ASSERT(sorted(polled.yielded) == sorted(done_at_call));
-  if (later.empty()) {
-    RC_ASSERT(!polled.raised.has_value());
-  } else {
-    RC_ASSERT(polled.raised.has_value());
-    RC_ASSERT(polled.raised->is(Kind::kTimeout));
-    if (!polled.raised->message.empty()) {
-      RC_ASSERT(polled.raised->message == std::to_string(later.size()) + " (of " +
-                                              std::to_string(n) + ") futures unfinished");
-    }
+  if (sorted(polled.yielded) != sorted(done_at_call)) {
+    CF_RC_FAIL("[ASC-DONE-1 ASC-TIMEOUT-2] a zero timeout did not yield exactly the done futures");
+  }
+  if (later.empty() == polled.raised.has_value()) {
+    CF_RC_FAIL("[ASC-TIMEOUT-2] a zero timeout raised although every future was done, or did not raise");
+  }
+  if (polled.raised && !polled.raised->is(Kind::kTimeout)) CF_RC_FAIL("[ASC-TIMEOUT-2] not a TimeoutError");
+  if (polled.raised && !polled.raised->message.empty() &&
+      polled.raised->message != std::to_string(later.size()) + " (of " + std::to_string(n) +
+                                    ") futures unfinished") {
+    CF_RC_FAIL("[ASC-TIMEOUT-2] the TimeoutError does not count the unfinished futures");
   }
 
   auto run = impl().as_completed(fs, kLong);
   for (std::size_t i : later) complete(lab, gates, fs, i);
   auto drained = drain(*run, n);
-  RC_ASSERT(!drained.raised.has_value());
-  RC_ASSERT(drained.yielded.size() == n);
+  if (drained.raised.has_value() || drained.yielded.size() != n) {
+    CF_RC_FAIL("[ASC-ALL-1 ASC-TIMEOUT-1] as_completed did not yield every future before its deadline");
+  }
   const auto split = drained.yielded.begin() + static_cast<std::ptrdiff_t>(done_at_call.size());
-  RC_ASSERT(sorted(Indices(drained.yielded.begin(), split)) == sorted(done_at_call));
-  RC_ASSERT(Indices(split, drained.yielded.end()) == later);
+  if (sorted(Indices(drained.yielded.begin(), split)) != sorted(done_at_call)) {
+    CF_RC_FAIL("[ASC-DONE-1] the futures done at the call did not come first");
+  }
+  if (Indices(split, drained.yielded.end()) != later) {
+    CF_RC_FAIL("[ASC-ORDER-1] the later futures did not come in completion order");
+  }
 }
 
 // FIRST_COMPLETED: `done` is non-empty and holds exactly the completed
