@@ -78,6 +78,7 @@ struct Options {
   std::optional<std::uint64_t> seed;
   std::string json;
   bool soak = false;
+  bool keep_going = false;
   int hang_seconds = 60;
 };
 
@@ -141,7 +142,9 @@ int run(const Options& opt) {
   std::vector<Resources> samples;
   std::vector<std::string> soak_failures;
   auto soak_start = std::chrono::steady_clock::now();
-  for (int round = 0; round < rounds; ++round) {
+  std::vector<std::pair<const Scenario*, Backend>> ran;
+  bool stop = false;
+  for (int round = 0; round < rounds && !stop; ++round) {
     for (auto& [scenario, backend] : selected) {
       Tally t = runner.run(*scenario, backend, mix(seed, scenario->name, backend), limits);
       auto& acc = tallies[{scenario, backend}];
@@ -150,6 +153,13 @@ int run(const Options& opt) {
       acc.seconds += t.seconds;
       for (auto& [k, v] : t.counts) acc.counts[k] += v;
       for (auto& f : t.failures) acc.failures.push_back(f);
+      if (round == 0) ran.emplace_back(scenario, backend);
+      // A forbidden outcome is a finding: report it now rather than after
+      // the rest of the budget (unless asked to keep going).
+      if (!t.failures.empty() && !opt.keep_going) {
+        stop = true;
+        break;
+      }
     }
     samples.push_back(Resources::now());
     if (opt.soak) {
@@ -161,7 +171,9 @@ int run(const Options& opt) {
       }
     }
   }
-  if (opt.soak && samples.size() >= 2) {
+  if (opt.soak && stop) {
+    // Stopped early on a finding; the drift check needs the whole run.
+  } else if (opt.soak && samples.size() >= 2) {
     // The first round warms caches and allocators; flat is measured from its end.
     const auto& base = samples.front();
     const auto& last = samples.back();
@@ -180,7 +192,7 @@ int run(const Options& opt) {
   bool failed = !soak_failures.empty();
   nlohmann::json report = {{"seed", seed}, {"duration", total}, {"soak", opt.soak}, {"runs", nlohmann::json::array()}};
   std::printf("cf_stress: seed %llu\n", static_cast<unsigned long long>(seed));
-  for (auto& [scenario, backend] : selected) {
+  for (auto& [scenario, backend] : ran) {
     auto& t = tallies[{scenario, backend}];
     print_histogram(t);
     report["runs"].push_back(to_json(t));
@@ -229,6 +241,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", opt.seed, "Seed of setups and schedule points (printed; replays)");
   app.add_option("--json", opt.json, "Write the results to this file as JSON");
+  app.add_flag("--keep-going", opt.keep_going, "Run every scenario even after a forbidden outcome");
   app.add_flag("--soak", opt.soak, "Repeat rounds for --duration; fail if RSS or fds drift");
   app.add_option("--hang-timeout", opt.hang_seconds, "Seconds without progress that count as a hang")
       ->check(CLI::PositiveNumber);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -22,8 +24,16 @@ class Handoff {
     value_ = std::move(value);
     ready_.store(true, std::memory_order_release);
   }
+  // Throws if nothing was published within kGenerous (the writer threw), so
+  // one failed actor cannot leave the other spinning forever.
   const T& take() const {
-    while (!ready_.load(std::memory_order_acquire)) std::this_thread::yield();
+    auto deadline = std::chrono::steady_clock::now() + kGenerous;
+    while (!ready_.load(std::memory_order_acquire)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("nothing handed over: the publishing actor failed");
+      }
+      std::this_thread::yield();
+    }
     return value_;
   }
 
