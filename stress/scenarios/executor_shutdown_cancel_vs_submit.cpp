@@ -11,6 +11,10 @@
 //   accepted, ran        INTERESTING submit came first and a worker took it before the cancel
 //   lost                 FORBIDDEN   some future never completed after the pool was joined
 //   queued ran           FORBIDDEN   a call queued before the shutdown ran instead of being cancelled
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   executor.shutdown_cancel_vs_submit [thread] 4203 iterations: refused 2521, accepted, cancelled 1682
+//   executor.shutdown_cancel_vs_submit [process] 43 iterations: refused 24, accepted, cancelled 19
 #include "pool.hpp"
 #include "support.hpp"
 

@@ -8,6 +8,10 @@
 //   all ran     ACCEPTABLE  shutdown(wait=false) stops new submits only; queued calls still run [SHUT-NOWAIT-1]
 //   cancelled   FORBIDDEN   a call was cancelled without cancel_futures [SHUT-CANCEL-2]
 //   lost        FORBIDDEN   a call never completed
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   executor.shutdown_nowait_vs_running [thread] 1845 iterations: all ran 1845
+//   executor.shutdown_nowait_vs_running [process] 107 iterations: all ran 107
 #include "pool.hpp"
 #include "support.hpp"
 

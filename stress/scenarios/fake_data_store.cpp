@@ -12,6 +12,10 @@
 // locked (std::lock_guard around the read-modify-write):
 //   2             ACCEPTABLE   the lock serialised the updates
 //   1 (lost)      FORBIDDEN    an update was lost despite the lock
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   fake_data_store.unlocked [thread] 7423 iterations: 2 3813, 1 (lost) 3610
+//   fake_data_store.locked [thread] 7745 iterations: 2 7745
 #include <atomic>
 #include <mutex>
 #include <thread>

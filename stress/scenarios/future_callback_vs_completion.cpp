@@ -5,6 +5,9 @@
 //   once, by adder        ACCEPTABLE  added after completion, run at once by the adder [FUT-CB-3]
 //   never                 FORBIDDEN   the callback was lost
 //   twice                 FORBIDDEN   the callback ran twice
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   future.callback_vs_completion [thread] 24194 iterations: once, by completer 9783, once, by adder 14411
 #include <atomic>
 #include <thread>
 

@@ -4,6 +4,9 @@
 //   both true, cb x1   ACCEPTABLE  cancelling a cancelled future is true again [FUT-CANCEL-4]; callbacks run once
 //   one false          FORBIDDEN   a pending future refused a cancel
 //   callbacks != 1     FORBIDDEN   the done-callback ran twice or never [FUT-CB-1]
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   future.cancel_vs_cancel [thread] 16391 iterations: both true, cb x1 16391
 #include <atomic>
 
 #include "cf/future.hpp"

@@ -10,6 +10,10 @@
 //   cancelled but ran       FORBIDDEN   cancel() said true yet the call ran
 //   refused but cancelled   FORBIDDEN   cancel() said false yet the future is cancelled
 //   lost                    FORBIDDEN   the future never completed
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   future.cancel_vs_start [thread] 7808 iterations: cancelled before start 3112, started first 4696
+//   future.cancel_vs_start [process] 4813 iterations: cancelled before start 1339, started first 3474
 #include <atomic>
 
 #include "pool.hpp"

@@ -9,6 +9,9 @@
 //   timed out       INTERESTING  the deadline passed first: TimeoutError, the future finished later [FUT-RESULT-4]
 //   early timeout   FORBIDDEN    TimeoutError before the timeout had elapsed
 //   wrong value     FORBIDDEN    result() returned something else
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   future.result_timeout_deadline [thread] 1459 iterations: value 712, timed out 747
 #include <chrono>
 #include <thread>
 

@@ -7,6 +7,9 @@
 //   both succeeded  FORBIDDEN   cancel() true and set_result accepted: two outcomes for one future
 //   neither         FORBIDDEN   both refused: the future has no outcome
 //   torn            FORBIDDEN   the winner's outcome is not what result() reports
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   future.set_result_vs_cancel [thread] 23993 iterations: finished 14320, cancelled 9673
 #include "cf/future.hpp"
 #include "scenario.hpp"
 

@@ -15,6 +15,17 @@
 //   woken: cancelled   ACCEPTABLE  the waiter woke and the target was cancelled [WAIT-CANCEL-1]
 //   woken: broken      ACCEPTABLE  the waiter woke and the target failed with BrokenExecutor
 //   stuck              FORBIDDEN   the waiter was still blocked after kGenerous
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   liveness.result.break [thread] 4287 iterations: woken: broken 4287
+//   liveness.result.break [process] 363 iterations: woken: cancelled 221, woken: broken 142
+//   liveness.result.cancel [thread] 1466 iterations: woken: cancelled 1466
+//   liveness.result.cancel [process] 19 iterations: woken: cancelled 19
+//   liveness.result.complete [thread] 3714 iterations: woken: value 3714
+//   liveness.result.complete [process] 19 iterations: woken: value 19
+//   liveness.result.shutdown [thread] 2024 iterations: woken: cancelled 2024
+//   liveness.result.shutdown [process] 40 iterations: woken: cancelled 40
+//   (liveness.wait.* and liveness.as_completed.* alike)
 #include "cf/wait.hpp"
 #include "pool.hpp"
 #include "support.hpp"

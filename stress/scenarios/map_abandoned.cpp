@@ -10,6 +10,10 @@
 //   first missing    FORBIDDEN    the first result never arrived or was wrong
 //   marker lost      FORBIDDEN    the unrelated call submitted meanwhile did not run
 //   hang             FORBIDDEN    joining the pool after the abandon did not finish
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   map.abandoned [thread] 1062 iterations: rest cancelled 374, some ran 688
+//   map.abandoned [process] 17 iterations: rest cancelled 17
 #include <atomic>
 
 #include "pool.hpp"

@@ -10,6 +10,9 @@
 //   crash survived       FORBIDDEN    the killing call reported a value
 //   lost                 FORBIDDEN    a future never completed
 //   wrong error          FORBIDDEN    a future or submit failed with something else
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   process.broken_vs_submit [process] 103 iterations: all broken 46, some ran 57
 #include "pool.hpp"
 #include "support.hpp"
 

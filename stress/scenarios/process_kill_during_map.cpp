@@ -8,6 +8,9 @@
 //   out of order         FORBIDDEN    a result came back at the wrong position [MAP-ORDER-1]
 //   wrong error          FORBIDDEN    the map failed with something other than BrokenProcessPool
 //   timed out            FORBIDDEN    a result never arrived
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   process.kill_during_map [process] 145 iterations: broken after k 145
 #include "pool.hpp"
 #include "support.hpp"
 

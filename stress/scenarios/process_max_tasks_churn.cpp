@@ -6,6 +6,9 @@
 //   broken      FORBIDDEN   a worker retiring on schedule was taken for a crash
 //   lost        FORBIDDEN   a call never completed
 //   wrong       FORBIDDEN   a call returned another call's value or an error
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   process.max_tasks_churn [process] 37 iterations: all values 37
 #include "pool.hpp"
 #include "support.hpp"
 

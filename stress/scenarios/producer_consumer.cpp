@@ -11,6 +11,9 @@
 //   duplicated       FORBIDDEN   an item arrived twice
 //   reordered        FORBIDDEN   items arrived out of order from a FIFO queue
 //   stuck            FORBIDDEN   producer or consumer never finished
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   producer_consumer.bounded [thread] 2410 iterations: all in order 2410
 #include <condition_variable>
 #include <deque>
 #include <mutex>

@@ -9,6 +9,10 @@
 //   duplicate      FORBIDDEN   a future was yielded twice
 //   not done       FORBIDDEN   a yielded future was not done
 //   timed out      FORBIDDEN   a completion was missed: the iteration ran into its deadline
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   wait.as_completed_vs_completion [thread] 4757 iterations: each once 4757
+//   wait.as_completed_vs_completion [process] 2587 iterations: each once 2587
 #include <set>
 
 #include "cf/wait.hpp"

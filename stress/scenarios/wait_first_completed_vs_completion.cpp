@@ -9,6 +9,10 @@
 //   both done     INTERESTING the held call also finished before wait() took its split
 //   empty         FORBIDDEN   returned with nothing done before the timeout
 //   torn split    FORBIDDEN   a future in `done` is not done, or the split is not the input
+//
+// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
+//   wait.first_completed_vs_completion [thread] 6408 iterations: one done 6408
+//   wait.first_completed_vs_completion [process] 22 iterations: one done 22
 #include "cf/wait.hpp"
 #include "pool.hpp"
 #include "support.hpp"
