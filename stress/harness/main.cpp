@@ -82,6 +82,20 @@ struct Options {
   int hang_seconds = 60;
 };
 
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          long value = std::stol(text, &used);
+          return used == text.size() && value > 0 ? "" : "must be a whole number above 0, not " + text;
+        } catch (const std::exception&) {
+          return "must be a whole number above 0, not " + text;
+        }
+      },
+      "N>0");
+}
+
 int run(const Options& opt) {
   std::vector<std::pair<const Scenario*, Backend>> selected;
   const auto& all = all_scenarios();
@@ -213,6 +227,8 @@ int run(const Options& opt) {
 }  // namespace
 }  // namespace cf::stress
 
+using cf::stress::positive_integer;
+
 int main(int argc, char** argv) {
   CF_PROCESS_WORKER_ENTRY(argc, argv);  // process-pool workers are this program [PPE-SPAWN-2]
   // Initializers that fail on purpose (liveness.*.break) are logged by cf;
@@ -238,13 +254,13 @@ int main(int argc, char** argv) {
           },
           "SECONDS>=0"));
   app.add_option("--iterations", opt.iterations, "Most iterations per scenario and backend")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   app.add_option("--seed", opt.seed, "Seed of setups and schedule points (printed; replays)");
   app.add_option("--json", opt.json, "Write the results to this file as JSON");
   app.add_flag("--keep-going", opt.keep_going, "Run every scenario even after a forbidden outcome");
   app.add_flag("--soak", opt.soak, "Repeat rounds for --duration; fail if RSS or fds drift");
   app.add_option("--hang-timeout", opt.hang_seconds, "Seconds without progress that count as a hang")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,8 +1,14 @@
 #include "pool.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <string>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -29,10 +35,30 @@ int task_crash(int v) {
 
 int task_value_or_crash(int v) { return v < 0 ? task_crash(v) : v; }
 
+namespace {
+std::string gate_path(int parent, int id) {
+  return "/tmp/cf-stress-gate-" + std::to_string(parent) + "-" + std::to_string(id);
+}
+}  // namespace
+
+// Blocks until the parent writes to (or closes) FIFO `id`: the process
+// backend's gate. The parent holds the FIFO open from hold() to release(), so
+// this read returns exactly when release() runs, never on a timer.
+int task_gate(int id) {
+  int fd = ::open(gate_path(static_cast<int>(::getppid()), id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;  // released (and removed) before the call started
+  char byte = 0;
+  while (::read(fd, &byte, 1) < 0 && errno == EINTR) {
+  }
+  ::close(fd);
+  return 0;
+}
+
 CF_REGISTER_TASK(task_value);
 CF_REGISTER_TASK(task_busy);
 CF_REGISTER_TASK(task_crash);
 CF_REGISTER_TASK(task_value_or_crash);
+CF_REGISTER_TASK(task_gate);
 
 namespace {
 
@@ -120,8 +146,37 @@ class ProcessPool final : public Pool {
   MapResult<int> map(int (*task)(int), std::vector<int> inputs) override {
     return pool_.map(task, std::move(inputs));
   }
-  Future<int> hold() override { return pool_.submit(task_busy, 30); }
-  void release() override {}
+  ~ProcessPool() override { release(); }
+
+  Future<int> hold() override {
+    static std::atomic<int> next_id{0};
+    int id = next_id++;
+    std::string path = gate_path(static_cast<int>(::getpid()), id);
+    ::unlink(path.c_str());
+    if (::mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + path + " failed");
+    // O_RDWR: opening does not wait for the reader, and the FIFO has a writer
+    // until release(), so the worker's read blocks until then.
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("open " + path + " failed");
+    {
+      std::lock_guard lock(mutex_);
+      gates_.emplace_back(fd, path);
+    }
+    return pool_.submit(task_gate, id);
+  }
+  void release() override {
+    std::vector<std::pair<int, std::string>> gates;
+    {
+      std::lock_guard lock(mutex_);
+      gates.swap(gates_);
+    }
+    for (auto& [fd, path] : gates) {
+      ::unlink(path.c_str());
+      char byte = 1;
+      [[maybe_unused]] auto n = ::write(fd, &byte, 1);
+      ::close(fd);
+    }
+  }
   void shutdown(bool wait, bool cancel_futures) override { pool_.shutdown(wait, cancel_futures); }
   void break_pool() override {
     auto pids = pool_.worker_pids();
@@ -134,6 +189,8 @@ class ProcessPool final : public Pool {
   std::vector<int> worker_pids() const override { return pool_.worker_pids(); }
 
  private:
+  std::mutex mutex_;
+  std::vector<std::pair<int, std::string>> gates_;  // FIFO fd and path per held call
   ProcessPoolExecutor pool_;
 };
 

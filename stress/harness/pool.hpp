@@ -21,6 +21,7 @@ int task_value(int v);           // returns v
 int task_busy(int ms);           // computes for about ms milliseconds, returns ms
 int task_crash(int v);           // process: the worker dies (SIGKILL); thread: throws
 int task_value_or_crash(int v);  // v < 0: as task_crash; else v
+int task_gate(int id);           // blocks until the parent releases gate id
 
 struct PoolOptions {
   int workers = 2;
@@ -37,8 +38,8 @@ class Pool {
 
   virtual Future<int> submit(int (*task)(int), int arg) = 0;
   virtual MapResult<int> map(int (*task)(int), std::vector<int> inputs) = 0;
-  // Occupies one worker until release() (thread) or for about 30 ms
-  // (process, where no in-process gate can reach the worker).
+  // Occupies one worker until release(): an in-process gate (thread) or a
+  // FIFO the parent holds open (process).
   virtual Future<int> hold() = 0;
   virtual void release() = 0;
   virtual void shutdown(bool wait, bool cancel_futures) = 0;
