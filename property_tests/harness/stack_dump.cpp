@@ -20,14 +20,16 @@ std::string stack_dump() {
   ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
   std::string out_path = "/tmp/cf-stacks-" + std::to_string(getpid()) + ".txt";
   std::string pid = std::to_string(getpid());
-  std::vector<std::string> args = {"gdb",  "--batch", "-p", pid, "-ex", "set pagination off",
-                                   "-ex", "thread apply all bt", "-ex", "detach"};
+  std::vector<std::string> args = {
+      "gdb", "--batch", "-p", pid, "-ex", "set pagination off", "-ex", "thread apply all bt",
+      "-ex", "detach"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t child = 0;
   int rc = posix_spawnp(&child, "gdb", &actions, nullptr, argv.data(), environ);

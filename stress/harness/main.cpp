@@ -25,7 +25,8 @@ namespace cf::stress {
 namespace {
 
 std::uint64_t mix(std::uint64_t seed, const std::string& name, Backend backend) {
-  std::uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL ^ (backend == Backend::kProcess ? 0x5bd1e995ULL : 0);
+  std::uint64_t h =
+      seed ^ 0x9e3779b97f4a7c15ULL ^ (backend == Backend::kProcess ? 0x5bd1e995ULL : 0);
   for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
   return h;
 }
@@ -37,7 +38,8 @@ void print_outcome_table(const Scenario& s) {
   for (const auto& o : s.outcomes) {
     std::printf("    %-28s %-11s %s\n", o.id.c_str(), verdict_name(o.verdict), o.meaning.c_str());
   }
-  std::printf("    %-28s %-11s %s\n", "(anything else)", "FORBIDDEN", "an outcome the table does not name");
+  std::printf("    %-28s %-11s %s\n", "(anything else)", "FORBIDDEN",
+              "an outcome the table does not name");
 }
 
 void print_histogram(const Tally& t) {
@@ -63,9 +65,12 @@ nlohmann::json to_json(const Tally& t) {
   for (const auto& [outcome, count] : t.counts) {
     outcomes[outcome] = {{"count", count}, {"verdict", verdict_name(t.verdict_of(outcome))}};
   }
-  return {{"scenario", t.scenario->name}, {"backend", backend_name(t.backend)},
-          {"seed", t.seed},           {"iterations", t.iterations},
-          {"seconds", t.seconds},     {"outcomes", outcomes},
+  return {{"scenario", t.scenario->name},
+          {"backend", backend_name(t.backend)},
+          {"seed", t.seed},
+          {"iterations", t.iterations},
+          {"seconds", t.seconds},
+          {"outcomes", outcomes},
           {"failures", t.failures}};
 }
 
@@ -88,7 +93,8 @@ CLI::Validator positive_integer() {
         try {
           std::size_t used = 0;
           long value = std::stol(text, &used);
-          return used == text.size() && value > 0 ? "" : "must be a whole number above 0, not " + text;
+          return used == text.size() && value > 0 ? ""
+                                                  : "must be a whole number above 0, not " + text;
         } catch (const std::exception&) {
           return "must be a whole number above 0, not " + text;
         }
@@ -109,10 +115,11 @@ int run(const Options& opt) {
     }
   }
   for (const auto& s : all) {
-    bool wanted = opt.scenarios.empty() ||
-                  std::any_of(opt.scenarios.begin(), opt.scenarios.end(), [&](const std::string& p) {
-                    return fnmatch(p.c_str(), s.name.c_str(), 0) == 0;
-                  });
+    bool wanted =
+        opt.scenarios.empty() ||
+        std::any_of(opt.scenarios.begin(), opt.scenarios.end(), [&](const std::string& p) {
+          return fnmatch(p.c_str(), s.name.c_str(), 0) == 0;
+        });
     if (!wanted) continue;
     for (Backend b : s.backends) {
       if (opt.backend == "all" || opt.backend == backend_name(b)) selected.emplace_back(&s, b);
@@ -127,7 +134,8 @@ int run(const Options& opt) {
     return 0;
   }
   if (selected.empty()) {
-    std::fprintf(stderr, "cf_stress: no selected scenario applies to backend '%s'\n", opt.backend.c_str());
+    std::fprintf(stderr, "cf_stress: no selected scenario applies to backend '%s'\n",
+                 opt.backend.c_str());
     return 2;
   }
 
@@ -177,9 +185,11 @@ int run(const Options& opt) {
     }
     samples.push_back(Resources::now());
     if (opt.soak) {
-      std::fprintf(stderr, "[cf_stress] soak round %d: rss %ld KiB, %d fds, %d children\n", round + 1,
-                   samples.back().rss_kib, samples.back().fds, samples.back().children);
-      if (total > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - soak_start).count() >= total) {
+      std::fprintf(stderr, "[cf_stress] soak round %d: rss %ld KiB, %d fds, %d children\n",
+                   round + 1, samples.back().rss_kib, samples.back().fds, samples.back().children);
+      if (total > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - soak_start).count() >=
+              total) {
         rounds = round + 1;
         break;
       }
@@ -192,19 +202,22 @@ int run(const Options& opt) {
     const auto& base = samples.front();
     const auto& last = samples.back();
     if (last.fds != base.fds) {
-      soak_failures.push_back("fd count drifted: " + std::to_string(base.fds) + " -> " + std::to_string(last.fds));
+      soak_failures.push_back("fd count drifted: " + std::to_string(base.fds) + " -> " +
+                              std::to_string(last.fds));
     }
     long allowed = std::max(16L * 1024, base.rss_kib / 5);  // allocator noise, not a leak
     if (last.rss_kib - base.rss_kib > allowed) {
       soak_failures.push_back("RSS grew " + std::to_string(base.rss_kib) + " -> " +
-                              std::to_string(last.rss_kib) + " KiB over " + std::to_string(rounds) + " rounds");
+                              std::to_string(last.rss_kib) + " KiB over " + std::to_string(rounds) +
+                              " rounds");
     }
   } else if (opt.soak) {
     soak_failures.push_back("soak needs at least two rounds; give a longer --duration");
   }
 
   bool failed = !soak_failures.empty();
-  nlohmann::json report = {{"seed", seed}, {"duration", total}, {"soak", opt.soak}, {"runs", nlohmann::json::array()}};
+  nlohmann::json report = {
+      {"seed", seed}, {"duration", total}, {"soak", opt.soak}, {"runs", nlohmann::json::array()}};
   std::printf("cf_stress: seed %llu\n", static_cast<unsigned long long>(seed));
   for (auto& [scenario, backend] : ran) {
     auto& t = tallies[{scenario, backend}];
@@ -212,8 +225,9 @@ int run(const Options& opt) {
     report["runs"].push_back(to_json(t));
     if (!t.failures.empty()) {
       failed = true;
-      std::printf("  replay: cf_stress --scenario '%s' --backend %s --seed %llu\n", scenario->name.c_str(),
-                  backend_name(backend), static_cast<unsigned long long>(seed));
+      std::printf("  replay: cf_stress --scenario '%s' --backend %s --seed %llu\n",
+                  scenario->name.c_str(), backend_name(backend),
+                  static_cast<unsigned long long>(seed));
     }
   }
   for (const auto& f : soak_failures) std::printf("\nSOAK FAIL: %s\n", f.c_str());
@@ -259,7 +273,8 @@ int main(int argc, char** argv) {
   app.add_option("--json", opt.json, "Write the results to this file as JSON");
   app.add_flag("--keep-going", opt.keep_going, "Run every scenario even after a forbidden outcome");
   app.add_flag("--soak", opt.soak, "Repeat rounds for --duration; fail if RSS or fds drift");
-  app.add_option("--hang-timeout", opt.hang_seconds, "Seconds without progress that count as a hang")
+  app.add_option("--hang-timeout", opt.hang_seconds,
+                 "Seconds without progress that count as a hang")
       ->check(positive_integer());
   try {
     app.parse(argc, argv);

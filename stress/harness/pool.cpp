@@ -8,10 +8,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <string>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "cf/process_pool.hpp"

@@ -11,24 +11,31 @@ std::vector<Scenario>& registry() {
 }
 }  // namespace
 
-const char* backend_name(Backend backend) { return backend == Backend::kThread ? "thread" : "process"; }
+const char* backend_name(Backend backend) {
+  return backend == Backend::kThread ? "thread" : "process";
+}
 
 const char* verdict_name(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kAcceptable: return "ACCEPTABLE";
-    case Verdict::kInteresting: return "INTERESTING";
-    case Verdict::kForbidden: return "FORBIDDEN";
+    case Verdict::kAcceptable:
+      return "ACCEPTABLE";
+    case Verdict::kInteresting:
+      return "INTERESTING";
+    case Verdict::kForbidden:
+      return "FORBIDDEN";
   }
   return "?";
 }
 
 bool register_scenario(Scenario scenario) {
   auto& all = registry();
-  if (std::any_of(all.begin(), all.end(), [&](const Scenario& s) { return s.name == scenario.name; })) {
+  if (std::any_of(all.begin(), all.end(),
+                  [&](const Scenario& s) { return s.name == scenario.name; })) {
     throw std::logic_error("two stress scenarios named " + scenario.name);
   }
   all.push_back(std::move(scenario));
-  std::sort(all.begin(), all.end(), [](const Scenario& a, const Scenario& b) { return a.name < b.name; });
+  std::sort(all.begin(), all.end(),
+            [](const Scenario& a, const Scenario& b) { return a.name < b.name; });
   return true;
 }
 

@@ -135,7 +135,9 @@ class Team {
 Resources Resources::now() { return Resources{count_fds(), count_children(), resident_kib()}; }
 
 Runner::Runner(std::chrono::seconds hang_after)
-    : hang_after_(hang_after), started_(std::chrono::steady_clock::now()), watchdog_([this] { watch(); }) {}
+    : hang_after_(hang_after),
+      started_(std::chrono::steady_clock::now()),
+      watchdog_([this] { watch(); }) {}
 
 Runner::~Runner() {
   stop_ = true;
@@ -165,7 +167,8 @@ void Runner::watch() {
     if (now - last_print >= seconds(5)) {
       last_print = now;
       std::fprintf(stderr, "[cf_stress] %6.1f s  %s  (%ld iterations so far)\n",
-                   duration<double>(now - started_).count(), label.c_str(), iterations_total_.load());
+                   duration<double>(now - started_).count(), label.c_str(),
+                   iterations_total_.load());
     }
     if (now - last_change >= hang_after_) {
       std::fprintf(stderr, "[cf_stress] HANG: %s made no progress for %lld s; stacks follow\n%s\n",
@@ -177,7 +180,8 @@ void Runner::watch() {
   }
 }
 
-Tally Runner::run(const Scenario& scenario, Backend backend, std::uint64_t seed, const RunLimits& limits) {
+Tally Runner::run(const Scenario& scenario, Backend backend, std::uint64_t seed,
+                  const RunLimits& limits) {
   Tally tally;
   tally.scenario = &scenario;
   tally.backend = backend;

@@ -87,6 +87,6 @@ inline constexpr const char* kStuck = "stuck";
 
 #define CF_STRESS_CONCAT2(a, b) a##b
 #define CF_STRESS_CONCAT(a, b) CF_STRESS_CONCAT2(a, b)
-#define CF_STRESS_SCENARIO(...)                                                    \
+#define CF_STRESS_SCENARIO(...)                                                           \
   [[maybe_unused]] static const bool CF_STRESS_CONCAT(cf_stress_scenario_, __COUNTER__) = \
       ::cf::stress::register_scenario(__VA_ARGS__)

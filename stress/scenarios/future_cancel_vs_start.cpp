@@ -6,14 +6,16 @@
 //
 //   outcome                 verdict     meaning
 //   cancelled before start  ACCEPTABLE  cancel() won: true, and the call never ran [FUT-CANCEL-1]
-//   started first           ACCEPTABLE  the worker won: cancel() false, the value arrives [FUT-CANCEL-2]
-//   cancelled but ran       FORBIDDEN   cancel() said true yet the call ran
-//   refused but cancelled   FORBIDDEN   cancel() said false yet the future is cancelled
-//   lost                    FORBIDDEN   the future never completed
+//   started first           ACCEPTABLE  the worker won: cancel() false, the value arrives
+//   [FUT-CANCEL-2] cancelled but ran       FORBIDDEN   cancel() said true yet the call ran refused
+//   but cancelled   FORBIDDEN   cancel() said false yet the future is cancelled lost FORBIDDEN the
+//   future never completed
 //
-// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
-//   future.cancel_vs_start [thread] 7808 iterations: cancelled before start 3112, started first 4696
-//   future.cancel_vs_start [process] 4813 iterations: cancelled before start 1339, started first 3474
+// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
+// cores):
+//   future.cancel_vs_start [thread] 12356 iterations: cancelled before start 9647, started first
+//   2709 future.cancel_vs_start [process] 10333 iterations: cancelled before start 5529, started
+//   first 4804
 #include <atomic>
 
 #include "pool.hpp"
@@ -31,7 +33,8 @@ CF_REGISTER_TASK(task_mark);
 
 class CancelVsStart final : public Trial {
  public:
-  explicit CancelVsStart(const Context& c) : backend_(c.backend), pool_(Pool::make(c.backend, {1, {}, false})) {}
+  explicit CancelVsStart(const Context& c)
+      : backend_(c.backend), pool_(Pool::make(c.backend, {1, {}, false})) {}
   void setup() override {
     handoff_.reset();
     marks_before_ = g_marks.load();
@@ -50,7 +53,8 @@ class CancelVsStart final : public Trial {
     // Only the thread backend runs task_mark in this process.
     bool ran = backend_ == Backend::kThread ? g_marks.load() != marks_before_ : end == "value";
     if (end == "pending") return "lost";
-    if (cancelled_) return ran || end != "cancelled" ? "cancelled but ran" : "cancelled before start";
+    if (cancelled_)
+      return ran || end != "cancelled" ? "cancelled but ran" : "cancelled before start";
     return end == "cancelled" ? "refused but cancelled" : end == "value" ? "started first" : end;
   }
 
@@ -70,7 +74,8 @@ CF_STRESS_SCENARIO(Scenario{
     {{"cancelled before start", Verdict::kAcceptable, "cancel() won: true, and the call never ran"},
      {"started first", Verdict::kAcceptable, "the worker won: cancel() false, the value arrives"},
      {"cancelled but ran", Verdict::kForbidden, "cancel() said true yet the call ran"},
-     {"refused but cancelled", Verdict::kForbidden, "cancel() said false yet the future is cancelled"},
+     {"refused but cancelled", Verdict::kForbidden,
+      "cancel() said false yet the future is cancelled"},
      {"lost", Verdict::kForbidden, "the future never completed"}},
     [](const Context& c) { return std::make_unique<CancelVsStart>(c); }});
 

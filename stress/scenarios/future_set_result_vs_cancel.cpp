@@ -8,8 +8,9 @@
 //   neither         FORBIDDEN   both refused: the future has no outcome
 //   torn            FORBIDDEN   the winner's outcome is not what result() reports
 //
-// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
-//   future.set_result_vs_cancel [thread] 23993 iterations: finished 14320, cancelled 9673
+// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
+// cores):
+//   future.set_result_vs_cancel [thread] 52859 iterations: finished 31954, cancelled 20905
 #include "cf/future.hpp"
 #include "scenario.hpp"
 

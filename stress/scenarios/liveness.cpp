@@ -16,15 +16,16 @@
 //   woken: broken      ACCEPTABLE  the waiter woke and the target failed with BrokenExecutor
 //   stuck              FORBIDDEN   the waiter was still blocked after kGenerous
 //
-// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
-//   liveness.result.break [thread] 4287 iterations: woken: broken 4287
-//   liveness.result.break [process] 363 iterations: woken: cancelled 221, woken: broken 142
-//   liveness.result.cancel [thread] 1466 iterations: woken: cancelled 1466
-//   liveness.result.cancel [process] 19 iterations: woken: cancelled 19
-//   liveness.result.complete [thread] 3714 iterations: woken: value 3714
-//   liveness.result.complete [process] 19 iterations: woken: value 19
-//   liveness.result.shutdown [thread] 2024 iterations: woken: cancelled 2024
-//   liveness.result.shutdown [process] 40 iterations: woken: cancelled 40
+// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
+// cores):
+//   liveness.result.break [thread] 6370 iterations: woken: broken 6370
+//   liveness.result.break [process] 752 iterations: woken: cancelled 661, woken: broken 91
+//   liveness.result.cancel [thread] 3130 iterations: woken: cancelled 3130
+//   liveness.result.cancel [process] 224 iterations: woken: cancelled 224
+//   liveness.result.complete [thread] 2097 iterations: woken: value 2097
+//   liveness.result.complete [process] 230 iterations: woken: value 230
+//   liveness.result.shutdown [thread] 7022 iterations: woken: cancelled 7022
+//   liveness.result.shutdown [process] 683 iterations: woken: cancelled 683
 //   (liveness.wait.* and liveness.as_completed.* alike)
 #include "cf/wait.hpp"
 #include "pool.hpp"
@@ -53,12 +54,18 @@ class Liveness final : public Trial {
       return;
     }
     switch (trigger_) {
-      case Trigger::kComplete: pool_->release(); break;
+      case Trigger::kComplete:
+        pool_->release();
+        break;
       case Trigger::kCancel:
         if (!target_.cancel()) pool_->release();
         break;
-      case Trigger::kShutdown: pool_->shutdown(false, true); break;
-      case Trigger::kBreak: pool_->break_pool(); break;
+      case Trigger::kShutdown:
+        pool_->shutdown(false, true);
+        break;
+      case Trigger::kBreak:
+        pool_->break_pool();
+        break;
     }
   }
   std::string arbiter() override {
@@ -80,7 +87,8 @@ class Liveness final : public Trial {
         } catch (...) {
         }
         return true;
-      case Waiter::kWait: return cf::wait({target_}, ALL_COMPLETED, kGenerous).not_done.empty();
+      case Waiter::kWait:
+        return cf::wait({target_}, ALL_COMPLETED, kGenerous).not_done.empty();
       case Waiter::kAsCompleted:
         try {
           for ([[maybe_unused]] const AnyFuture& f : as_completed({target_}, kGenerous)) {
@@ -113,14 +121,20 @@ bool register_all() {
     for (auto [trigger, tname] : triggers) {
       register_scenario(Scenario{
           std::string("liveness.") + wname + "." + tname,
-          std::string("a thread blocked in ") + wname + " wakes when the pool's " + tname + " ends the future",
+          std::string("a thread blocked in ") + wname + " wakes when the pool's " + tname +
+              " ends the future",
           2,
           {Backend::kThread, Backend::kProcess},
           {{"woken: value", Verdict::kAcceptable, "the waiter woke and the target had run"},
-           {"woken: cancelled", Verdict::kAcceptable, "the waiter woke and the target was cancelled"},
-           {"woken: broken", Verdict::kAcceptable, "the waiter woke and the target failed with BrokenExecutor"},
-           {kStuck, Verdict::kForbidden, "the waiter was still blocked after the generous deadline"}},
-          [waiter, trigger](const Context& c) { return std::make_unique<Liveness>(c, waiter, trigger); }});
+           {"woken: cancelled", Verdict::kAcceptable,
+            "the waiter woke and the target was cancelled"},
+           {"woken: broken", Verdict::kAcceptable,
+            "the waiter woke and the target failed with BrokenExecutor"},
+           {kStuck, Verdict::kForbidden,
+            "the waiter was still blocked after the generous deadline"}},
+          [waiter, trigger](const Context& c) {
+            return std::make_unique<Liveness>(c, waiter, trigger);
+          }});
     }
   }
   return true;

@@ -12,8 +12,9 @@
 //   reordered        FORBIDDEN   items arrived out of order from a FIFO queue
 //   stuck            FORBIDDEN   producer or consumer never finished
 //
-// Histogram (cf_stress --backend all --duration 30 --seed 2, default build, 2 cores):
-//   producer_consumer.bounded [thread] 2410 iterations: all in order 2410
+// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
+// cores):
+//   producer_consumer.bounded [thread] 5257 iterations: all in order 5257
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -33,7 +34,8 @@ class BoundedQueue {
   explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {}
   bool put(int v) {
     std::unique_lock lock(mutex_);
-    if (!not_full_.wait_for(lock, kGenerous, [&] { return items_.size() < capacity_; })) return false;
+    if (!not_full_.wait_for(lock, kGenerous, [&] { return items_.size() < capacity_; }))
+      return false;
     items_.push_back(v);
     not_empty_.notify_one();
     return true;
@@ -64,21 +66,25 @@ class ProducerConsumer final : public Trial {
   }
   void actor(int i) override {
     if (i == 0) {
-      produced_ok_ = pool_.submit([this] {
-                            for (int v = 0; v < kItems; ++v) {
-                              if (!queue_->put(v)) return false;
-                            }
-                            return queue_->put(kSentinel);
-                          }).result(kGenerous);
+      produced_ok_ = pool_
+                         .submit([this] {
+                           for (int v = 0; v < kItems; ++v) {
+                             if (!queue_->put(v)) return false;
+                           }
+                           return queue_->put(kSentinel);
+                         })
+                         .result(kGenerous);
     } else {
-      consumed_ok_ = pool_.submit([this] {
-                            for (;;) {
-                              auto v = queue_->get();
-                              if (!v) return false;
-                              if (*v == kSentinel) return true;
-                              got_.push_back(*v);
-                            }
-                          }).result(kGenerous);
+      consumed_ok_ = pool_
+                         .submit([this] {
+                           for (;;) {
+                             auto v = queue_->get();
+                             if (!v) return false;
+                             if (*v == kSentinel) return true;
+                             got_.push_back(*v);
+                           }
+                         })
+                         .result(kGenerous);
     }
   }
   std::string arbiter() override {
