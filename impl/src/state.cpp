@@ -3,6 +3,7 @@
 #include <string>
 #include <typeinfo>
 
+#include "cf/detail/schedule_point.hpp"
 #include "cf/detail/state.hpp"
 #include "cf/log.hpp"
 
@@ -19,11 +20,23 @@ const char* status_name(Status status) {
 }
 
 bool StateBase::cancel() {
+  CF_SCHEDULE_POINT("cancel");
   std::vector<Callback> callbacks;
+#if defined(CF_PLANT_BUG_CANCEL_NO_LOCK)
+  // Planted bug for the stress self-check (CMake CF_PLANT_BUG=cancel-no-lock):
+  // the state is checked without the lock, so a worker can start or finish
+  // the call between the check and the change, and cancel() overwrites it.
+  Status seen = status_;
+  if (seen == Status::kRunning || seen == Status::kFinished) return false;
+  if (seen == Status::kCancelled) return true;
+  CF_SCHEDULE_POINT("cancel-planted");
+#endif
   {
     std::lock_guard lock(mutex_);
+#if !defined(CF_PLANT_BUG_CANCEL_NO_LOCK)
     if (status_ == Status::kRunning || status_ == Status::kFinished) return false;  // [FUT-CANCEL-2/3]
     if (status_ == Status::kCancelled) return true;  // callbacks already ran [FUT-CANCEL-4]
+#endif
     status_ = Status::kCancelled;
     // Unlike CPython, waiters hear of the cancellation now, not when an
     // executor later calls set_running_or_notify_cancel [WAIT-CANCEL-1].
@@ -55,6 +68,7 @@ std::exception_ptr StateBase::exception(const Deadline& deadline) const {
 }
 
 void StateBase::add_done_callback(Callback callback) {
+  CF_SCHEDULE_POINT("add_done_callback");
   {
     std::lock_guard lock(mutex_);
     if (status_ != Status::kCancelled && status_ != Status::kFinished) {
@@ -66,6 +80,7 @@ void StateBase::add_done_callback(Callback callback) {
 }
 
 bool StateBase::set_running_or_notify_cancel() {
+  CF_SCHEDULE_POINT("set_running_or_notify_cancel");
   std::lock_guard lock(mutex_);
   switch (status_) {
     case Status::kPending:
@@ -84,6 +99,7 @@ void StateBase::set_exception(std::exception_ptr error) {
 }
 
 bool StateBase::add_waiter(Waiter* waiter) {
+  CF_SCHEDULE_POINT("add_waiter");
   std::lock_guard lock(mutex_);
   if (status_ == Status::kCancelled || status_ == Status::kFinished) return false;
   waiters_.push_back(waiter);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "cf/detail/schedule_point.hpp"
 #include "cf/log.hpp"
 
 namespace cf {
@@ -99,6 +100,7 @@ struct ThreadPoolExecutor::Impl {
       queue.pop_front();
       --idle;
       lock.unlock();
+      CF_SCHEDULE_POINT("worker-took-item");
       Hooks hooks(*this);
       item->run(hooks);
       hooks.before_publish();  // a cancelled item was skipped without publishing
