@@ -10,13 +10,15 @@
 
 namespace cf::process_tests {
 namespace {
+// Labs are held by value, so a worker's exit unmaps them (held by raw
+// pointer, each was leaked at every worker's exit).
 conformance::Lab& lab_in_worker(int fd) {
   static std::mutex mutex;
-  static std::map<int, conformance::Lab*> labs;
+  static std::map<int, conformance::Lab> labs;
   std::lock_guard lock(mutex);
-  auto& lab = labs[fd];
-  if (!lab) lab = new conformance::Lab(conformance::Lab::attach(fd));
-  return *lab;
+  auto it = labs.find(fd);
+  if (it == labs.end()) it = labs.emplace(fd, conformance::Lab::attach(fd)).first;
+  return it->second;
 }
 
 struct CustomError : std::runtime_error {
