@@ -2,7 +2,9 @@
 #                   [LABELS <label>...] [ENVIRONMENT <VAR=value>...])
 #
 # Registers every GoogleTest test of <target> with ctest, one process per test,
-# and gives each the labels, timeout and environment.
+# and gives each the labels, timeout and environment. In a sanitizer build a
+# test also fails when its output holds a sanitizer report (one from a
+# process worker does not reach the test's exit status).
 #
 # Why not gtest_discover_tests(... PROPERTIES ...) alone: CMake's GoogleTest
 # module flattens the property list, so `LABELS "a;b"` arrives as LABELS=a
@@ -28,6 +30,9 @@ function(cf_discover_tests target)
   endif()
   if(ARG_ENVIRONMENT)
     string(APPEND properties " ENVIRONMENT [==[${ARG_ENVIRONMENT}]==]")
+  endif()
+  if(CF_SANITIZER_REPORT_REGEX)
+    string(APPEND properties " FAIL_REGULAR_EXPRESSION [==[${CF_SANITIZER_REPORT_REGEX}]==]")
   endif()
   set(script "${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake")
   file(WRITE "${script}"

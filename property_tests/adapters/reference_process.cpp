@@ -37,13 +37,16 @@ struct ProbeCall {
 namespace {
 
 // In a worker: the lab mapped from an inherited fd, kept for the worker's life.
+// Held by value, so the worker's exit unmaps it: a Lab held by a raw pointer
+// in this static map was lost when the map was destroyed, and LeakSanitizer
+// reported it at every worker's exit.
 Lab& lab_in_worker(int fd) {
   static std::mutex mutex;
-  static std::map<int, Lab*> labs;
+  static std::map<int, Lab> labs;
   std::lock_guard lock(mutex);
-  auto& lab = labs[fd];
-  if (!lab) lab = new Lab(Lab::attach(fd));
-  return *lab;
+  auto it = labs.find(fd);
+  if (it == labs.end()) it = labs.emplace(fd, Lab::attach(fd)).first;
+  return it->second;
 }
 
 std::int64_t run_probe_call(ProbeCall call) {

@@ -2,7 +2,8 @@
 // the reference-thread adapter behind a wrapper that plants one bug, chosen at
 // run time by CF_BROKEN=<variant>. Each variant is a bug a real executor could
 // have; run_broken.cmake runs the property that should catch it and passes
-// only if that property fails with a counterexample. impl/ is untouched.
+// only if that property fails with a counterexample, or, for a bug only a
+// sanitizer sees, only if the sanitizer reports it. impl/ is untouched.
 //
 //   cancel-running      cancel() of a running future returns true          [FUT-CANCEL-2]
 //   cancel-racy         cancel() checks "pending" and then acts, unlocked:
@@ -13,6 +14,9 @@
 //   callbacks-reversed  done-callbacks run in the reverse order of adding  [FUT-CB-2]
 //   timeout-early       result/exception(timeout) give up at half the time [FUT-RESULT-4]
 //   wait-all-early      wait(ALL_COMPLETED) returns at the first completion [WAIT-ALL-1]
+//   done-unlocked       done() reads a copy of the state without the lock that
+//                       guards it: answers right, yet a data race that only
+//                       ThreadSanitizer sees (tsan builds only)           [EXT-HB-1]
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -39,6 +43,9 @@ enum class Bug {
   kCallbacksReversed,
   kTimeoutEarly,
   kWaitAllEarly,
+#ifdef CF_BROKEN_DATA_RACE
+  kDoneUnlocked,
+#endif
 };
 
 Bug bug_from_environment() {
@@ -47,6 +54,9 @@ Bug bug_from_environment() {
       {"as-completed-twice", Bug::kAsCompletedTwice}, {"map-out-of-order", Bug::kMapOutOfOrder},
       {"shutdown-cancels", Bug::kShutdownCancels},   {"callbacks-reversed", Bug::kCallbacksReversed},
       {"timeout-early", Bug::kTimeoutEarly},         {"wait-all-early", Bug::kWaitAllEarly},
+#ifdef CF_BROKEN_DATA_RACE
+      {"done-unlocked", Bug::kDoneUnlocked},
+#endif
   };
   const char* name = std::getenv("CF_BROKEN");
   auto it = names.find(name ? name : "");
@@ -64,7 +74,18 @@ Timeout halved(Timeout t) {
 
 class BrokenFuture final : public Future {
  public:
-  BrokenFuture(FuturePtr inner, Bug bug) : inner_(std::move(inner)), bug_(bug) {}
+  BrokenFuture(FuturePtr inner, Bug bug) : inner_(std::move(inner)), bug_(bug) {
+#ifdef CF_BROKEN_DATA_RACE
+    if (bug_ == Bug::kDoneUnlocked) {
+      // The copy is written under its lock, on the thread that completes the
+      // future...
+      inner_->add_done_callback([copy = copy_](const CallbackEvent&) {
+        std::lock_guard lock(copy->mutex);
+        copy->done = true;
+      });
+    }
+#endif
+  }
 
   bool cancel() override {
     if (bug_ == Bug::kCancelRunning && inner_->running()) return true;
@@ -78,7 +99,13 @@ class BrokenFuture final : public Future {
   }
   bool cancelled() override { return inner_->cancelled(); }
   bool running() override { return inner_->running(); }
-  bool done() override { return inner_->done(); }
+  bool done() override {
+#ifdef CF_BROKEN_DATA_RACE
+    // ...and read here without it: nothing orders this read after that write.
+    if (bug_ == Bug::kDoneUnlocked && copy_->done) return true;
+#endif
+    return inner_->done();
+  }
   Outcome result(Timeout t) override {
     return inner_->result(bug_ == Bug::kTimeoutEarly ? halved(t) : t);
   }
@@ -121,6 +148,13 @@ class BrokenFuture final : public Future {
     bool fired = false;
     std::vector<std::function<void(const CallbackEvent&)>> pending;
   };
+#ifdef CF_BROKEN_DATA_RACE
+  struct StateCopy {
+    std::mutex mutex;
+    bool done = false;  // guarded by mutex, but done() does not take it
+  };
+  std::shared_ptr<StateCopy> copy_ = std::make_shared<StateCopy>();
+#endif
   FuturePtr inner_;
   Bug bug_;
   std::shared_ptr<Reversed> reversed_ = std::make_shared<Reversed>();

@@ -10,13 +10,15 @@
 
 namespace cf::process_tests {
 namespace {
+// Labs are held by value, so a worker's exit unmaps them (held by raw
+// pointer, each was leaked at every worker's exit).
 conformance::Lab& lab_in_worker(int fd) {
   static std::mutex mutex;
-  static std::map<int, conformance::Lab*> labs;
+  static std::map<int, conformance::Lab> labs;
   std::lock_guard lock(mutex);
-  auto& lab = labs[fd];
-  if (!lab) lab = new conformance::Lab(conformance::Lab::attach(fd));
-  return *lab;
+  auto it = labs.find(fd);
+  if (it == labs.end()) it = labs.emplace(fd, conformance::Lab::attach(fd)).first;
+  return it->second;
 }
 
 struct CustomError : std::runtime_error {
@@ -31,6 +33,9 @@ int pass_gate(int lab_fd, int gate) {
   return static_cast<int>(::getpid());
 }
 int crash_with(int signal) {
+  // Death by the signal itself: AddressSanitizer's SIGSEGV handler would
+  // otherwise catch it, print a report of a crash we asked for and exit(1).
+  ::signal(signal, SIG_DFL);
   ::raise(signal);
   return 0;
 }
