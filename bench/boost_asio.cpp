@@ -2,7 +2,6 @@
 // usual way to get a future from Asio 1.74 (no use_future for plain calls).
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <future>
 
 #include "registry.hpp"

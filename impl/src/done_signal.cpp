@@ -19,7 +19,8 @@ std::uint32_t* futex_word(std::atomic<std::uint32_t>& word) {
 
 // Sleeps while *word == expected, until woken or `when` (absolute, steady
 // clock = CLOCK_MONOTONIC, the clock FUTEX_WAIT_BITSET uses by default).
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const Deadline& deadline) {
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                const Deadline& deadline) {
   timespec when{};
   timespec* timeout = nullptr;
   if (!deadline.is_never()) {
