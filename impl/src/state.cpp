@@ -47,19 +47,13 @@ bool StateBase::cancel() {
 }
 
 bool StateBase::wait_done(const Deadline& deadline) const {
-  std::unique_lock lock(mutex_);
-  auto is_done = [this] { return status_ == Status::kCancelled || status_ == Status::kFinished; };
-  if (deadline.is_never()) {
-    changed_.wait(lock, is_done);
-    return true;
-  }
-  return changed_.wait_until(lock, deadline.when(), is_done);
+  return done_signal_.wait_until(deadline);
 }
 
 std::exception_ptr StateBase::outcome_exception() const {
   std::lock_guard lock(mutex_);
   if (status_ == Status::kCancelled) throw CancelledError();
-  return exception_;
+  return exception_locked();
 }
 
 std::exception_ptr StateBase::exception(const Deadline& deadline) const {
@@ -72,7 +66,7 @@ void StateBase::add_done_callback(Callback callback) {
   {
     std::lock_guard lock(mutex_);
     if (status_ != Status::kCancelled && status_ != Status::kFinished) {
-      callbacks_.push_back(std::move(callback));
+      extras_locked().callbacks.push_back(std::move(callback));
       return;
     }
   }
@@ -95,20 +89,20 @@ bool StateBase::set_running_or_notify_cancel() {
 }
 
 void StateBase::set_exception(std::exception_ptr error) {
-  complete([&] { exception_ = std::move(error); });
+  complete([&] { extras_locked().exception = std::move(error); });
 }
 
 bool StateBase::add_waiter(Waiter* waiter) {
   CF_SCHEDULE_POINT("add_waiter");
   std::lock_guard lock(mutex_);
   if (status_ == Status::kCancelled || status_ == Status::kFinished) return false;
-  waiters_.push_back(waiter);
+  extras_locked().waiters.push_back(waiter);
   return true;
 }
 
 void StateBase::remove_waiter(Waiter* waiter) {
   std::lock_guard lock(mutex_);
-  std::erase(waiters_, waiter);
+  if (extras_) std::erase(extras_->waiters, waiter);
 }
 
 std::string StateBase::describe() const {
@@ -117,10 +111,16 @@ std::string StateBase::describe() const {
 }
 
 std::vector<StateBase::Callback> StateBase::notify_locked() {
-  for (Waiter* waiter : waiters_) waiter->on_complete(this);
-  waiters_.clear();
-  changed_.notify_all();
-  return std::exchange(callbacks_, {});
+  done_signal_.set();
+  if (!extras_) return {};
+  for (Waiter* waiter : extras_->waiters) waiter->on_complete(this);
+  extras_->waiters.clear();
+  return std::exchange(extras_->callbacks, {});
+}
+
+StateBase::Extras& StateBase::extras_locked() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
 }
 
 void StateBase::invoke_callbacks(const std::vector<Callback>& callbacks) {
@@ -150,7 +150,7 @@ std::string StateBase::describe_locked() const {
     case Status::kPending: text += "pending"; break;
     case Status::kRunning: text += "running"; break;
     case Status::kCancelled: text += "cancelled"; break;
-    case Status::kFinished: text += exception_ ? "finished raised" : "finished returned"; break;
+    case Status::kFinished: text += exception_locked() ? "finished raised" : "finished returned"; break;
   }
   return text + ">";
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cf/detail/schedule_point.hpp"
+#include "cf/detail/spin_wait.hpp"
 #include "cf/log.hpp"
 
 namespace cf {
@@ -53,12 +54,19 @@ struct ThreadPoolExecutor::Impl {
   std::mutex mutex;
   std::condition_variable work_ready;
   std::deque<std::unique_ptr<detail::WorkItem>> queue;
+  // queue.size(), written under the mutex, for a worker to spin on unlocked.
+  std::atomic<std::size_t> queued{0};
+  // Held by the one idle worker that spins; the others park at once, so idle
+  // workers never take more than one core between them.
+  std::atomic<bool> spinning{false};
   std::vector<std::thread> threads;
   // Workers free to take a queued item: waiting, just started, or whose call
   // has returned. Counted before the call's future is completed, so a caller
   // that submits again as soon as result() returns finds this worker idle
-  // instead of starting a new thread [TPE-REUSE-1].
-  std::size_t idle = 0;
+  // instead of starting a new thread [TPE-REUSE-1]. Changed under the mutex,
+  // except the count after a call, which needs no lock (an atomic increment
+  // before set_result is seen by a submit that follows result()).
+  std::atomic<std::size_t> idle{0};
   bool shut_down = false;
   bool broken = false;
 
@@ -71,7 +79,6 @@ struct ThreadPoolExecutor::Impl {
     void before_publish() override {
       if (published_) return;
       published_ = true;
-      std::lock_guard lock(impl_.mutex);
       ++impl_.idle;
     }
 
@@ -94,10 +101,19 @@ struct ThreadPoolExecutor::Impl {
     }
     std::unique_lock lock(mutex);
     for (;;) {
+      if (queue.empty() && !shut_down && !broken && !spinning.exchange(true)) {
+        // A call submitted within microseconds starts without a futex
+        // wake-up (cf_bench latency/reference-thread).
+        lock.unlock();
+        detail::spin_until([this] { return queued.load(std::memory_order_relaxed) != 0; });
+        spinning = false;
+        lock.lock();
+      }
       work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
       if (queue.empty()) break;  // shut down (or broken) and drained
       auto item = std::move(queue.front());
       queue.pop_front();
+      queued = queue.size();
       --idle;
       lock.unlock();
       CF_SCHEDULE_POINT("worker-took-item");
@@ -119,6 +135,7 @@ struct ThreadPoolExecutor::Impl {
       broken = true;
       --idle;
       orphans.swap(queue);
+      queued = 0;
     }
     work_ready.notify_all();
     for (auto& item : orphans) {
@@ -148,6 +165,7 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
     if (impl_->shut_down) throw ShutdownError();
     if (impl_->broken) throw BrokenThreadPool();
     impl_->queue.push_back(std::move(item));
+    impl_->queued = impl_->queue.size();
     // Start a thread only when the idle ones cannot take every queued item
     // [TPE-LAZY-1] [TPE-REUSE-1], and never past max_workers [TPE-MAX-1].
     if (impl_->queue.size() > impl_->idle &&
@@ -156,6 +174,7 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
         impl_->threads.emplace_back(&Impl::worker, impl_.get(), impl_->threads.size());
       } catch (...) {
         impl_->queue.pop_back();  // not accepted: the caller gets the error, nothing is lost
+        impl_->queued = impl_->queue.size();
         throw;
       }
       ++impl_->idle;
@@ -169,7 +188,10 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   {
     std::lock_guard lock(impl_->mutex);
     impl_->shut_down = true;
-    if (cancel_futures) not_started.swap(impl_->queue);  // [SHUT-CANCEL-1]
+    if (cancel_futures) {
+      not_started.swap(impl_->queue);  // [SHUT-CANCEL-1]
+      impl_->queued = 0;
+    }
   }
   impl_->work_ready.notify_all();
   for (auto& item : not_started) item->state().cancel();

@@ -1,0 +1,28 @@
+// bench/registry.hpp — each suite file registers its rows; main calls them
+// in this order, which is the order of the report. A peer whose library was
+// not found at configure time registers nothing (CF_BENCH_HAVE_*).
+#pragma once
+
+namespace cf::bench {
+
+void register_reference_thread();
+void register_reference_process();
+void register_boost_asio();
+void register_boost_thread();
+void register_onetbb();
+void register_std_async();
+
+inline void register_all() {
+  register_reference_thread();
+#ifdef CF_BENCH_HAVE_BOOST
+  register_boost_asio();
+  register_boost_thread();
+#endif
+#ifdef CF_BENCH_HAVE_TBB
+  register_onetbb();
+#endif
+  register_std_async();
+  register_reference_process();
+}
+
+}  // namespace cf::bench
