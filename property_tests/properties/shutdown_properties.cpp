@@ -159,12 +159,13 @@ RC_GTEST_FIXTURE_PROP(Conformance, SHUT_ConcurrentShutdownsAreHarmless, ()) {
   ex.shutdown(true, false);  // once more, waiting: no caller above may have waited
   auto ran = lab.log(log);
   for (std::size_t i = 0; i < n; ++i) {
-    RC_ASSERT(fs[i]->done());
+    if (!fs[i]->done()) CF_RC_FAIL("[SHUT-WAIT-1] shutdown(wait=true) returned with a task not done");
+    const auto times = times_in(ran, static_cast<std::int64_t>(i));
     if (fs[i]->cancelled()) {
-      RC_ASSERT(any_cancel);
-      RC_ASSERT(times_in(ran, static_cast<std::int64_t>(i)) == 0u);
-    } else {
-      RC_ASSERT(times_in(ran, static_cast<std::int64_t>(i)) == 1u);
+      if (!any_cancel) CF_RC_FAIL("[SHUT-CANCEL-1] a future was cancelled without cancel_futures");
+      if (times != 0u) CF_RC_FAIL("[SHUT-CANCEL-2] a cancelled task ran");
+    } else if (times != 1u) {
+      CF_RC_FAIL("[SHUT-WAIT-1] a task that was not cancelled ran " + std::to_string(times) + " times");
     }
   }
 }

@@ -191,7 +191,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_DeadlinesAreFixedAtTheCall, ()) {
   const bool use_map = has(caps(), Cap::kMap) &&
                        (!has(caps(), Cap::kAsCompleted) || *rc::gen::arbitrary<bool>());
   // Long enough that "at once" and "after the timeout" cannot be confused.
-  const auto t = std::chrono::milliseconds(*rc::gen::inRange(20, 40));
+  const auto t = std::chrono::milliseconds(*rc::gen::inRange(50, 80));
   auto& ex = make_executor(1);
   int log = lab.new_log();
   int gate = lab.new_gate();
