@@ -25,6 +25,7 @@ struct FutureSpec {
     bool failed = false;
     std::int64_t value = 0;       // the value, or the error's number
     std::vector<int> callbacks;   // queued, in the order added
+    bool notified = false;        // cancelled, and set_running_or_notify_cancel() has returned false
     bool operator==(const State&) const = default;
     bool done() const { return status == Status::kCancelled || status == Status::kFinished; }
   };
@@ -70,7 +71,10 @@ struct FutureSpec {
           s.status = Status::kRunning;
           return {flag(true), s};
         }
-        if (s.status == Status::kCancelled) return {flag(false), s};
+        if (s.status == Status::kCancelled) {
+          s.notified = true;
+          return {flag(false), s};
+        }
         return {Ret{Answer::kInvalidState, 0, {}}, s};
       case Op::kSetResult:
       case Op::kSetException:
@@ -97,6 +101,10 @@ struct FutureSpec {
 
   static std::optional<State> step(const State& s, const Call& call, const Ret& ret) {
     auto [expected, next] = apply(s, call);
+    // A repeated notify of a cancelled future is false by cf's EXT-NOTIFY-1
+    // and InvalidStateError in CPython; FUT-SET-1 leaves it open, and so does
+    // this model of FUT-*.
+    if (call.op == Op::kSetRunning && s.notified && ret.answer == Answer::kInvalidState) return next;
     if (!(expected == ret)) return std::nullopt;
     return next;
   }

@@ -153,18 +153,6 @@ RC_GTEST_FIXTURE_PROP(Conformance, LIN_SharedFutureHistoriesAreLinearizable, ())
     programs.push_back(*rc::gen::container<std::vector<Step>>(*rc::gen::inRange<std::size_t>(1, 7),
                                                              gen_step(futures)));
   }
-  // set_running_or_notify_cancel is the executor's call, made once per future
-  // (FUT-SET-1); a repeated one is cf's own rule (EXT-NOTIFY-1, checked by its
-  // test), so later ones become running() queries.
-  std::vector<bool> notified(static_cast<std::size_t>(futures), false);
-  for (auto& program : programs) {
-    for (auto& step : program) {
-      if (step.call.op != Op::kSetRunning) continue;
-      auto seen = notified[static_cast<std::size_t>(step.future)];
-      notified[static_cast<std::size_t>(step.future)] = true;
-      if (seen) step.call.op = Op::kRunning;
-    }
-  }
   const int runs = props::scaled(4);
   for (int run = 0; run < runs; ++run) {
     std::vector<FuturePtr> fs;
