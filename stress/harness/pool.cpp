@@ -45,8 +45,15 @@ std::string gate_path(int parent, int id) {
 // backend's gate. The parent holds the FIFO open from hold() to release(), so
 // this read returns exactly when release() runs, never on a timer.
 int task_gate(int id) {
-  int fd = ::open(gate_path(static_cast<int>(::getppid()), id).c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a blocking open waits for a writer, and if release() closed
+  // the parent's end between this open's path lookup and its wait, none
+  // would ever come. Opened this way, the blocking read below returns the
+  // parent's byte, or end-of-file once no writer is left (before this open
+  // or after it).
+  int fd = ::open(gate_path(static_cast<int>(::getppid()), id).c_str(),
+                  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return -1;  // released (and removed) before the call started
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   char byte = 0;
   while (::read(fd, &byte, 1) < 0 && errno == EINTR) {
   }
