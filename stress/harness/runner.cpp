@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 
+#include "cf/codec.hpp"
 #include "cf/detail/schedule_point.hpp"
 #include "stack_dump.hpp"
 
@@ -74,14 +75,10 @@ long resident_kib() {
   return resident * (::sysconf(_SC_PAGESIZE) / 1024);
 }
 
+// "type: message", as the process pool describes a task's exception.
 std::string describe(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown exception";
-  }
+  auto d = cf::detail::describe_exception(error);
+  return d.message.empty() ? d.type : d.type + ": " + d.message;
 }
 
 // The actor threads of one run, reused across iterations. Each iteration:
