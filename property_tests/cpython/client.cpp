@@ -165,13 +165,25 @@ class LabServer {
   }
   const std::string& name() const { return name_; }
 
-  int id_of(Lab& lab) {
+  // Registers the lab an executor's probes use and returns the id they name
+  // it by. The server keeps its own mapping of the lab's block, so a probe
+  // that outlives its test (CPython's process pool can go on running calls
+  // after shutdown(wait=True) returned, see SHUT-WAIT-1) never touches a
+  // destroyed Lab, and each registration has a fresh id, so such a probe
+  // never reaches a later test's lab that happens to live at the same address.
+  int enroll(Lab& lab) {
+    int fd = ::dup(lab.fd());
+    if (fd < 0) throw std::runtime_error("cpython adapter: cannot share the lab");
+    auto shared = std::make_shared<Lab>(Lab::attach(fd));
     std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < labs_.size(); ++i) {
-      if (labs_[i] == &lab) return static_cast<int>(i);
-    }
-    labs_.push_back(&lab);
-    return static_cast<int>(labs_.size() - 1);
+    labs_.emplace(next_lab_, std::move(shared));
+    return next_lab_++;
+  }
+  // The executor that used `id` is gone: later requests naming it are
+  // answered without effect (a gate passes, a record is dropped).
+  void retire(int id) {
+    std::lock_guard lock(mutex_);
+    labs_.erase(id);
   }
 
  private:
@@ -199,10 +211,10 @@ class LabServer {
       int lab_id = -1, slot = 0;
       std::int64_t value = 0;
       in >> op >> lab_id >> slot >> value;
-      Lab* lab = nullptr;
+      std::shared_ptr<Lab> lab;
       {
         std::lock_guard lock(mutex_);
-        if (lab_id >= 0 && static_cast<std::size_t>(lab_id) < labs_.size()) lab = labs_[lab_id];
+        if (auto it = labs_.find(lab_id); it != labs_.end()) lab = it->second;
       }
       if (lab && op == 'G') lab->pass_gate(slot);
       if (lab && op == 'R') lab->append(slot, value);
@@ -220,7 +232,8 @@ class LabServer {
   bool stopping_ = false;
   std::vector<int> conns_;
   std::vector<std::thread> threads_;
-  std::vector<Lab*> labs_;
+  std::unordered_map<int, std::shared_ptr<Lab>> labs_;
+  int next_lab_ = 0;
 };
 
 }  // namespace
@@ -510,13 +523,14 @@ class PyAsCompleted final : public AsCompletedRun {
 
 class PyExecutor final : public Executor {
  public:
-  PyExecutor(Driver& driver, std::int64_t id) : d_(driver), id_(id) {}
+  PyExecutor(Driver& driver, std::int64_t id, int lab) : d_(driver), id_(id), lab_(lab) {}
   // Leaving Python's `with` block: shutdown(wait=True) [SHUT-DTOR-1].
   ~PyExecutor() override {
     try {
       shutdown(true, false);
     } catch (const Raised&) {
     }
+    d_.lab().retire(lab_);
   }
 
   FuturePtr submit(const Probe& probe) override {
@@ -548,6 +562,7 @@ class PyExecutor final : public Executor {
  private:
   Driver& d_;
   std::int64_t id_;
+  int lab_;
 };
 
 }  // namespace
@@ -611,12 +626,19 @@ Driver& CpythonImplementation::driver() {
 
 std::unique_ptr<Executor> CpythonImplementation::make_executor(Lab& lab, const ExecutorSpec& spec) {
   auto& d = driver();
-  json request = {{"op", "executor"}, {"kind", kind_}, {"lab", d.lab().id_of(lab)},
+  const int lab_id = d.lab().enroll(lab);
+  json request = {{"op", "executor"}, {"kind", kind_}, {"lab", lab_id},
                   {"prefix", spec.thread_name_prefix}};
   request["max_workers"] = spec.max_workers ? json(*spec.max_workers) : json(nullptr);
   if (spec.initializer) request["initializer"] = probe_json(*spec.initializer);
-  auto id = d.call(request).get<std::int64_t>();
-  return std::make_unique<PyExecutor>(d, id);
+  std::int64_t id = 0;
+  try {
+    id = d.call(request).get<std::int64_t>();
+  } catch (...) {
+    d.lab().retire(lab_id);
+    throw;
+  }
+  return std::make_unique<PyExecutor>(d, id, lab_id);
 }
 
 FuturePtr CpythonImplementation::make_future() {
