@@ -19,6 +19,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -128,9 +129,13 @@ RC_GTEST_FIXTURE_PROP(Conformance, SHUT_CANCEL_CancelsExactlyTheNotStarted, ()) 
 
   ex.shutdown(false, true);
   for (int i = 0; i < n; ++i) {
-    if (arrived_set.count(i)) RC_ASSERT(!futures[i]->cancelled());
-    const bool settled = futures[i]->cancelled() || futures[i]->running() || futures[i]->done();
-    RC_ASSERT(settled);  // still pending after shutdown(cancel_futures=true)
+    const auto f = "f" + std::to_string(i);
+    if (arrived_set.count(i) && futures[i]->cancelled()) {
+      CF_RC_FAIL("[SHUT-CANCEL-1] " + f + " had started, yet shutdown(cancel_futures=true) cancelled it");
+    }
+    if (!futures[i]->cancelled() && !futures[i]->running() && !futures[i]->done()) {
+      CF_RC_FAIL("[SHUT-CANCEL-1] " + f + " is still pending after shutdown(cancel_futures=true) returned");
+    }
   }
   lab.open_all();
   // The logs are read once every future is done (this property is about
@@ -143,12 +148,17 @@ RC_GTEST_FIXTURE_PROP(Conformance, SHUT_CANCEL_CancelsExactlyTheNotStarted, ()) 
   for (int i = 0; i < n; ++i) {
     const auto& o = outcomes[i];
     auto times = std::count(done.begin(), done.end(), i);
+    const auto f = "f" + std::to_string(i);
     if (futures[i]->cancelled()) {
-      RC_ASSERT(o.is(Kind::kCancelled));
-      RC_ASSERT(std::count(started.begin(), started.end(), i) == 0);
+      if (!o.is(Kind::kCancelled)) CF_RC_FAIL("[SHUT-CANCEL-1] " + f + " is cancelled, yet result() gave " + to_string(o));
+      if (std::count(started.begin(), started.end(), i) != 0) {
+        CF_RC_FAIL("[SHUT-CANCEL-1] " + f + " is cancelled, yet its task started");
+      }
     } else {
-      RC_ASSERT(o.is(Kind::kValue) && o.value == i);
-      RC_ASSERT(times == 1);
+      if (!o.is(Kind::kValue) || o.value != i) {
+        CF_RC_FAIL("[SHUT-CANCEL-1] " + f + " was not cancelled, yet result() gave " + to_string(o));
+      }
+      if (times != 1) CF_RC_FAIL("[SHUT-CANCEL-1] the task of " + f + " ran " + std::to_string(times) + " times");
     }
   }
 }
