@@ -21,9 +21,8 @@ clause's rule and what was observed; writes the JSON report
 {"implementations": [...], "about": {...}, "summary": {...},
  "results": [{"implementation", "clause", "status", "tests"[, "reason"]}]}
 and a Markdown copy. Exit status 1 when a reference-* implementation fails a
-clause, when a cpython-* one fails an example test of a clause outside EXT-
-that records no deviation (its failing properties are listed as a warning),
-or when there are no records at all.
+clause, when a cpython-* one fails a clause outside EXT- that records no
+deviation, or when there are no records at all.
 """
 import argparse
 import json
@@ -266,22 +265,10 @@ def main():
     if bad:
         print(f"conformance: reference implementation(s) failing: {', '.join(bad)}", file=sys.stderr)
     # The spec describes CPython: where the oracle fails a Python clause and no
-    # deviation is recorded, either the spec or the suite is wrong. The example
-    # tests judge that; a property that fails on CPython is reported but does
-    # not fail the job, as some fail only on some runs (ProcessPoolExecutor
-    # marks prefetched calls running before they start) and are being tagged.
-    def failing(r, kind):
-        return [t for t in r["tests"] if t["status"] == "fail" and t["test"].startswith(kind)]
-    cpython = [r for r in results if r["implementation"].startswith("cpython-")
-               and r["status"] == "fail" and not r["clause"].startswith("EXT-")]
-    oracle = sorted({f"{r['implementation']} {r['clause']}" for r in cpython
-                     if failing(r, "Conformance.")})
-    loose = sorted({f"{r['implementation']} {r['clause']} ({t['test'].split('.', 1)[1]})"
-                    for r in cpython if not failing(r, "Conformance.")
-                    for t in failing(r, "Conformance_RapidCheck.")})
-    if loose:
-        print("conformance: warning: CPython fails properties on clauses with no recorded "
-              "deviation (not gating): " + ", ".join(loose), file=sys.stderr)
+    # deviation is recorded, either the spec or the suite is wrong.
+    oracle = sorted({f"{r['implementation']} {r['clause']}" for r in results
+                     if r["implementation"].startswith("cpython-") and r["status"] == "fail"
+                     and not r["clause"].startswith("EXT-")})
     if oracle:
         print("conformance: CPython fails clauses with no recorded deviation (fix the spec, "
               "the suite, or record the deviation): " + ", ".join(oracle), file=sys.stderr)
