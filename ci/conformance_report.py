@@ -139,7 +139,8 @@ def build(spec, records):
                 status = "deviation"
             result = {
                 "implementation": impl, "clause": clause, "status": status,
-                "tests": [{"test": r["test"], "status": r["status"], "detail": r.get("detail", "")}
+                "tests": [{"test": r["test"], "status": r["status"], "detail": r.get("detail", ""),
+                           **({"observed": observed(r.get("detail", ""), clause)} if r["status"] == "fail" else {})}
                           for r in recs]}
             if status == "n/a":
                 result["reason"] = na_reason(recs)
@@ -158,6 +159,56 @@ def summarize(impls, results):
 def first_line(text, limit=160):
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
     return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+ASSERTION_AT = re.compile(r"^(\S+\.(?:cpp|hpp|h)):(\d+):$")
+GTEST_AT = re.compile(r"^(\S+\.(?:cpp|hpp|h)):(\d+): (.*)$")
+RAPIDCHECK_NOISE = re.compile(r"^(/\S*rapidcheck/gtest\.h:\d+: Failed?|Failed|Falsifiable after .*|no exceptions thrown)$")
+
+
+def observed(detail, clause, limit=300):
+    """What a failed test observed, for one clause: the failed checks that
+    name the clause; else the failed RapidCheck assertion (where, what, and
+    what it expanded to), or the checks noted during the run when the replay
+    passed; else the detail's first line that is not RapidCheck's preamble."""
+    text = detail or ""
+    lines = [line.strip() for line in text.splitlines()]
+    named = [line for line in lines
+             if (m := BLAME.match(line)) and clause in m.group(1).split()]
+    if named:
+        out = "; ".join(dict.fromkeys(named))
+    elif "checks that failed during the run:" in lines:
+        after = lines[lines.index("checks that failed during the run:") + 1:]
+        out = "; ".join(line for line in after if line) + " (the replay passed)"
+    else:
+        out = ""
+        for i, line in enumerate(lines):
+            m = ASSERTION_AT.match(line)
+            if not m:
+                continue
+            rest = [x for x in lines[i + 1:] if x]
+            where = m.group(1).split("property_tests/")[-1]
+            out = f"{where}:{m.group(2)}: " + (rest[0] if rest else "")
+            if "Expands to:" in rest:
+                k = rest.index("Expands to:")
+                if k + 1 < len(rest):
+                    out += " — expands to " + rest[k + 1]
+            break
+        for i, line in enumerate(lines if not out else []):
+            m = GTEST_AT.match(line)
+            if not m:
+                continue
+            said = [] if m.group(3) == "Failed" else [m.group(3)]
+            for more in lines[i + 1:]:
+                if GTEST_AT.match(more) or more == "Google Test trace:":
+                    break
+                if more:
+                    said.append(more)
+            out = f"{m.group(1).split('property_tests/')[-1]}:{m.group(2)}: " + " ".join(said)
+            break
+        if not out:
+            out = next((line for line in lines if line and not RAPIDCHECK_NOISE.match(line)), "")
+    return out if len(out) <= limit else out[:limit - 1] + "…"
 
 
 def render_text(spec, impls, results, summary, about):
@@ -200,7 +251,7 @@ def render_text(spec, impls, results, summary, about):
             lines.append(f"- {r['implementation']} {r['clause']}: {spec[r['clause']]['rule']}")
             for t in r["tests"]:
                 if t["status"] == "fail":
-                    lines.append(f"    {t['test']}: {first_line(t['detail'])}")
+                    lines.append(f"    {t['test']}: {observed(t['detail'], r['clause'])}")
     return "\n".join(lines)
 
 
@@ -223,7 +274,7 @@ def render_markdown(spec, impls, results, summary, about):
             md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
             for t in r["tests"]:
                 if t["status"] == "fail":
-                    md.append(f"  - `{t['test']}`: {first_line(t['detail'])}")
+                    md.append(f"  - `{t['test']}`: {observed(t['detail'], r['clause'])}")
     deviations = [r for r in results if r["status"] == "deviation"]
     if deviations:
         md += ["", "## Known CPython deviations (SPEC.md records them; not failures)", ""]
@@ -231,7 +282,7 @@ def render_markdown(spec, impls, results, summary, about):
             md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
             for t in r["tests"]:
                 if t["status"] == "fail":
-                    md.append(f"  - `{t['test']}`: {first_line(t['detail'])}")
+                    md.append(f"  - `{t['test']}`: {observed(t['detail'], r['clause'])}")
     na = [r for r in results if r["status"] == "n/a"]
     if na:
         md += ["", "## Not applicable", ""]
@@ -240,13 +291,123 @@ def render_markdown(spec, impls, results, summary, about):
     return "\n".join(md) + "\n"
 
 
+def verdict(impls, results, summary):
+    """What fails the job: reference implementations failing any clause, and
+    CPython failing a clause outside EXT- with no recorded deviation (the
+    spec describes CPython: then the spec or the suite is wrong)."""
+    bad = [i for i in impls if i.startswith("reference-") and summary[i]["fail"]]
+    oracle = sorted({f"{r['implementation']} {r['clause']}" for r in results
+                     if r["implementation"].startswith("cpython-") and r["status"] == "fail"
+                     and not r["clause"].startswith("EXT-")})
+    return bad, oracle
+
+
+def selftest():
+    """The report must be able to fail, and must say what was observed."""
+    import tempfile
+    problems = []
+
+    def expect(what, got, want):
+        if got != want:
+            problems.append(f"{what}: got {got!r}, want {want!r}")
+
+    tagged = ("/usr/include/rapidcheck/gtest.h:29: Failed\nFalsifiable after 1 tests\n\nint:\n1\n\n"
+              "/x/property_tests/properties/a.cpp:97:\nRC_FAIL(cf_rc_fail_message__)\n\n"
+              "[SHUT-WAIT-1] f0 is not done after shutdown(wait=true)\n"
+              "[EXEC-SUBMIT-1 EXEC-SUBMIT-2] f1 holds none, not its task's outcome value(1)\n")
+    untagged = ("/usr/include/rapidcheck/gtest.h:29: Failed\nFalsifiable after 1 tests\n\nint:\n1\n\n"
+                "/x/property_tests/properties/a.cpp:260:\nRC_ASSERT(wrong.load() == 0)\n\n"
+                "Expands to:\n1 == 0\n")
+    replayed = ("/usr/include/rapidcheck/gtest.h:29: Failed\nFalsifiable after 42 tests\n\n"
+                "no exceptions thrown\n\nchecks that failed during the run:\n"
+                "[SHUT-CANCEL-1] f3 is still pending after shutdown(cancel_futures=true) returned\n")
+    expect("observed, tagged", observed(tagged, "SHUT-WAIT-1"),
+           "[SHUT-WAIT-1] f0 is not done after shutdown(wait=true)")
+    expect("observed, tagged other clause", observed(tagged, "EXEC-SUBMIT-2"),
+           "[EXEC-SUBMIT-1 EXEC-SUBMIT-2] f1 holds none, not its task's outcome value(1)")
+    expect("observed, assertion", observed(untagged, "FUT-RESULT-1"),
+           "properties/a.cpp:260: RC_ASSERT(wrong.load() == 0) — expands to 1 == 0")
+    expect("observed, replay passed", observed(replayed, "SHUT-CANCEL-1"),
+           "[SHUT-CANCEL-1] f3 is still pending after shutdown(cancel_futures=true) returned")
+    expect("observed, hang", observed("hang: no answer within 60 s\nmore", "X-Y-1"),
+           "hang: no answer within 60 s")
+    expect("observed, example test", observed(
+        "/x/property_tests/conformance/e.cpp:128: Failed\nsubmit after shutdown returned a future\n"
+        "/x/property_tests/conformance/e.cpp:134: Failed\nsecond\n", "X-Y-1"),
+        "conformance/e.cpp:128: submit after shutdown returned a future")
+    expect("observed, example test value", observed(
+        "/x/property_tests/conformance/f.cpp:374: Value of: matches(a, b)\n  Actual: false (got x)\n"
+        "Expected: true\nGoogle Test trace:\n/x/f.cpp:1: t\n", "X-Y-1"),
+        "conformance/f.cpp:374: Value of: matches(a, b) Actual: false (got x) Expected: true")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = pathlib.Path(tmp) / "SPEC.md"
+        spec_path.write_text(
+            "### SHUT-WAIT-1 — waits\n**Rule.** r1\n**Known CPython deviation.** returns early.\n\n"
+            "### EXEC-SUBMIT-1 — value\n**Rule.** r2\n\n"
+            "### EXEC-SUBMIT-2 — error\n**Rule.** r3\n\n"
+            "### EXT-ABANDON-1 — cf's own\n**Rule.** r4\n\n"
+            "### WAIT-CANCEL-1 — wakes\n**Rule.** r5\n**Known CPython deviation.** it hangs.\n",
+            encoding="utf-8")
+        spec = read_spec(spec_path)
+    expect("spec: deviation read", [c for c in spec if spec[c]["cpython_deviation"]],
+           ["SHUT-WAIT-1", "WAIT-CANCEL-1"])
+    expect("spec: hang read", [c for c in spec if spec[c]["cpython_hangs"]], ["WAIT-CANCEL-1"])
+
+    def rec(impl, test, status, clauses, detail=""):
+        return {"implementation": impl, "test": test, "status": status, "clauses": clauses, "detail": detail}
+
+    acc = ["SHUT-WAIT-1", "EXEC-SUBMIT-1", "EXEC-SUBMIT-2"]
+    expect("charged: tagged", charged(rec("cpython-process", "P.acc", "fail", acc, tagged), spec), acc)
+    expect("charged: one tag", charged(rec("cpython-process", "P.acc", "fail", acc,
+                                           "[SHUT-WAIT-1] late"), spec), ["SHUT-WAIT-1"])
+    expect("charged: untagged", charged(rec("x", "P.acc", "fail", acc, untagged), spec), acc)
+    expect("charged: cpython hang", charged(rec("cpython-thread", "C.w", "fail",
+                                                ["EXEC-SUBMIT-1", "WAIT-CANCEL-1"], "hang: 60 s"), spec),
+           ["WAIT-CANCEL-1"])
+
+    def judge(records):
+        impls, results = build(spec, records)
+        status = {(r["implementation"], r["clause"]): r["status"] for r in results}
+        return status, verdict(impls, results, summarize(impls, results))
+
+    status, (bad, oracle) = judge([
+        rec("cpython-process", "P.acc", "fail", acc, "[SHUT-WAIT-1] late"),
+        rec("cpython-process", "C.abandon", "fail", ["EXT-ABANDON-1"], "x"),
+        rec("cpython-process", "C.ok", "pass", ["EXEC-SUBMIT-1"]),
+        rec("reference-thread", "C.ok", "pass", acc)])
+    expect("deviation shown", status[("cpython-process", "SHUT-WAIT-1")], "deviation")
+    expect("untouched clause of a tagged failure", status[("cpython-process", "EXEC-SUBMIT-1")], "pass")
+    expect("EXT- failure", status[("cpython-process", "EXT-ABANDON-1")], "fail")
+    expect("n/a when nothing ran", status[("cpython-process", "WAIT-CANCEL-1")], "n/a")
+    expect("deviations and EXT- do not fail the job", (bad, oracle), ([], []))
+    status, (bad, oracle) = judge([
+        rec("cpython-thread", "P.acc", "fail", acc, "[EXEC-SUBMIT-2] f1 holds none"),
+        rec("reference-process", "C.x", "fail", ["EXT-ABANDON-1"], "x")])
+    expect("CPython failing a clause without deviation fails the job", oracle,
+           ["cpython-thread EXEC-SUBMIT-2"])
+    expect("a reference failing any clause fails the job", bad, ["reference-process"])
+
+    for p in problems:
+        print("conformance_report selftest:", p)
+    if not problems:
+        print("conformance_report selftest: every check held")
+    return 1 if problems else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--spec", required=True)
-    ap.add_argument("--records", required=True)
-    ap.add_argument("--json", required=True)
-    ap.add_argument("--markdown", required=True)
+    ap.add_argument("--spec")
+    ap.add_argument("--records")
+    ap.add_argument("--json")
+    ap.add_argument("--markdown")
+    ap.add_argument("--selftest", action="store_true", help="check the report's own rules and exit")
     args = ap.parse_args()
+    if args.selftest:
+        return selftest()
+    missing = [f"--{n}" for n in ("spec", "records", "json", "markdown") if getattr(args, n) is None]
+    if missing:
+        ap.error("the following arguments are required: " + ", ".join(missing))
     spec = read_spec(args.spec)
     records = read_records(args.records)
     if not records:
@@ -261,14 +422,9 @@ def main():
         indent=1) + "\n")
     pathlib.Path(args.markdown).write_text(render_markdown(spec, impls, results, summary, about))
     print(f"\nreport: {args.json}\n        {args.markdown}")
-    bad = [i for i in impls if i.startswith("reference-") and summary[i]["fail"]]
+    bad, oracle = verdict(impls, results, summary)
     if bad:
         print(f"conformance: reference implementation(s) failing: {', '.join(bad)}", file=sys.stderr)
-    # The spec describes CPython: where the oracle fails a Python clause and no
-    # deviation is recorded, either the spec or the suite is wrong.
-    oracle = sorted({f"{r['implementation']} {r['clause']}" for r in results
-                     if r["implementation"].startswith("cpython-") and r["status"] == "fail"
-                     and not r["clause"].startswith("EXT-")})
     if oracle:
         print("conformance: CPython fails clauses with no recorded deviation (fix the spec, "
               "the suite, or record the deviation): " + ", ".join(oracle), file=sys.stderr)
