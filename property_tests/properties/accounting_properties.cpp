@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <barrier>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -98,6 +100,32 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_EveryTaskRunsOrIsCancelledExactlyOnce, ()
   }
 }
 
+// How many times each callback ran; waits are bounded.
+class CallCounts {
+ public:
+  explicit CallCounts(std::size_t slots) : counts_(slots, 0) {}
+  void add(std::size_t slot) {
+    {
+      std::lock_guard lock(mutex_);
+      ++counts_[slot];
+    }
+    changed_.notify_all();
+  }
+  int get(std::size_t slot) {
+    std::lock_guard lock(mutex_);
+    return counts_[slot];
+  }
+  bool await_at_least(std::size_t slot, int times, std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [&] { return counts_[slot] >= times; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<int> counts_;
+};
+
 // Each future gets callbacks before and after completion; it completes by
 // its task (value or failure), by cancel() while queued, or by
 // shutdown(cancel_futures). Every callback ran exactly once.
@@ -115,17 +143,26 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_CallbacksBeforeAndAfterCompletionRunOnce,
   auto& ex = make_executor(1);
   int log = lab.new_log();
   auto g = submit_gated(ex, lab, log, n, fails, false);
-  auto counts = std::make_shared<std::vector<std::atomic<int>>>(n * 8);
+  auto counts = std::make_shared<CallCounts>(n * 8);
   auto callback = [counts](std::size_t slot) {
     return [counts, slot](const CallbackEvent& e) {
-      if (e.done) (*counts)[slot].fetch_add(1);
+      if (e.done) counts->add(slot);
     };
+  };
+  auto name = [](std::size_t i, std::size_t slot) {
+    return "callback " + std::to_string(slot % 8) + " of f" + std::to_string(i);
   };
   for (std::size_t i = 0; i < n; ++i) {
     for (int k = 0; k < before[i]; ++k) g.futures[i]->add_done_callback(callback(i * 8 + static_cast<std::size_t>(k)));
   }
   if (cancel_some) {
-    for (std::size_t i = 1; i < n; i += 2) g.futures[i]->cancel();  // queued behind task 0, or claimed
+    for (std::size_t i = 1; i < n; i += 2) {  // queued behind task 0, or claimed
+      if (!g.futures[i]->cancel()) continue;
+      for (int k = 0; k < before[i]; ++k) {
+        auto slot = i * 8 + static_cast<std::size_t>(k);
+        if (counts->get(slot) != 1) CF_RC_FAIL("[FUT-CB-6] " + name(i, slot) + " had not run when cancel() returned");
+      }
+    }
   }
   if (shutdown_cancel) ex.shutdown(false, true);
   lab.open_all();
@@ -134,13 +171,29 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_CallbacksBeforeAndAfterCompletionRunOnce,
     for (int k = 0; k < after[i]; ++k) {
       auto slot = i * 8 + 4 + static_cast<std::size_t>(k);
       g.futures[i]->add_done_callback(callback(slot));
-      RC_ASSERT((*counts)[slot].load() == 1);  // at once [FUT-CB-3]
+      if (counts->get(slot) != 1) CF_RC_FAIL("[FUT-CB-3] " + name(i, slot) + ", added to a done future, did not run at once");
     }
   }
-  ex.shutdown(true, false);  // completing threads have finished their callbacks
+  // A future's readers may wake before its completing thread has run its
+  // callbacks (it sets the state, then calls them): wait for them, bounded.
   for (std::size_t i = 0; i < n; ++i) {
-    for (int k = 0; k < before[i]; ++k) RC_ASSERT((*counts)[i * 8 + static_cast<std::size_t>(k)].load() == 1);
-    for (int k = 0; k < after[i]; ++k) RC_ASSERT((*counts)[i * 8 + 4 + static_cast<std::size_t>(k)].load() == 1);
+    for (int k = 0; k < before[i]; ++k) {
+      auto slot = i * 8 + static_cast<std::size_t>(k);
+      if (!counts->await_at_least(slot, 1, kLong)) {
+        CF_RC_FAIL("[FUT-CB-1] " + name(i, slot) + " did not run within " + std::to_string(kLong.count()) +
+                   " s of f" + std::to_string(i) + " completing");
+      }
+    }
+  }
+  ex.shutdown(true, false);
+  auto ran_once = [&](std::size_t i, std::size_t slot, const char* clause) {
+    if (auto times = counts->get(slot); times != 1) {
+      CF_RC_FAIL(std::string("[") + clause + "] " + name(i, slot) + " ran " + std::to_string(times) + " times");
+    }
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int k = 0; k < before[i]; ++k) ran_once(i, i * 8 + static_cast<std::size_t>(k), "FUT-CB-1");
+    for (int k = 0; k < after[i]; ++k) ran_once(i, i * 8 + 4 + static_cast<std::size_t>(k), "FUT-CB-3");
   }
 }
 
