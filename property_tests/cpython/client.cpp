@@ -289,6 +289,7 @@ class Driver {
   }
 
   LabServer& lab() { return lab_; }
+  pid_t pid() const { return pid_; }
 
   // Sends `request` for the calling thread and returns the reply's value;
   // a raised error becomes Raised. Events addressed to this thread (done
@@ -692,6 +693,12 @@ std::string CpythonImplementation::thread_name_of(std::int64_t worker_token) {
 
 std::vector<std::string> CpythonImplementation::take_logged() {
   return driver().call({{"op", "take_logged"}}).get<std::vector<std::string>>();
+}
+
+void CpythonImplementation::on_hang() {
+  // driver.py registers faulthandler for SIGUSR1. Under mpiexec the pid is
+  // the launcher's, which need not pass the signal on: left alone.
+  if (driver_ && kind_ != "mpi4py") ::kill(driver_->pid(), SIGUSR1);
 }
 
 }  // namespace cf::conformance::cpython

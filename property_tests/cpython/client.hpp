@@ -48,6 +48,8 @@ class CpythonImplementation : public Implementation {
   std::int64_t thread_token() override;
   std::string thread_name_of(std::int64_t worker_token) override;
   std::vector<std::string> take_logged() override;
+  // Has the interpreter print every thread's Python stack to stderr.
+  void on_hang() override;
 
  private:
   Driver& driver();  // throws Raised when the interpreter could not start

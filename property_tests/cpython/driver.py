@@ -26,6 +26,7 @@ Probes (cf_probes.py) run here, in threads or in worker processes. Their gates
 and logs live in the C++ side's Lab, reached through LAB_SOCKET.
 """
 import concurrent.futures as cf
+import faulthandler
 import functools
 import itertools
 import json
@@ -33,6 +34,7 @@ import multiprocessing
 import logging
 import os
 import queue
+import signal
 import sys
 import threading
 
@@ -389,6 +391,9 @@ def handle(msg):
 
 def main():
     global _out
+    # SIGUSR1 prints every thread's Python stack to stderr (the suite's
+    # watchdog sends it before it reports a hang).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     # The protocol gets private copies of stdin/stdout; fd 0 and 1 become
     # /dev/null and stderr, so nothing a task prints can corrupt it.
     proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8")

@@ -208,6 +208,10 @@ class Implementation {
   virtual std::string thread_name_of(std::int64_t worker_token) = 0;
   // Messages logged by the implementation since the last call (Cap::kLogHook).
   virtual std::vector<std::string> take_logged() = 0;
+  // Called once, from the watchdog's thread, when a test has hung, before the
+  // suite prints the process's stacks and exits; must not block. Optional: an
+  // adapter may print what it knows that those stacks do not show.
+  virtual void on_hang() {}
 };
 
 // The implementation this binary tests; defined by CF_CONFORMANCE_ADAPTER.

@@ -130,6 +130,10 @@ class Watchdog {
         std::string test = test_;
         auto budget = budget_;
         lock.unlock();
+        try {
+          implementation().on_hang();
+        } catch (...) {
+        }
         std::string stacks = stack_dump();
         std::string detail = "hang: the test did not finish within " +
                              std::to_string(budget.count()) + " s\n" + stacks;
