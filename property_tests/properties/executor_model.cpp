@@ -876,9 +876,13 @@ struct Shutdown : Command {
     }
     if (cancel_futures) {
       // The cancellation comes first (SHUT-CANCEL-1): each queued future not
-      // claimed is done soon, before any gate is opened.
+      // claimed is done soon, before any gate is opened. One bound for all of
+      // them: one that stays pending is reported by cancel_queued, and must
+      // not cost a bound each.
+      const auto until = Clock::now() + kLong;
       for (auto& t : s.spec.tasks()) {
-        if (t.state == State::kQueued && !s.future(t)->running()) s.future(t)->result(kLong);
+        if (t.state != State::kQueued || s.future(t)->running()) continue;
+        s.future(t)->result(std::max(Clock::duration::zero(), until - Clock::now()));
       }
       cancel_queued(s);
     }
