@@ -166,48 +166,54 @@ GTEST_AT = re.compile(r"^(\S+\.(?:cpp|hpp|h)):(\d+): (.*)$")
 RAPIDCHECK_NOISE = re.compile(r"^(/\S*rapidcheck/gtest\.h:\d+: Failed?|Failed|Falsifiable after .*|no exceptions thrown)$")
 
 
-def observed(detail, clause, limit=300):
-    """What a failed test observed, for one clause: the failed checks that
-    name the clause; else the failed RapidCheck assertion (where, what, and
-    what it expanded to), or the checks noted during the run when the replay
-    passed; else the detail's first line that is not RapidCheck's preamble."""
-    text = detail or ""
-    lines = [line.strip() for line in text.splitlines()]
-    named = [line for line in lines
-             if (m := BLAME.match(line)) and clause in m.group(1).split()]
-    if named:
-        out = "; ".join(dict.fromkeys(named))
-    elif "checks that failed during the run:" in lines:
-        after = lines[lines.index("checks that failed during the run:") + 1:]
-        out = "; ".join(line for line in after if line) + " (the replay passed)"
-    else:
-        out = ""
-        for i, line in enumerate(lines):
-            m = ASSERTION_AT.match(line)
-            if not m:
-                continue
+def _where(path, line):
+    return f"{path.split('property_tests/')[-1]}:{line}"
+
+
+def _rapidcheck_assertion(lines):
+    """RapidCheck's failed assertion: "file:line:", the expression, and what
+    it expanded to; empty when there is none."""
+    for i, line in enumerate(lines):
+        if m := ASSERTION_AT.match(line):
             rest = [x for x in lines[i + 1:] if x]
-            where = m.group(1).split("property_tests/")[-1]
-            out = f"{where}:{m.group(2)}: " + (rest[0] if rest else "")
-            if "Expands to:" in rest:
-                k = rest.index("Expands to:")
-                if k + 1 < len(rest):
-                    out += " — expands to " + rest[k + 1]
-            break
-        for i, line in enumerate(lines if not out else []):
-            m = GTEST_AT.match(line)
-            if not m:
-                continue
+            out = f"{_where(m.group(1), m.group(2))}: " + (rest[0] if rest else "")
+            if "Expands to:" in rest and rest.index("Expands to:") + 1 < len(rest):
+                out += " — expands to " + rest[rest.index("Expands to:") + 1]
+            return out
+    return ""
+
+
+def _gtest_failure(lines):
+    """gtest's first failure: "file:line: message" and the lines that follow
+    it up to the next failure or trace; empty when there is none."""
+    for i, line in enumerate(lines):
+        if m := GTEST_AT.match(line):
             said = [] if m.group(3) == "Failed" else [m.group(3)]
             for more in lines[i + 1:]:
                 if GTEST_AT.match(more) or more == "Google Test trace:":
                     break
                 if more:
                     said.append(more)
-            out = f"{m.group(1).split('property_tests/')[-1]}:{m.group(2)}: " + " ".join(said)
-            break
-        if not out:
-            out = next((line for line in lines if line and not RAPIDCHECK_NOISE.match(line)), "")
+            return f"{_where(m.group(1), m.group(2))}: " + " ".join(said)
+    return ""
+
+
+def observed(detail, clause, limit=300):
+    """What a failed test observed, for one clause: the failed checks that
+    name the clause; else the checks noted during the run when the replay
+    passed; else the failed RapidCheck assertion or gtest failure; else the
+    detail's first line that is not RapidCheck's preamble."""
+    lines = [line.strip() for line in (detail or "").splitlines()]
+    named = [line for line in lines
+             if (m := BLAME.match(line)) and clause in m.group(1).split()]
+    noted = "checks that failed during the run:"
+    if named:
+        out = "; ".join(dict.fromkeys(named))
+    elif noted in lines:
+        out = "; ".join(line for line in lines[lines.index(noted) + 1:] if line) + " (the replay passed)"
+    else:
+        out = (_rapidcheck_assertion(lines) or _gtest_failure(lines) or
+               next((line for line in lines if line and not RAPIDCHECK_NOISE.match(line)), ""))
     return out if len(out) <= limit else out[:limit - 1] + "…"
 
 

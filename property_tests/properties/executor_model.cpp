@@ -21,10 +21,10 @@
 #include <rapidcheck/state.h>
 
 #include <algorithm>
-#include <iterator>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
