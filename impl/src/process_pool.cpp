@@ -181,9 +181,10 @@ struct ProcessPoolExecutor::Impl : std::enable_shared_from_this<Impl> {
         }
       }
       if (!target) {
-        std::size_t live = std::count_if(workers.begin(), workers.end(),
-                                         [](const auto& w) { return !w->exiting; });
-        if (live < static_cast<std::size_t>(max_workers)) {
+        // A retiring worker counts until it is reaped, as Python joins it
+        // before adjusting the process count: never more than max_workers
+        // processes [PPE-WORKERS-1].
+        if (workers.size() < static_cast<std::size_t>(max_workers)) {
           spawn_locked();
           continue;
         }

@@ -156,7 +156,8 @@ class ProcessPoolExecutor {
   void kill_workers();
 
   int max_workers() const;
-  // Pids of the live workers (introspection for tests).
+  // Pids of the unreaped workers, retiring ones included (introspection for
+  // tests); never more than max_workers() [PPE-WORKERS-1].
   std::vector<int> worker_pids() const;
   // Workers spawned so far over the pool's life.
   std::size_t spawned_count() const;
