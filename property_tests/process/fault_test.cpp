@@ -176,18 +176,15 @@ TEST(ProcessFault, PPE_MAXTASKS_TenThousandTasksOnePerChild) {
     std::vector<Future<int>> futures;
     futures.reserve(kTasks);
     for (int i = 0; i < kTasks; ++i) futures.push_back(pool.submit(worker_pid, i));
-    std::vector<int> pids;
     // A retiring worker is a process until it is reaped: the replacement
     // waits for it, so the bound holds at every point of the run.
     std::size_t most_workers = 0;
     for (auto& f : futures) {
-      pids.push_back(f.result(std::chrono::seconds(120)));
+      EXPECT_GT(f.result(std::chrono::seconds(120)), 0);
       most_workers = std::max(most_workers, pool.worker_pids().size());
     }
-    std::sort(pids.begin(), pids.end());
-    // One call per worker: no pid ran twice (pids are not recycled while
-    // their worker is unreaped, and a worker is reaped after its one call).
-    EXPECT_EQ(std::adjacent_find(pids.begin(), pids.end()), pids.end());
+    // One call per worker: a spawn per task. (Pids cannot show it: the OS
+    // may give a reaped worker's pid to a later one.)
     EXPECT_EQ(pool.spawned_count(), static_cast<std::size_t>(kTasks));
     EXPECT_LE(most_workers, 8u);
   }
