@@ -227,8 +227,9 @@ class BoostThread final : public peer::PeerImplementation {
     return std::string("Boost ") + BOOST_LIB_VERSION + " executors::basic_thread_pool with boost::future";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kDoneCallbacks | Cap::kWait | Cap::kAsCompleted |
-           Cap::kMaxWorkers | Cap::kShutdownNoWait | Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDoneCallbacks | Cap::kWait |
+           Cap::kWaitTimeout | Cap::kAsCompleted | Cap::kAsCompletedTimeout | Cap::kMaxWorkers |
+           Cap::kShutdownNoWait | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     peer::refuse_negative(spec, "boost::executors::basic_thread_pool(unsigned)");

@@ -98,8 +98,8 @@ class OneTbb final : public peer::PeerImplementation {
     return std::string("oneTBB ") + TBB_VERSION_STRING + " task_arena + task_group with std::promise";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kMaxWorkers | Cap::kShutdownNoWait | Cap::kCancelFutures |
-           Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kMaxWorkers | Cap::kShutdownNoWait |
+           Cap::kCancelFutures | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     int concurrency = spec.max_workers.value_or(tbb::task_arena::automatic);

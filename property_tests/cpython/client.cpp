@@ -591,10 +591,12 @@ CpythonImplementation::CpythonImplementation(std::string name, std::string kind)
 CpythonImplementation::~CpythonImplementation() = default;
 
 Caps CpythonImplementation::caps() const {
-  Caps caps = Cap::kCancel | Cap::kStateQueries | Cap::kResultTimeout | Cap::kDoneCallbacks |
-              Cap::kRawFuture | Cap::kWait | Cap::kWaitFirstException | Cap::kAsCompleted |
-              Cap::kMap | Cap::kShutdownNoWait | Cap::kCancelFutures | Cap::kDrainingDestructor |
-              Cap::kMaxWorkers | Cap::kInitializer | Cap::kHugeTimeouts | Cap::kLogHook;
+  Caps caps = Cap::kCancel | Cap::kCancelResult | Cap::kStateQueries | Cap::kResultTimeout |
+              Cap::kResultBlocking | Cap::kDoneCallbacks | Cap::kRawFuture | Cap::kWait |
+              Cap::kWaitTimeout | Cap::kWaitFirstException | Cap::kAsCompleted |
+              Cap::kAsCompletedTimeout | Cap::kMap | Cap::kMapTimeout | Cap::kShutdownNoWait |
+              Cap::kCancelFutures | Cap::kDrainingDestructor | Cap::kMaxWorkers | Cap::kWorkerCount |
+              Cap::kInitializer | Cap::kHugeTimeouts | Cap::kLogHook;
   // map(buffersize=) arrived in 3.14.
   if (version_ >= std::array<int, 3>{3, 14, 0}) caps = caps | Cap::kMapBuffersize;
   if (kind_ == "thread") {

@@ -1,8 +1,34 @@
+#include <rapidcheck.h>
+
+#include <string>
 #include <utility>
 
+#include "check.hpp"
 #include "suite.hpp"
 
 namespace cf::conformance {
+
+namespace {
+
+bool running_a_property() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (!info) return false;
+  std::string suite = info->test_suite_name();
+  return suite.size() > 11 && suite.compare(suite.size() - 11, 11, "_RapidCheck") == 0;
+}
+
+}  // namespace
+
+Conformance::Conformance() : property_(running_a_property()) {
+  run::set_test_thread(true, property_);
+}
+
+Conformance::~Conformance() {
+  // A property that threw skipped TearDown (RapidCheck does not call it):
+  // open its gates and drain here, so RapidCheck can go on shrinking.
+  drain();
+  run::set_test_thread(false, false);
+}
 
 Executor& Conformance::make_executor(std::optional<int> workers) {
   ExecutorSpec spec;
@@ -15,10 +41,49 @@ Executor& Conformance::make_executor(const ExecutorSpec& spec) {
   return *executors_.back();
 }
 
-void Conformance::TearDown() {
+void Conformance::drain() noexcept {
   lab.open_all();
-  for (auto& executor : executors_) executor->shutdown(true, false);
+  if (executors_.empty()) return;
+  // Every gate is open, so every task can finish: shutdown(wait=true) must
+  // return [SHUT-WAIT-1]. A hang here is charged there.
+  check::Step step("SHUT-WAIT-1", "shutdown(wait=true) of the test's executors, every gate open",
+                   __FILE__, __LINE__);
+  for (auto& executor : executors_) {
+    try {
+      executor->shutdown(true, false);
+    } catch (...) {
+      // Refusing a second shutdown is SHUT-IDEM-1's business, judged by its
+      // own tests; here the executor only has to be gone.
+    }
+  }
   executors_.clear();
+}
+
+void Conformance::TearDown() {
+  drain();
+  std::string message;
+  if (property_ && run::take_deferred_failure(&message)) {
+    throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Failure, message);
+  }
+}
+
+void note_failed_check(const std::string& message) {
+  // "[A-1 B-2] text": a legacy tagged message, charged to its clauses.
+  if (message.size() > 2 && message[0] == '[') {
+    auto close = message.find("] ");
+    if (close != std::string::npos) {
+      std::string ids = message.substr(1, close - 1);
+      std::size_t at = 0;
+      while (at < ids.size()) {
+        auto end = ids.find(' ', at);
+        if (end == std::string::npos) end = ids.size();
+        run::add_finding({ids.substr(at, end - at), "check", message, "", message.substr(close + 2)});
+        at = end + 1;
+      }
+      return;
+    }
+  }
+  run::set_inconclusive(message);
 }
 
 }  // namespace cf::conformance

@@ -8,8 +8,9 @@
 //
 // Executor situations: a task that finished or failed and was awaited; a
 // worker occupied by a task blocked at a gate, so that what is submitted next
-// stays queued; a queued task whose cancel() succeeded. Failures are reported
-// with gtest assertions: call them inside ASSERT_NO_FATAL_FAILURE.
+// stays queued; a queued task whose cancel() succeeded. Each step is a
+// precondition naming the rule it relies on (check.hpp): when one fails the
+// test ends, inconclusive, and the failure is charged to that rule.
 #pragma once
 
 #include <cstddef>
@@ -73,5 +74,31 @@ void occupy(Executor& ex, Lab& lab, int gate, int log, std::int64_t value, Futur
 
 // After occupy(): a queued task (it would log `value`) whose cancel() succeeded.
 void cancelled_queued(Executor& ex, int log, std::int64_t value, FuturePtr* out);
+
+// The only worker of a one-worker executor held at a gate, with kPrefetch
+// fillers queued behind it, so that a task submitted after hold() stays
+// pending until release() (the fillers take up any calls the executor claims
+// ahead of its worker).
+//
+//   HeldWorker worker(ex, lab);   // submits the blocker
+//   worker.hold();                // precondition: it started [EXEC-SUBMIT-1]
+//   ... submit, cancel, query the pending task ...
+//   worker.finish();              // release; the blocker and fillers each ran once
+class HeldWorker {
+ public:
+  HeldWorker(Executor& ex, Lab& lab);
+  void hold();
+  void release();
+  // release(), then checks the blocker and every filler returned its value
+  // [EXEC-SUBMIT-1].
+  void finish();
+
+ private:
+  Executor& ex_;
+  Lab& lab_;
+  int gate_;
+  FuturePtr blocker_;
+  std::vector<FuturePtr> fillers_;
+};
 
 }  // namespace cf::conformance
