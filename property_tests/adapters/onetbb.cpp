@@ -98,7 +98,7 @@ class OneTbb final : public peer::PeerImplementation {
     return std::string("oneTBB ") + TBB_VERSION_STRING + " task_arena + task_group with std::promise";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kMaxWorkers | Cap::kShutdownNoWait |
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers | Cap::kShutdownNoWait |
            Cap::kCancelFutures | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {

@@ -59,6 +59,7 @@ std::string cap_name(Cap cap) {
     case Cap::kAsCompletedTimeout: return "as-completed-timeout";
     case Cap::kMapTimeout: return "map-timeout";
     case Cap::kWorkerCount: return "worker-count";
+    case Cap::kDone: return "done";
   }
   return "?";
 }

@@ -155,6 +155,7 @@ enum class Cap : std::uint64_t {
   kAsCompletedTimeout = 1ull << 27, // as_completed(..., timeout)
   kMapTimeout = 1ull << 28,         // map(..., timeout), cancelling the rest at the deadline
   kWorkerCount = 1ull << 29,        // the configured worker count can be read (max_workers())
+  kDone = 1ull << 30,               // done() answers without blocking (kStateQueries implies it)
 };
 using Caps = std::uint64_t;
 constexpr Caps operator|(Cap a, Cap b) { return static_cast<Caps>(a) | static_cast<Caps>(b); }

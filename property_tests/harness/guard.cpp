@@ -14,6 +14,8 @@ namespace {
 using Kind = Outcome::Kind;
 
 bool has(Cap cap) { return (implementation().caps() & static_cast<Caps>(cap)) != 0; }
+// done() can be asked without blocking: what the bridges poll.
+bool can_poll() { return has(Cap::kDone) || has(Cap::kStateQueries); }
 
 // Stands in for "no timeout" where only timed waits exist: longer than any
 // test's watchdog budget, short enough for every clock's arithmetic.
@@ -89,7 +91,7 @@ class GuardedFuture final : public Future, public std::enable_shared_from_this<G
         if (!has(Cap::kResultBlocking) && has(Cap::kResultTimeout)) return call(Timeout(kBridgeForever));
         return call(timeout);
       }
-      if (has(Cap::kResultTimeout) || !has(Cap::kResultBlocking) || !has(Cap::kStateQueries)) {
+      if (has(Cap::kResultTimeout) || !has(Cap::kResultBlocking) || !can_poll()) {
         return call(timeout);
       }
       if (!done_within(timeout, [&] { return inner_->done(); })) {
@@ -222,7 +224,7 @@ WaitSplit GuardedImplementation::wait(const std::vector<FuturePtr>& futures, Ret
       }
       return inner_.wait(inner, when, timeout);
     }
-    if (has(Cap::kWaitTimeout) || !has(Cap::kWait) || !has(Cap::kStateQueries)) {
+    if (has(Cap::kWaitTimeout) || !has(Cap::kWait) || !can_poll()) {
       return inner_.wait(inner, when, timeout);
     }
     // A bound over an untimed wait: wait only once the condition holds.

@@ -66,7 +66,15 @@ void write_record(const std::string& test, const std::string& status, const Test
   std::ostringstream out;
   out << "{\"implementation\": " << json(implementation().name())
       << ", \"about\": " << json(implementation().about()) << ", \"test\": " << json(test)
-      << ", \"status\": " << json(status) << ", \"checks\": [";
+      << ", \"status\": " << json(status) << ", \"caps\": [";
+  bool first_cap = true;
+  for (int bit = 0; bit < 64; ++bit) {
+    auto cap = static_cast<Cap>(Caps{1} << bit);
+    if (!(implementation().caps() & static_cast<Caps>(cap)) || cap_name(cap) == "?") continue;
+    out << (first_cap ? "" : ", ") << json(cap_name(cap));
+    first_cap = false;
+  }
+  out << "], \"checks\": [";
   bool first = true;
   for (const auto& [clause, n] : state.counts) {
     out << (first ? "" : ", ") << "{\"clause\": " << json(clause) << ", \"pass\": " << n.pass

@@ -4,6 +4,7 @@
 //
 //   {"implementation": "boost-thread", "about": "...", "test": "Conformance.X",
 //    "status": "pass" | "fail" | "inconclusive" | "n/a" | "started",
+//    "caps": ["cancel", "wait", ...],          // what the implementation declares
 //    "checks": [{"clause": "FUT-RESULT-2", "pass": 3, "fail": 1, "na": 0,
 //                "na_reason": ""}],
 //    "findings": [{"clause": "FUT-RESULT-2", "kind": "check", "message": "...",
