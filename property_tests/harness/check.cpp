@@ -250,6 +250,17 @@ Result raises(const std::function<void()>& op, Outcome::Kind expected) {
           "returned where " + to_string(expected) + " was expected"};
 }
 
+Result returns(const std::function<void()>& op) {
+  try {
+    op();
+  } catch (const std::exception& e) {
+    return {false, std::string("threw: ") + e.what(), "threw where nothing was expected"};
+  } catch (...) {
+    return {false, "threw a non-std exception", "threw where nothing was expected"};
+  }
+  return {};
+}
+
 void note_escape(const char* operation, const Outcome& outcome, const char* relies_on) {
   if (inside_check()) return;
   std::string clause = relies_on ? relies_on : "";

@@ -140,6 +140,25 @@ Result outcome_is(const Outcome& actual, Outcome::Kind expected);
 Result value_is(const Outcome& actual, std::int64_t expected);
 // The Result of running `op`, which should raise `expected`.
 Result raises(const std::function<void()>& op, Outcome::Kind expected);
+// The Result of running `op`, which should throw an E (cf's own API).
+template <class E>
+Result throws(const std::function<void()>& op, const char* type_name) {
+  try {
+    op();
+  } catch (const E&) {
+    return {};
+  } catch (const std::exception& e) {
+    return {false, std::string("threw another exception: ") + e.what() + ", expected " + type_name,
+            std::string(type_name) + " expected, another exception thrown"};
+  } catch (...) {
+    return {false, std::string("threw a non-std exception, expected ") + type_name,
+            std::string(type_name) + " expected, another exception thrown"};
+  }
+  return {false, std::string("returned, expected it to throw ") + type_name,
+          std::string("returned where ") + type_name + " was expected"};
+}
+// The Result of running `op`, which should not throw.
+Result returns(const std::function<void()>& op);
 
 // RAII: `clause` is in progress on this thread (for hang and crash charging).
 class Step {
@@ -268,6 +287,17 @@ bool reporting_tagged();
 #define CF_ASSERT_RAISES(clause, operation, kind)                                 \
   CF_VERDICT_(clause, #operation " raises " #kind, false, true,           \
               ::cf::conformance::check::raises([&] { (void)(operation); }, (kind)))
+
+// For cf's own API: `statement` throws an ExceptionType / throws nothing.
+#define CF_CHECK_THROWS(clause, statement, ExceptionType)                          \
+  CF_VERDICT_(clause, #statement " throws " #ExceptionType, false, false,           \
+              ::cf::conformance::check::throws<ExceptionType>([&] { statement; }, #ExceptionType))
+#define CF_ASSERT_THROWS(clause, statement, ExceptionType)                         \
+  CF_VERDICT_(clause, #statement " throws " #ExceptionType, false, true,            \
+              ::cf::conformance::check::throws<ExceptionType>([&] { statement; }, #ExceptionType))
+#define CF_CHECK_NO_THROW(clause, statement)                                       \
+  CF_VERDICT_(clause, #statement " throws nothing", false, false,                   \
+              ::cf::conformance::check::returns([&] { statement; }))
 
 // A scene step. `relies_on`: the clause whose rule the step needs, or nullptr.
 #define CF_PRECONDITION(relies_on, ...) \

@@ -20,14 +20,14 @@ bool running_a_property() {
 }  // namespace
 
 Conformance::Conformance() : property_(running_a_property()) {
-  run::set_test_thread(true, property_);
+  if (property_) run::set_test_thread(true, true);
 }
 
 Conformance::~Conformance() {
   // A property that threw skipped TearDown (RapidCheck does not call it):
   // open its gates and drain here, so RapidCheck can go on shrinking.
   drain();
-  run::set_test_thread(false, false);
+  if (property_) run::set_test_thread(true, false);
 }
 
 Executor& Conformance::make_executor(std::optional<int> workers) {

@@ -173,6 +173,7 @@ class RecordListener : public ::testing::EmptyTestEventListener {
 
   void OnTestStart(const ::testing::TestInfo& info) override {
     run::reset();
+    run::set_test_thread(true, false);  // gtest runs the body on this thread
     {
       std::lock_guard lock(g_current_mutex);
       g_current_test = full_name(info);
