@@ -171,12 +171,12 @@ TEST_F(Conformance, FUT_STATE_StartedTaskIsRunning) {
 TEST_F(Conformance, FUT_STATE_CompletedTaskIsFinished) {
   CF_REQUIRE(Cap::kStateQueries);
   auto& ex = make_executor(2);
-  auto ok = ex.submit(Probe::value_of(kValue));
-  auto failed = ex.submit(Probe::failure(kError));
-  CF_PRECONDITION("EXEC-SUBMIT-1", ok->result(kLong).is(Kind::kValue));
-  CF_PRECONDITION("EXEC-SUBMIT-2", failed->result(kLong).is(Kind::kTaskError));
+  FuturePtr ok, bad;
+  finished(ex, kValue, &ok);
+  failed(ex, kError, &bad);
   CF_CHECK_EQ("FUT-STATE-3", to_string(queries_of(*ok)), to_string(Queries{false, false, true}));
-  CF_CHECK_EQ("FUT-STATE-3", to_string(queries_of(*failed)), to_string(Queries{false, false, true}));
+  CF_CHECK_EQ("FUT-STATE-3", to_string(queries_of(*bad)), to_string(Queries{false, false, true}))
+      << "a task that raised";
 }
 
 TEST_F(Conformance, FUT_STATE_CancelledTaskIsCancelled) {
@@ -216,13 +216,24 @@ TEST_F(Conformance, FUT_CANCEL_InEveryState) {
   };
   for (const Row& row : table) {
     auto f = make_in(impl(), row.before);
+    const std::string before = to_string(queries_of(*f));
     // Twice: the second call meets the state the first one left, which for a
     // pending future is FUT-CANCEL-4's.
     CF_CHECK_EQ(row.clause, f->cancel(), row.returns) << "cancel() in " << name(row.before);
+    if (row.before == State::kPending) {
+      // A successful cancel makes it cancelled and done [FUT-STATE-4].
+      CF_CHECK_EQ("FUT-STATE-4", to_string(queries_of(*f)), to_string(expected_queries(row.after)))
+          << "after cancel() in " << name(row.before);
+    } else {
+      // Any other cancel() leaves the state as it was.
+      CF_CHECK_EQ(row.clause, to_string(queries_of(*f)), before) << "after cancel() in " << name(row.before);
+    }
+    const std::string after_first = to_string(queries_of(*f));
     CF_CHECK_EQ(row.before == State::kPending ? "FUT-CANCEL-4" : row.clause, f->cancel(), row.returns)
         << "second cancel() after " << name(row.before);
-    CF_CHECK_EQ(row.clause, to_string(queries_of(*f)), to_string(expected_queries(row.after)))
-        << "after cancel() in " << name(row.before);
+    CF_CHECK_EQ(row.before == State::kPending ? "FUT-CANCEL-4" : row.clause, to_string(queries_of(*f)),
+                after_first)
+        << "after a second cancel() in " << name(row.before);
     if (row.after != State::kRunning) check_outcome_of(*f, row.after);
   }
 }
@@ -243,7 +254,7 @@ TEST_F(Conformance, FUT_CANCEL_RunningReturnsFalse) {
   CF_CHECK("FUT-CANCEL-2", !f->cancelled());
   // The refused cancel left nothing behind: the producer still finishes it.
   CF_CHECK("FUT-CANCEL-2", accepted(f->set_result(kValue)));
-  CF_CHECK_VALUE("FUT-RESULT-1", f->result(kLong), kValue);
+  CF_CHECK_VALUE("FUT-CANCEL-2", f->result(kLong), kValue) << "the outcome set after the refused cancel()";
 }
 
 TEST_F(Conformance, FUT_CANCEL_FinishedReturnsFalse) {
@@ -304,7 +315,11 @@ TEST_F(Conformance, FUT_CANCEL_RacingCancellersAllSucceed) {
     for (int i = 0; i < kCancellers; ++i) succeeded += returned[i];
     CF_CHECK("FUT-CANCEL-1", succeeded >= 1) << "round " << round << ": no canceller succeeded";
     CF_CHECK_EQ("FUT-CANCEL-4", succeeded, kCancellers) << "round " << round;
-    CF_CHECK_EQ("FUT-CANCEL-4", calls->load(), 1) << "round " << round << ": callbacks ran again";
+    // The cancel that succeeded ran the callback [FUT-CB-6]; the others ran it
+    // no more [FUT-CANCEL-4].
+    CF_CHECK("FUT-CB-6", calls->load() >= 1) << "round " << round << ": the callback never ran";
+    CF_CHECK("FUT-CANCEL-4", calls->load() <= 1)
+        << "round " << round << ": the callback ran " << calls->load() << " times";
   }
 }
 
@@ -350,16 +365,17 @@ TEST_F(Conformance, FUT_CANCEL_StartedTaskReturnsFalse) {
 TEST_F(Conformance, FUT_CANCEL_CompletedTaskReturnsFalse) {
   CF_REQUIRE(Cap::kCancel);
   auto& ex = make_executor(2);
-  auto ok = ex.submit(Probe::value_of(kValue));
-  auto failed = ex.submit(Probe::failure(kError));
-  CF_PRECONDITION("EXEC-SUBMIT-1", ok->result(kLong).is(Kind::kValue));
-  CF_PRECONDITION("EXEC-SUBMIT-2", failed->result(kLong).is(Kind::kTaskError));
+  FuturePtr ok, bad;
+  finished(ex, kValue, &ok);
+  failed(ex, kError, &bad);
+  const Outcome error_before = bad->result(kLong);
   CF_CHECK("FUT-CANCEL-3", !ok->cancel());
-  CF_CHECK("FUT-CANCEL-3", !failed->cancel());
+  CF_CHECK("FUT-CANCEL-3", !bad->cancel());
   CF_CHECK_VALUE("FUT-CANCEL-3", ok->result(kLong), kValue) << "the value survives the cancel()";
-  Outcome error = failed->result(kLong);
-  CF_CHECK("FUT-CANCEL-3", error.is(Kind::kTaskError) && error.message.find(kError) != std::string::npos)
-      << "the error survives the cancel(): " << to_string(error);
+  // The error is whatever the implementation stores (its type is
+  // EXEC-SUBMIT-2's business); the cancel() must leave it as it was.
+  CF_CHECK_EQ("FUT-CANCEL-3", to_string(bad->result(kLong)), to_string(error_before))
+      << "the error survives the cancel()";
 }
 
 TEST_F(Conformance, FUT_CANCEL_CancelledTaskReturnsTrueAgain) {

@@ -98,6 +98,7 @@ std::string g_deferred_message;
 constexpr std::size_t kMaxFindingsPerClause = 6;
 
 thread_local int t_check_depth = 0;
+thread_local bool t_read_cancel_result = false;
 thread_local bool t_test_thread = false;
 thread_local bool t_property_thread = false;
 thread_local bool t_reporting = false;
@@ -144,6 +145,10 @@ namespace check {
 
 bool inside_check() { return t_check_depth > 0; }
 
+void note_cancel_result_read() {
+  if (inside_check()) t_read_cancel_result = true;
+}
+
 Step::Step(const char* clause, const char* what, const char* file, int line)
     : slot_(take_slot(clause, what, file, line)) {}
 Step::~Step() { free_slot(slot_); }
@@ -153,10 +158,11 @@ Activity::~Activity() { free_slot(slot_); }
 
 bool Site::holds(const std::function<Result()>& condition) {
   const Caps have = implementation().caps();
-  const Caps needs = clause_.empty() ? 0 : clause_needs(clause_);
-  const bool judged = (needs & ~have) == 0;
+  Caps needs = clause_.empty() ? 0 : clause_needs(clause_);
   {
     Step step(clause_.empty() ? nullptr : clause_.c_str(), text_, file_, line_);
+    const bool outer = t_check_depth == 0;
+    if (outer) t_read_cancel_result = false;
     ++t_check_depth;
     try {
       result_ = condition();
@@ -168,7 +174,10 @@ bool Site::holds(const std::function<Result()>& condition) {
       throw;
     }
     --t_check_depth;
+    if (t_read_cancel_result) needs |= static_cast<Caps>(Cap::kCancelResult);
+    if (outer) t_read_cancel_result = false;
   }
+  const bool judged = (needs & ~have) == 0;
   if (precondition_) return result_.held;
   std::lock_guard lock(g_mutex);
   auto& n = count_of(clause_);

@@ -17,6 +17,8 @@
 // where it is, and what was observed. A check whose clause needs a capability
 // the implementation does not declare (the clause's **Needs.** line in
 // SPEC.md) is no verdict: it records "n/a" for that clause and fails nothing.
+// So is a check whose condition reads what cancel() returned, where the
+// implementation's cancel() reports nothing (Cap::kCancelResult).
 // In a RapidCheck property a failed check ends the case (RapidCheck then
 // shrinks); in an example test it is non-fatal, like EXPECT_*. A fatal one
 // (CF_ASSERT*, CF_PRECONDITION) ends the test by throwing check::Abandon from
@@ -187,6 +189,10 @@ class Activity {
 
 // True while a check's condition is being evaluated on this thread.
 bool inside_check();
+// The guard calls this when a check's condition calls Future::cancel(): the
+// check then judges what cancel() returned, which only an implementation
+// declaring Cap::kCancelResult reports; elsewhere the check is n/a.
+void note_cancel_result_read();
 
 // A Raised escaping an adapter operation outside any check: the guard notes
 // it, so that if it ends the test the failure is charged as a failed

@@ -53,7 +53,10 @@ auto forward(const char* what, const char* relies_on, F call) -> decltype(call()
 class GuardedFuture final : public Future, public std::enable_shared_from_this<GuardedFuture> {
  public:
   explicit GuardedFuture(FuturePtr inner) : inner_(std::move(inner)) {}
-  bool cancel() override { return forward("Future::cancel", nullptr, [&] { return inner_->cancel(); }); }
+  bool cancel() override {
+    check::note_cancel_result_read();
+    return forward("Future::cancel", nullptr, [&] { return inner_->cancel(); });
+  }
   bool cancelled() override {
     return forward("Future::cancelled", nullptr, [&] { return inner_->cancelled(); });
   }
