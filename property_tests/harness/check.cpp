@@ -141,6 +141,10 @@ Caps clause_needs(const std::string& clause) {
 
 bool clause_known(const std::string& clause) { return needs_table().count(clause) != 0; }
 
+bool clause_judged_here(const std::string& clause) {
+  return (clause_needs(clause) & ~implementation().caps()) == 0;
+}
+
 namespace check {
 
 bool inside_check() { return t_check_depth > 0; }
@@ -321,6 +325,13 @@ std::string in_progress_text() {
 }
 
 void add_finding(Finding finding) {
+  // A hang or death in a step of a clause that cannot be judged here says
+  // nothing about that clause: the test is inconclusive instead.
+  if (!finding.clause.empty() && !clause_judged_here(finding.clause)) {
+    set_inconclusive(finding.message + " (in a step of " + finding.clause +
+                     ", which needs capabilities not declared)");
+    return;
+  }
   std::lock_guard lock(g_mutex);
   add_finding_locked(std::move(finding));
 }

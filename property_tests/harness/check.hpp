@@ -59,6 +59,8 @@ namespace cf::conformance {
 // The capabilities a clause needs to be judged (SPEC.md **Needs.**); 0 for
 // an unknown clause.
 Caps clause_needs(const std::string& clause);
+// True when the implementation declares everything `clause` needs.
+bool clause_judged_here(const std::string& clause);
 bool clause_known(const std::string& clause);
 
 namespace check {

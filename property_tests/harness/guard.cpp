@@ -94,9 +94,9 @@ class GuardedFuture final : public Future, public std::enable_shared_from_this<G
         if (!has(Cap::kResultBlocking) && has(Cap::kResultTimeout)) return call(Timeout(kBridgeForever));
         return call(timeout);
       }
-      if (has(Cap::kResultTimeout) || !has(Cap::kResultBlocking) || !can_poll()) {
-        return call(timeout);
-      }
+      if (has(Cap::kResultTimeout) || !has(Cap::kResultBlocking)) return call(timeout);
+      // Untimed only. Without a way to poll, the bound is the watchdog's.
+      if (!can_poll()) return call(Timeout::none());
       if (!done_within(timeout, [&] { return inner_->done(); })) {
         return Outcome::error(Kind::kTimeout,
                               "not done within the suite's bound (no timed wait to ask)");
@@ -227,9 +227,8 @@ WaitSplit GuardedImplementation::wait(const std::vector<FuturePtr>& futures, Ret
       }
       return inner_.wait(inner, when, timeout);
     }
-    if (has(Cap::kWaitTimeout) || !has(Cap::kWait) || !can_poll()) {
-      return inner_.wait(inner, when, timeout);
-    }
+    if (has(Cap::kWaitTimeout) || !has(Cap::kWait)) return inner_.wait(inner, when, timeout);
+    if (!can_poll()) return inner_.wait(inner, when, Timeout::none());
     // A bound over an untimed wait: wait only once the condition holds.
     auto met = [&] {
       std::size_t done = 0;
