@@ -547,7 +547,8 @@ TEST_F(Conformance, WAIT_CANCEL_CancelWakesBlockedWait) {
 // without a timeout on them hangs. That those tasks never run is what
 // shutdown(cancel_futures=true) promised [SHUT-CANCEL-1].
 TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelledAreDone) {
-  CF_REQUIRE(Cap::kWait, Cap::kMaxWorkers, Cap::kCancelFutures, Cap::kShutdownNoWait);
+  // cancel: WAIT-CANCEL-1 needs it, and a hang in these waits is charged there.
+  CF_REQUIRE(Cap::kWait, Cap::kCancel, Cap::kMaxWorkers, Cap::kCancelFutures, Cap::kShutdownNoWait);
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   int log = lab.new_log();
@@ -582,7 +583,8 @@ TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelledAreDone) {
 }
 
 TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelWakesBlockedWait) {
-  CF_REQUIRE(Cap::kWait, Cap::kMaxWorkers, Cap::kCancelFutures, Cap::kShutdownNoWait);
+  // cancel: WAIT-CANCEL-1 needs it, and a hang in these waits is charged there.
+  CF_REQUIRE(Cap::kWait, Cap::kCancel, Cap::kMaxWorkers, Cap::kCancelFutures, Cap::kShutdownNoWait);
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   int log = lab.new_log();
