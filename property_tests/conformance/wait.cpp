@@ -46,8 +46,21 @@ WaitSplit split_of(Background<WaitSplit>& waiting, const char* clause) {
   return *split;
 }
 
-// wait() called inside a check of `clause`, the rule that says it returns (a
-// hang in it is charged there): the split, or nullopt when it raised.
+// wait() without a timeout on its own thread, which `clause`'s rule says
+// returns within `bound` (so only untimed waits are ever used as bounded
+// ones): the split. A raise or a wait still blocked at the bound fails
+// `clause` and ends the test.
+WaitSplit returned_within(Lab& lab, const char* clause, Implementation& impl,
+                          std::vector<FuturePtr> fs, ReturnWhen when,
+                          std::chrono::nanoseconds bound) {
+  Background<WaitSplit> waiting(lab, clause, wait_call(impl, std::move(fs), when));
+  CF_ASSERT(clause, waiting.returns_within(bound)) << "the wait was still blocked";
+  return split_of(waiting, clause);
+}
+
+// A timed wait() (Cap::kWaitTimeout) called inside a check of `clause`, the
+// rule that says it returns (a hang in it is charged there): the split, or
+// nullopt when it raised.
 std::optional<WaitSplit> wait_in(const char* clause, Implementation& impl,
                                  const std::vector<FuturePtr>& fs, ReturnWhen when,
                                  Timeout timeout) {
@@ -117,18 +130,15 @@ TEST_F(Conformance, WAIT_ALL_WaitsForEveryFuture) {
   CF_CHECK_EQ("WAIT-ALL-1", split.not_done, Indices{});
 }
 
-// The wait is untimed (WAIT-ALL-1's form); the bound is the Background's.
+// The wait is untimed (WAIT-ALL-1's form), bounded by kLateSlack.
 TEST_F(Conformance, WAIT_ALL_AllDoneReturnsAtOnce) {
   CF_REQUIRE(Cap::kWait);
   auto& ex = make_executor(2);
   FuturePtr ok, bad;
   finished(ex, 1, &ok);
   failed(ex, "boom", &bad);
-  Background<WaitSplit> waiting(lab, "WAIT-ALL-1",
-                                wait_call(impl(), {ok, bad}, ReturnWhen::kAllCompleted));
-  CF_ASSERT("WAIT-ALL-1", waiting.returns_within(kLateSlack))
-      << "blocked although every future was done";
-  auto split = split_of(waiting, "WAIT-ALL-1");
+  auto split =
+      returned_within(lab, "WAIT-ALL-1", impl(), {ok, bad}, ReturnWhen::kAllCompleted, kLateSlack);
   CF_CHECK_EQ("WAIT-ALL-1", sorted(split.done), (Indices{0, 1}));
   CF_CHECK_EQ("WAIT-ALL-1", split.not_done, Indices{});
 }
@@ -359,8 +369,9 @@ TEST_F(Conformance, WAIT_TIMEOUT_ZeroOrNegativeTimeoutPolls) {
 // --- WAIT-DUP-1 ------------------------------------------------------------
 
 // CPython test_20369, plus pending duplicates: a future is reported once,
-// under the index of its first occurrence. The timeouts are bounds, except
-// the zero ones, which poll pending duplicates (where timed waits exist).
+// under the index of its first occurrence. Waits whose condition holds are
+// untimed, bounded by kLong; pending duplicates are polled with a zero
+// timeout where timed waits exist.
 TEST_F(Conformance, WAIT_DUP_DuplicateFutureAppearsOnce) {
   CF_REQUIRE(Cap::kWait);
   auto& ex = make_executor(2);
@@ -369,25 +380,24 @@ TEST_F(Conformance, WAIT_DUP_DuplicateFutureAppearsOnce) {
   finished(ex, 1, &ok);
   auto blocked = ex.submit(Probe::gated(gate, 2));
 
-  if (auto split = wait_in("WAIT-DUP-1", impl(), {ok, ok}, ReturnWhen::kAllCompleted, kLong)) {
-    CF_CHECK_EQ("WAIT-DUP-1", sorted(split->done), (Indices{0})) << "{ok, ok}";
-    CF_CHECK_EQ("WAIT-DUP-1", split->not_done, Indices{}) << "{ok, ok}";
-  }
-  if (auto split = wait_in("WAIT-DUP-1", impl(), {blocked, ok, blocked},
-                           ReturnWhen::kFirstCompleted, kLong)) {
-    CF_CHECK_EQ("WAIT-DUP-1", sorted(split->done), (Indices{1})) << "{blocked, ok, blocked}";
-    CF_CHECK_EQ("WAIT-DUP-1", sorted(split->not_done), (Indices{0})) << "{blocked, ok, blocked}";
-  }
+  auto split =
+      returned_within(lab, "WAIT-DUP-1", impl(), {ok, ok}, ReturnWhen::kAllCompleted, kLong);
+  CF_CHECK_EQ("WAIT-DUP-1", sorted(split.done), (Indices{0})) << "{ok, ok}";
+  CF_CHECK_EQ("WAIT-DUP-1", split.not_done, Indices{}) << "{ok, ok}";
+  split = returned_within(lab, "WAIT-DUP-1", impl(), {blocked, ok, blocked},
+                          ReturnWhen::kFirstCompleted, kLong);
+  CF_CHECK_EQ("WAIT-DUP-1", sorted(split.done), (Indices{1})) << "{blocked, ok, blocked}";
+  CF_CHECK_EQ("WAIT-DUP-1", sorted(split.not_done), (Indices{0})) << "{blocked, ok, blocked}";
   if (has(Cap::kWaitTimeout)) {
-    if (auto split =
+    if (auto polled =
             wait_in("WAIT-DUP-1", impl(), {blocked, blocked}, ReturnWhen::kAllCompleted, 0s)) {
-      CF_CHECK_EQ("WAIT-DUP-1", split->done, Indices{}) << "{blocked, blocked}";
-      CF_CHECK_EQ("WAIT-DUP-1", sorted(split->not_done), (Indices{0})) << "{blocked, blocked}";
+      CF_CHECK_EQ("WAIT-DUP-1", polled->done, Indices{}) << "{blocked, blocked}";
+      CF_CHECK_EQ("WAIT-DUP-1", sorted(polled->not_done), (Indices{0})) << "{blocked, blocked}";
     }
-    if (auto split = wait_in("WAIT-DUP-1", impl(), {ok, blocked, ok, blocked},
-                             ReturnWhen::kAllCompleted, 0s)) {
-      CF_CHECK_EQ("WAIT-DUP-1", sorted(split->done), (Indices{0})) << "{ok, blocked, ok, blocked}";
-      CF_CHECK_EQ("WAIT-DUP-1", sorted(split->not_done), (Indices{1}))
+    if (auto polled = wait_in("WAIT-DUP-1", impl(), {ok, blocked, ok, blocked},
+                              ReturnWhen::kAllCompleted, 0s)) {
+      CF_CHECK_EQ("WAIT-DUP-1", sorted(polled->done), (Indices{0})) << "{ok, blocked, ok, blocked}";
+      CF_CHECK_EQ("WAIT-DUP-1", sorted(polled->not_done), (Indices{1}))
           << "{ok, blocked, ok, blocked}";
     }
   }
@@ -395,12 +405,11 @@ TEST_F(Conformance, WAIT_DUP_DuplicateFutureAppearsOnce) {
   // Once the duplicated pending future completes, ALL_COMPLETED needs no second completion.
   lab.open(gate);
   CF_CHECK_VALUE("EXEC-SUBMIT-1", blocked->result(kLong), 2);
-  if (auto split =
-          wait_in("WAIT-DUP-1", impl(), {blocked, ok, blocked}, ReturnWhen::kAllCompleted, kLong)) {
-    CF_CHECK_EQ("WAIT-DUP-1", sorted(split->done), (Indices{0, 1}))
-        << "{blocked, ok, blocked}, completed";
-    CF_CHECK_EQ("WAIT-DUP-1", split->not_done, Indices{}) << "{blocked, ok, blocked}, completed";
-  }
+  split = returned_within(lab, "WAIT-DUP-1", impl(), {blocked, ok, blocked},
+                          ReturnWhen::kAllCompleted, kLong);
+  CF_CHECK_EQ("WAIT-DUP-1", sorted(split.done), (Indices{0, 1}))
+      << "{blocked, ok, blocked}, completed";
+  CF_CHECK_EQ("WAIT-DUP-1", split.not_done, Indices{}) << "{blocked, ok, blocked}, completed";
 }
 
 // --- WAIT-EMPTY-1 ----------------------------------------------------------
@@ -560,11 +569,13 @@ TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelledAreDone) {
   CF_PRECONDITION("SHUT-CANCEL-1", first->result(kLong).is(Kind::kCancelled));
   CF_PRECONDITION("SHUT-CANCEL-1", second->result(kLong).is(Kind::kCancelled));
 
-  // Done at the call, so the timeout only bounds a failing implementation.
-  if (auto split = wait_in("WAIT-CANCEL-1", impl(), {first, second}, ReturnWhen::kAllCompleted,
-                           kLateSlack)) {
-    CF_CHECK_EQ("WAIT-CANCEL-1", sorted(split->done), (Indices{0, 1}));
-    CF_CHECK_EQ("WAIT-CANCEL-1", split->not_done, Indices{});
+  // Done at the call, so a timed wait's timeout only bounds a failing implementation.
+  if (has(Cap::kWaitTimeout)) {
+    if (auto split = wait_in("WAIT-CANCEL-1", impl(), {first, second}, ReturnWhen::kAllCompleted,
+                             kLateSlack)) {
+      CF_CHECK_EQ("WAIT-CANCEL-1", sorted(split->done), (Indices{0, 1})) << "a timed wait";
+      CF_CHECK_EQ("WAIT-CANCEL-1", split->not_done, Indices{}) << "a timed wait";
+    }
   }
   {
     Background<WaitSplit> waiting(lab, "WAIT-CANCEL-1",
