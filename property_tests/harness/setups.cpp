@@ -119,4 +119,9 @@ void HeldWorker::finish() {
   }
 }
 
+void shutdown_and_wait(Executor& ex) {
+  CF_STEP("SHUT-WAIT-1");
+  ex.shutdown(true, false);
+}
+
 }  // namespace cf::conformance

@@ -101,4 +101,8 @@ class HeldWorker {
   std::vector<FuturePtr> fillers_;
 };
 
+// shutdown(wait=true) with its rule in progress, so that a hang in it is
+// charged to the rule that says it returns once the work is done [SHUT-WAIT-1].
+void shutdown_and_wait(Executor& ex);
+
 }  // namespace cf::conformance
