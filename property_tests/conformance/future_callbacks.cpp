@@ -113,10 +113,12 @@ void check_ran_when_done(const char* clause, const CallbackEvent& event, Complet
   if (c == Completion::kCancel) {
     CF_CHECK(clause, event.cancelled) << label << " ran while cancelled() was false";
   } else {
-    CF_CHECK("FUT-STATE-3", !event.cancelled) << label << " saw cancelled() true on a finished future";
+    CF_CHECK("FUT-STATE-3", !event.cancelled)
+        << label << " saw cancelled() true on a finished future";
   }
   if (!event.result.is(Kind::kTimeout)) {
-    check_outcome(outcome_clause(c), event.result, outcome_after(c), label + ": result(0s) inside it");
+    check_outcome(outcome_clause(c), event.result, outcome_after(c),
+                  label + ": result(0s) inside it");
   }
 }
 
@@ -171,8 +173,9 @@ std::function<void(const CallbackEvent&)> record(const CallsPtr& calls, int id) 
 void check_all_ran_when_done(const char* clause, Calls& calls, Completion c,
                              const std::string& context = "") {
   for (const auto& entry : calls.entries()) {
-    check_ran_when_done(clause, entry.event, c,
-                        context + (context.empty() ? "" : ": ") + "callback " + std::to_string(entry.id));
+    check_ran_when_done(
+        clause, entry.event, c,
+        context + (context.empty() ? "" : ": ") + "callback " + std::to_string(entry.id));
   }
 }
 
@@ -203,7 +206,8 @@ std::optional<OnThread> on_new_thread(Lab& lab, Implementation& im, const char* 
     out.ok = op();
     return out;
   });
-  CF_CHECK(clause, call.returns_within(kLong)) << what << " did not return (a callback deadlocked?)";
+  CF_CHECK(clause, call.returns_within(kLong))
+      << what << " did not return (a callback deadlocked?)";
   if (!call.returns_within(std::chrono::nanoseconds(0))) return std::nullopt;
   return call.get();
 }
@@ -237,9 +241,11 @@ TEST_F(Conformance, FUT_CB_PendingCallbackRunsOnceInCompletingThread) {
         << label << ": the completion was refused";
     CF_ASSERT(clause, calls->await(1)) << label << ": the callback never ran";
     auto entries = calls->entries();
-    CF_ASSERT_EQ("FUT-CB-1", entries.size(), 1u) << label << ": the callback did not run exactly once";
+    CF_ASSERT_EQ("FUT-CB-1", entries.size(), 1u)
+        << label << ": the callback did not run exactly once";
     const auto& event = entries[0].event;
-    CF_CHECK_EQ(clause, event.thread_token, completer->token) << label << ": not run in the completing thread";
+    CF_CHECK_EQ(clause, event.thread_token, completer->token)
+        << label << ": not run in the completing thread";
     CF_CHECK(clause, event.thread_token != test_thread) << label << ": run in the test's thread";
     check_ran_when_done(clause, event, row.completion, label + ": the callback");
 
@@ -247,9 +253,11 @@ TEST_F(Conformance, FUT_CB_PendingCallbackRunsOnceInCompletingThread) {
     f->cancel();
     f->set_result(1);
     f->set_exception("late");
-    CF_CHECK_EQ("FUT-CB-1", calls->ids(), (Values{0})) << label << ": after a late cancel and outcomes";
+    CF_CHECK_EQ("FUT-CB-1", calls->ids(), (Values{0}))
+        << label << ": after a late cancel and outcomes";
     f->add_done_callback(record(calls, 1));
-    CF_CHECK_EQ("FUT-CB-3", calls->ids(), (Values{0, 1})) << label << ": a callback added once done";
+    CF_CHECK_EQ("FUT-CB-3", calls->ids(), (Values{0, 1}))
+        << label << ": a callback added once done";
   }
 }
 
@@ -273,7 +281,8 @@ TEST_F(Conformance, FUT_CB_RunningTaskCallbackRunsOnceAtCompletion) {
   for (const auto& entry : entries) {
     std::string label = entry.id == 0 ? "returning task's callback" : "failing task's callback";
     // The executor completed the future; the test thread only waited.
-    CF_CHECK("FUT-CB-1", entry.event.thread_token != test_thread) << label << " ran in the test's thread";
+    CF_CHECK("FUT-CB-1", entry.event.thread_token != test_thread)
+        << label << " ran in the test's thread";
     check_ran_when_done("FUT-CB-1", entry.event,
                         entry.id == 0 ? Completion::kValue : Completion::kError, label);
   }
@@ -288,7 +297,8 @@ TEST_F(Conformance, FUT_CB_QueuedTaskCallbackRunsOnceAtCompletion) {
   auto f = ex.submit(Probe::value_of(kValue));
   auto calls = std::make_shared<Calls>();
   f->add_done_callback(record(calls, 0));
-  CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u) << "the callback of a queued task ran before completion";
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u)
+      << "the callback of a queued task ran before completion";
   worker.finish();
   CF_CHECK_VALUE("EXEC-SUBMIT-1", f->result(kLong), kValue);
   CF_ASSERT("FUT-CB-1", calls->await(1)) << "the callback never ran";
@@ -339,7 +349,8 @@ TEST_F(Conformance, FUT_CB_OrderKeptAcrossCompletion) {
   for (int id = 0; id < 5; ++id) f->add_done_callback(record(calls, id));
   CF_PRECONDITION(accepting_clause(Completion::kValue), complete(*f, Completion::kValue));
   // Run by the completing thread, so before set_result() returned.
-  CF_CHECK_EQ("FUT-CB-1", calls->count(), 5u) << "callbacks queued before completion, after set_result()";
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 5u)
+      << "callbacks queued before completion, after set_result()";
   for (int id = 5; id < 10; ++id) {
     f->add_done_callback(record(calls, id));
     CF_CHECK_EQ("FUT-CB-3", calls->count(), static_cast<std::size_t>(id + 1))
@@ -369,7 +380,8 @@ TEST_F(Conformance, FUT_CB_DoneFutureRunsCallbackImmediately) {
       CF_ASSERT_EQ("FUT-CB-3", calls->count(), static_cast<std::size_t>(id + 1))
           << label << ": callback " << id;
     }
-    CF_CHECK_EQ("FUT-CB-3", calls->ids(), iota(0, 3)) << label << ": each callback runs once, when added";
+    CF_CHECK_EQ("FUT-CB-3", calls->ids(), iota(0, 3))
+        << label << ": each callback runs once, when added";
     for (const auto& entry : calls->entries()) {
       CF_CHECK_EQ("FUT-CB-3", entry.event.thread_token, test_thread)
           << label << ": callback " << entry.id << " not run in the calling thread";
@@ -396,8 +408,10 @@ TEST_F(Conformance, FUT_CB_FinishedTaskRunsCallbackImmediately) {
     CF_CHECK_EQ("FUT-CB-3", entry.event.thread_token, test_thread)
         << "callback " << entry.id << " not run in the calling thread";
   }
-  check_ran_when_done("FUT-CB-3", entries[0].event, Completion::kValue, "the returned task's callback");
-  check_ran_when_done("FUT-CB-3", entries[1].event, Completion::kError, "the failed task's callback");
+  check_ran_when_done("FUT-CB-3", entries[0].event, Completion::kValue,
+                      "the returned task's callback");
+  check_ran_when_done("FUT-CB-3", entries[1].event, Completion::kError,
+                      "the failed task's callback");
 }
 
 TEST_F(Conformance, FUT_CB_CancelledTaskRunsCallbackImmediately) {
@@ -417,7 +431,8 @@ TEST_F(Conformance, FUT_CB_CancelledTaskRunsCallbackImmediately) {
   check_ran_when_done("FUT-CB-3", event, Completion::kCancel, "the callback");
   worker.finish();
   shutdown_and_wait(ex);
-  CF_CHECK_EQ("FUT-CB-3", calls->count(), 1u) << "the executor ran the callback of a cancelled task again";
+  CF_CHECK_EQ("FUT-CB-3", calls->count(), 1u)
+      << "the executor ran the callback of a cancelled task again";
   CF_CHECK("EXEC-CANCEL-1", lab.log(log).empty()) << "a cancelled task ran";
 }
 
@@ -448,7 +463,8 @@ void add_with_thrower(Future& f, const CallsPtr& calls, const std::string& what)
     });
     f.add_done_callback(record(calls, 2));
   });
-  CF_CHECK("FUT-CB-4", !escape) << "add_done_callback() let an exception escape: " << escape.value_or("");
+  CF_CHECK("FUT-CB-4", !escape) << "add_done_callback() let an exception escape: "
+                                << escape.value_or("");
 }
 
 // The outcome `got` is not the throwing callback's error [FUT-CB-4], and is
@@ -470,7 +486,8 @@ TEST_F(Conformance, FUT_CB_ThrowingCallbackDoesNotStopOthers) {
     bool ok = false;
     auto escape = escaped([&] { ok = complete(*f, c); });
     CF_CHECK("FUT-CB-4", !escape) << name(c) << " let an exception escape: " << escape.value_or("");
-    CF_CHECK("FUT-CB-4", ok || escape) << name(c) << " reported the callback's exception as a refusal";
+    CF_CHECK("FUT-CB-4", ok || escape)
+        << name(c) << " reported the callback's exception as a refusal";
     check_each_once_in_order("FUT-CB-4", *calls, 3, name(c));
     check_all_ran_when_done(pending_clause(c), *calls, c, name(c));
     check_outcome_kept(f->result(kLong), c, what, name(c));
@@ -536,7 +553,8 @@ TEST_F(Conformance, FUT_CB_ThrowingTaskCallbackIsIgnored) {
   CF_CHECK_VALUE("FUT-CB-4", ex.submit(Probe::value_of(7))->result(kLong), 7);
   if (has(Cap::kLogHook)) {
     bool found = false;
-    for (const auto& line : impl().take_logged()) found = found || line.find(what) != std::string::npos;
+    for (const auto& line : impl().take_logged())
+      found = found || line.find(what) != std::string::npos;
     CF_CHECK("FUT-CB-4", found) << "the callback's exception was not logged";
   }
 }
@@ -607,7 +625,8 @@ void check_reentry(Reentry& seen, Completion c, const char* clause,
   // Bounded: a callback that deadlocked in its future never finishes.
   bool finished = seen.changed.wait_for(lock, kLong, [&] { return seen.finished; });
   CF_ASSERT(clause, seen.started) << "the callback never ran";
-  CF_ASSERT("FUT-CB-5", finished) << "the callback did not run to its end: a call on its own future blocked";
+  CF_ASSERT("FUT-CB-5", finished)
+      << "the callback did not run to its end: a call on its own future blocked";
   if (thread) {
     CF_CHECK_EQ(clause, seen.event.thread_token, *thread) << "the callback ran in another thread";
   }
@@ -615,9 +634,11 @@ void check_reentry(Reentry& seen, Completion c, const char* clause,
   CF_CHECK(clause, seen.done) << "done() inside the callback was false";
   CF_CHECK(clause, !seen.result.is(Kind::kTimeout)) << "result(0s) inside the callback timed out";
   if (!seen.result.is(Kind::kTimeout)) {
-    check_outcome(outcome_clause(c), seen.result, outcome_after(c), "result(0s) inside the callback");
+    check_outcome(outcome_clause(c), seen.result, outcome_after(c),
+                  "result(0s) inside the callback");
   }
-  CF_CHECK(clause, !seen.exception.is(Kind::kTimeout)) << "exception(0s) inside the callback timed out";
+  CF_CHECK(clause, !seen.exception.is(Kind::kTimeout))
+      << "exception(0s) inside the callback timed out";
   if (!seen.exception.is(Kind::kTimeout)) {
     Outcome expected = c == Completion::kValue ? Outcome{} : outcome_after(c);
     check_outcome(c == Completion::kCancel ? "FUT-EXC-2" : "FUT-EXC-1", seen.exception, expected,
@@ -648,8 +669,9 @@ TEST_F(Conformance, FUT_CB_CallbackMayUseItsFuture) {
       return seen->started;
     }();
     CF_ASSERT(pending_clause(c), !early) << name(c) << ": the callback ran before completion";
-    auto completer = on_new_thread(lab, impl(), "FUT-CB-5", [f, c] { return complete(*f, c); },
-                                   std::string(name(c)) + " with a callback using its future");
+    auto completer = on_new_thread(
+        lab, impl(), "FUT-CB-5", [f, c] { return complete(*f, c); },
+        std::string(name(c)) + " with a callback using its future");
     if (!completer) return;
     CF_PRECONDITION(accepting_clause(c), completer->ok) << name(c);
     check_reentry(*seen, c, pending_clause(c), completer->token);
@@ -725,7 +747,8 @@ TEST_F(Conformance, FUT_CB_CancelFromAnotherThreadRunsCallbacksThere) {
       "cancel() on another thread");
   if (!canceller) return;
   CF_PRECONDITION("FUT-CANCEL-1", canceller->ok) << "cancel() of a pending future";
-  CF_CHECK_EQ("FUT-CB-6", seen_on_return->load(), 3u) << "cancel() returned before its callbacks ran";
+  CF_CHECK_EQ("FUT-CB-6", seen_on_return->load(), 3u)
+      << "cancel() returned before its callbacks ran";
   for (const auto& entry : calls->entries()) {
     CF_CHECK_EQ("FUT-CB-6", entry.event.thread_token, canceller->token)
         << "callback " << entry.id << " not run in the cancelling thread";
@@ -742,7 +765,8 @@ TEST_F(Conformance, FUT_CB_CancelOfQueuedTaskRunsCallbacksInCancellingThread) {
   auto f = ex.submit(Probe::value_of(kValue));
   auto calls = std::make_shared<Calls>();
   f->add_done_callback(record(calls, 0));
-  CF_CHECK_EQ("FUT-CB-6", calls->count(), 0u) << "the callback of a queued task ran before the cancel";
+  CF_CHECK_EQ("FUT-CB-6", calls->count(), 0u)
+      << "the callback of a queued task ran before the cancel";
   CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "cancel() of a queued task";
   CF_ASSERT_EQ("FUT-CB-6", calls->count(), 1u) << "cancel() returned before its callback ran";
   auto event = calls->entries()[0].event;
@@ -751,7 +775,8 @@ TEST_F(Conformance, FUT_CB_CancelOfQueuedTaskRunsCallbacksInCancellingThread) {
   worker.finish();
   shutdown_and_wait(ex);
   // The executor skipped the cancelled task without completing it again.
-  CF_CHECK_EQ("FUT-CB-1", calls->count(), 1u) << "the callback ran again when the executor reached the task";
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 1u)
+      << "the callback ran again when the executor reached the task";
 }
 
 // A refused cancel() completes nothing, so it runs no callbacks; the producer's
@@ -763,11 +788,13 @@ TEST_F(Conformance, FUT_CB_RefusedCancelRunsNoCallbacks) {
   f->add_done_callback(record(calls, 0));
   CF_CHECK("FUT-CANCEL-2", !f->cancel()) << "cancel() of a running future";
   CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u) << "a refused cancel() ran the callback";
-  CF_PRECONDITION(accepting_clause(Completion::kValue, State::kRunning), complete(*f, Completion::kValue));
+  CF_PRECONDITION(accepting_clause(Completion::kValue, State::kRunning),
+                  complete(*f, Completion::kValue));
   CF_CHECK_EQ("FUT-CB-1", calls->ids(), (Values{0})) << "at the completion";
   check_all_ran_when_done("FUT-CB-1", *calls, Completion::kValue);
   CF_CHECK("FUT-CANCEL-3", !f->cancel()) << "cancel() of a finished future";
-  CF_CHECK_EQ("FUT-CB-1", calls->count(), 1u) << "a refused cancel() of a finished future ran the callback again";
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 1u)
+      << "a refused cancel() of a finished future ran the callback again";
 }
 
 }  // namespace

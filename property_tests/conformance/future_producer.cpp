@@ -64,7 +64,8 @@ Outcome apply(Future& f, Op op) {
 enum class Returns { kTrue, kFalse, kAccepted, kInvalidState };
 
 // Checks, as a verdict on `clause`, that a producer operation returned `expected`.
-void check_returned(const char* clause, const Outcome& o, Returns expected, const std::string& label) {
+void check_returned(const char* clause, const Outcome& o, Returns expected,
+                    const std::string& label) {
   switch (expected) {
     case Returns::kTrue:
       CF_CHECK_VALUE(clause, o, 1) << label;
@@ -219,7 +220,8 @@ TEST_F(Conformance, FUT_SET_SetRunningOnCancelledRunsNoCallbacks) {
       << "the callback ran " << counted->calls << " times at the cancel, " << counted->early
       << " of them before the future was done";
   check_returned("FUT-SET-1", f->set_running_or_notify_cancel(), Returns::kFalse, "notify");
-  CF_CHECK_EQ("FUT-CB-1", counted->calls.load(), 1) << "the callback ran again when the executor was notified";
+  CF_CHECK_EQ("FUT-CB-1", counted->calls.load(), 1)
+      << "the callback ran again when the executor was notified";
 }
 
 TEST_F(Conformance, FUT_SET_CancelledQueuedTaskIsSkipped) {
@@ -308,9 +310,10 @@ TEST_F(Conformance, FUT_SET_SetExceptionOnDoneFutureIsInvalid) {
     CF_CHECK("FUT-SET-4", !second_outcome(exception))
         << label << ": exception() returns the refused error: " << to_string(exception);
     if (second_outcome(exception)) continue;
-    check_outcome("FUT-EXC-1", exception,
-                  row.state == State::kFinishedValue ? Outcome{} : Outcome::error(Kind::kTaskError, kError),
-                  label + ": exception()");
+    check_outcome(
+        "FUT-EXC-1", exception,
+        row.state == State::kFinishedValue ? Outcome{} : Outcome::error(Kind::kTaskError, kError),
+        label + ": exception()");
   }
 }
 
@@ -326,21 +329,24 @@ TEST_F(Conformance, FUT_SET_RefusedOutcomeRunsNoCallbacks) {
         CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "cancel() of a pending future";
         break;
       case State::kFinishedValue:
-        CF_PRECONDITION("FUT-SET-5", accepted(f->set_result(kValue))) << "set_result() of a pending future";
+        CF_PRECONDITION("FUT-SET-5", accepted(f->set_result(kValue)))
+            << "set_result() of a pending future";
         break;
       default:
         CF_PRECONDITION("FUT-SET-5", accepted(f->set_exception(kError)))
             << "set_exception() of a pending future";
         break;
     }
-    CF_PRECONDITION(s == State::kCancelled ? "FUT-CB-6" : "FUT-CB-1", counted->calls == 1 && counted->early == 0)
+    CF_PRECONDITION(s == State::kCancelled ? "FUT-CB-6" : "FUT-CB-1",
+                    counted->calls == 1 && counted->early == 0)
         << "the callback ran " << counted->calls << " times at the completion, " << counted->early
         << " of them before the future was done";
     check_returned("FUT-SET-3", f->set_result(kOtherValue), Returns::kInvalidState,
                    std::string("set_result() in ") + name(s));
     check_returned("FUT-SET-4", f->set_exception(kOtherError), Returns::kInvalidState,
                    std::string("set_exception() in ") + name(s));
-    CF_CHECK_EQ("FUT-CB-1", counted->calls.load(), 1) << name(s) << ": a refused outcome ran the callback again";
+    CF_CHECK_EQ("FUT-CB-1", counted->calls.load(), 1)
+        << name(s) << ": a refused outcome ran the callback again";
   }
 }
 
@@ -357,21 +363,23 @@ TEST_F(Conformance, FUT_SET_OutcomeOnPendingFuture) {
     // 2: it ran before the future was done.
     auto saw_running = std::make_shared<std::atomic<int>>(-1);
     if (look_inside) {
-      f->add_done_callback([f_weak = std::weak_ptr<Future>(f), saw_running](const CallbackEvent& event) {
-        auto self = f_weak.lock();
-        if (!event.done || event.result.is(Kind::kTimeout)) {
-          *saw_running = 2;
-        } else if (self && *saw_running != 2) {
-          *saw_running = self->running() ? 1 : 0;
-        }
-      });
+      f->add_done_callback(
+          [f_weak = std::weak_ptr<Future>(f), saw_running](const CallbackEvent& event) {
+            auto self = f_weak.lock();
+            if (!event.done || event.result.is(Kind::kTimeout)) {
+              *saw_running = 2;
+            } else if (self && *saw_running != 2) {
+              *saw_running = self->running() ? 1 : 0;
+            }
+          });
     }
     check_returned("FUT-SET-5", apply(*f, op), Returns::kAccepted, name(op));
     check_state("FUT-STATE-3", *f, op == Op::kSetResult ? kNowValue : kNowError,
                 has(Cap::kStateQueries), name(op));
     if (look_inside) {
       CF_PRECONDITION("FUT-CB-1", *saw_running != -1) << name(op) << ": the callback never ran";
-      CF_PRECONDITION("FUT-CB-1", *saw_running != 2) << name(op) << ": the callback ran before the future was done";
+      CF_PRECONDITION("FUT-CB-1", *saw_running != 2)
+          << name(op) << ": the callback ran before the future was done";
       CF_CHECK("FUT-SET-5", *saw_running == 0) << name(op) << ": the future passed through RUNNING";
     }
   }
@@ -394,8 +402,9 @@ TEST_F(Conformance, FUT_SET_RacingProducersFirstOutcomeWins) {
   };
   auto stored_by = [&](const Outcome& got, int i) {
     Outcome mine = outcome_of(i);
-    return mine.is(Kind::kValue) ? got.is(Kind::kValue) && got.value == mine.value
-                                 : !got.is(Kind::kValue) && got.message.find(mine.message) != std::string::npos;
+    return mine.is(Kind::kValue)
+               ? got.is(Kind::kValue) && got.value == mine.value
+               : !got.is(Kind::kValue) && got.message.find(mine.message) != std::string::npos;
   };
   for (int round = 0; round < 50; ++round) {
     std::string label = "round " + std::to_string(round);
@@ -407,7 +416,8 @@ TEST_F(Conformance, FUT_SET_RacingProducersFirstOutcomeWins) {
       for (int i = 0; i < kProducers; ++i) {
         producers.emplace_back([&, i] {
           start.arrive_and_wait();
-          returns[i] = i % 2 == 0 ? f->set_result(outcome_of(i).value) : f->set_exception(outcome_of(i).message);
+          returns[i] = i % 2 == 0 ? f->set_result(outcome_of(i).value)
+                                  : f->set_exception(outcome_of(i).message);
         });
       }
     }
@@ -429,7 +439,8 @@ TEST_F(Conformance, FUT_SET_RacingProducersFirstOutcomeWins) {
     for (int i = 0; i < kProducers; ++i) {
       if (i != winner && stored_by(got, i)) {
         CF_CHECK(refusing_clause(op_of(i)), false)
-            << label << ": producer " << i << " was refused, yet result() gives its outcome " << to_string(got);
+            << label << ": producer " << i << " was refused, yet result() gives its outcome "
+            << to_string(got);
         replaced = true;
       }
     }

@@ -42,10 +42,14 @@ enum class Form { kPoll, kTimed, kUntimed, kHuge };
 const char* form_clause(Call call, Form form) {
   if (call == Call::kException) return "FUT-EXC-3";
   switch (form) {
-    case Form::kPoll: return "FUT-RESULT-6";
-    case Form::kTimed: return "FUT-RESULT-4";
-    case Form::kUntimed: return "FUT-RESULT-5";
-    case Form::kHuge: return "FUT-RESULT-7";
+    case Form::kPoll:
+      return "FUT-RESULT-6";
+    case Form::kTimed:
+      return "FUT-RESULT-4";
+    case Form::kUntimed:
+      return "FUT-RESULT-5";
+    case Form::kHuge:
+      return "FUT-RESULT-7";
   }
   return "";
 }
@@ -117,15 +121,16 @@ class Reader {
   Reader(Lab& lab, const char* clause, FuturePtr f, Call call, Timeout timeout,
          std::function<void()> rescue = nullptr, std::function<void()> announce = nullptr)
       : clause_(clause),
-        call_(lab, clause,
-              [f = std::move(f), call, timeout, announce = std::move(announce)] {
-                if (announce) announce();
-                auto start = Clock::now();
-                Outcome o = call == Call::kResult ? f->result(timeout) : f->exception(timeout);
-                auto end = Clock::now();
-                return Read{std::move(o), end - start, end};
-              },
-              std::move(rescue)) {}
+        call_(
+            lab, clause,
+            [f = std::move(f), call, timeout, announce = std::move(announce)] {
+              if (announce) announce();
+              auto start = Clock::now();
+              Outcome o = call == Call::kResult ? f->result(timeout) : f->exception(timeout);
+              auto end = Clock::now();
+              return Read{std::move(o), end - start, end};
+            },
+            std::move(rescue)) {}
 
   // What the call returned, once it returns within `limit`; that it returns
   // is a check of the reader's clause, `blocked` the message if not. Call once.
@@ -196,11 +201,12 @@ Readers start_readers(Lab& lab, const FuturePtr& f, const std::vector<ReaderSpec
   int log = lab.new_log();
   Readers readers;
   for (const auto& spec : specs) {
-    readers.push_back(std::make_unique<Reader>(
-        lab, wake ? wake : form_clause(spec.call, spec.form), f, spec.call, spec.timeout, rescue,
-        [&lab, log] { lab.append(log, 1); }));
+    readers.push_back(std::make_unique<Reader>(lab, wake ? wake : form_clause(spec.call, spec.form),
+                                               f, spec.call, spec.timeout, rescue,
+                                               [&lab, log] { lab.append(log, 1); }));
   }
-  CF_PRECONDITION(nullptr, lab.await_log_size(log, specs.size(), kLong)) << "the readers never started";
+  CF_PRECONDITION(nullptr, lab.await_log_size(log, specs.size(), kLong))
+      << "the readers never started";
   return readers;
 }
 
@@ -303,7 +309,8 @@ TEST_F(Conformance, FUT_RESULT_NonPositiveTimeoutsPoll) {
       for (Call call : {Call::kResult, Call::kException}) {
         if (!in_state) break;
         in_state = check_read_at_once(lab, f, call, Form::kPoll, timeout, s,
-                                      std::string(name(call)) + "(" + label + ") in " + name(s), completing(f));
+                                      std::string(name(call)) + "(" + label + ") in " + name(s),
+                                      completing(f));
       }
     }
   }
@@ -362,7 +369,8 @@ void check_value_from_threads(Lab& lab, const FuturePtr& f) {
 TEST_F(Conformance, FUT_RESULT_ValueOnEveryReadFromEveryThread) {
   CF_REQUIRE(Cap::kRawFuture);
   auto f = make_in(impl(), State::kFinishedValue);
-  for (int i = 0; i < 3; ++i) CF_CHECK_VALUE("FUT-RESULT-1", f->result(kLong), kValue) << "read #" << i + 1;
+  for (int i = 0; i < 3; ++i)
+    CF_CHECK_VALUE("FUT-RESULT-1", f->result(kLong), kValue) << "read #" << i + 1;
   check_value_from_threads(lab, f);
 }
 
@@ -370,7 +378,8 @@ TEST_F(Conformance, FUT_RESULT_TaskValueOnEveryReadFromEveryThread) {
   auto& ex = make_executor(2);
   FuturePtr f;
   finished(ex, kValue, &f);
-  for (int i = 0; i < 3; ++i) CF_CHECK_VALUE("FUT-RESULT-1", f->result(kLong), kValue) << "read #" << i + 2;
+  for (int i = 0; i < 3; ++i)
+    CF_CHECK_VALUE("FUT-RESULT-1", f->result(kLong), kValue) << "read #" << i + 2;
   check_value_from_threads(lab, f);
 }
 
@@ -380,7 +389,8 @@ TEST_F(Conformance, FUT_RESULT_TaskValueOnEveryReadFromEveryThread) {
 void check_rethrown_on_every_read(Future& f, const Outcome& first) {
   for (int i = 0; i < 3; ++i) {
     CF_CHECK_EQ("FUT-RESULT-2", to_string(f.result(kLong)), to_string(first)) << "read #" << i + 2;
-    CF_CHECK_EQ("FUT-EXC-1", to_string(f.exception(kLong)), to_string(first)) << "exception() #" << i + 1;
+    CF_CHECK_EQ("FUT-EXC-1", to_string(f.exception(kLong)), to_string(first))
+        << "exception() #" << i + 1;
   }
 }
 
@@ -439,7 +449,8 @@ TEST_F(Conformance, FUT_EXC_TaskOutcomes) {
   CF_CHECK_OUTCOME("FUT-EXC-1", none, Kind::kNone);
   Outcome error = failing->exception(kLong);
   CF_PRECONDITION("EXEC-SUBMIT-2", !error.is(Kind::kTimeout)) << "the failing task never finished";
-  check_outcome("FUT-EXC-1", error, Outcome::error(Kind::kTaskError, kError), "exception() of the failed task");
+  check_outcome("FUT-EXC-1", error, Outcome::error(Kind::kTaskError, kError),
+                "exception() of the failed task");
   // exception() reports, it does not consume: result() still agrees.
   CF_CHECK_VALUE("FUT-RESULT-1", ok->result(kLong), kValue);
   check_outcome("FUT-RESULT-2", failing->result(kLong), Outcome::error(Kind::kTaskError, kError),
@@ -470,7 +481,8 @@ void check_times_out(Lab& lab, const FuturePtr& f, Call call, const std::string&
   if (!read) return;
   judge_read(call, Form::kTimed, State::kPending, read->outcome, label);
   CF_CHECK(clause, read->took >= kShort) << label << " timed out before the deadline";
-  CF_CHECK(clause, read->took <= kShort + kLateSlack) << label << " timed out long after the deadline";
+  CF_CHECK(clause, read->took <= kShort + kLateSlack)
+      << label << " timed out long after the deadline";
 }
 
 TEST_F(Conformance, FUT_RESULT_TimeoutLeavesRawFutureUnchanged) {
@@ -485,7 +497,8 @@ TEST_F(Conformance, FUT_RESULT_TimeoutLeavesRawFutureUnchanged) {
       CF_CHECK(clause, !f->cancelled()) << label << " cancelled the future";
       CF_CHECK(clause, !f->done()) << label;
       // The producer can still finish it, and readers then see that outcome.
-      CF_PRECONDITION(s == State::kPending ? "FUT-SET-5" : "FUT-STATE-3", accepted(f->set_result(kValue)))
+      CF_PRECONDITION(s == State::kPending ? "FUT-SET-5" : "FUT-STATE-3",
+                      accepted(f->set_result(kValue)))
           << "set_result() after " << label;
       CF_CHECK_VALUE(clause, f->result(kLong), kValue) << "after " << label;
     }
@@ -544,7 +557,8 @@ TEST_F(Conformance, FUT_RESULT_BlockedReadersWakeWithValue) {
     auto f = make_in(impl(), start);
     auto readers = start_readers(lab, f, specs, completing(f));
     auto completed_at = Clock::now();
-    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3", accepted(f->set_result(kValue)))
+    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3",
+                    accepted(f->set_result(kValue)))
         << "set_result() in " << name(start);
     check_woken(readers, specs, completed_at, State::kFinishedValue);
   }
@@ -557,7 +571,8 @@ TEST_F(Conformance, FUT_RESULT_BlockedReadersWakeWithException) {
     auto f = make_in(impl(), start);
     auto readers = start_readers(lab, f, specs, completing(f));
     auto completed_at = Clock::now();
-    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3", accepted(f->set_exception(kError)))
+    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3",
+                    accepted(f->set_exception(kError)))
         << "set_exception() in " << name(start);
     check_woken(readers, specs, completed_at, State::kFinishedError);
   }
@@ -599,6 +614,10 @@ TEST_F(Conformance, FUT_CANCEL_WakesReadersOfQueuedTask) {
   auto f = ex.submit(Probe().record(log, 1).returns(kValue));
   auto specs = blocking_readers(caps());
   auto readers = start_readers(lab, f, specs, {}, "FUT-CANCEL-5");
+  // A library whose blocking read runs a queued task in the reader's thread
+  // leaves nothing queued to cancel.
+  CF_PRECONDITION("EXEC-QUEUE-1", lab.log(log).empty())
+      << "the queued task ran while the only worker was held";
   auto cancelled_at = Clock::now();
   CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "cancel() of a queued task";
   // Woken by cancel() itself, while the worker is still held: not when the
@@ -631,7 +650,8 @@ TEST_F(Conformance, FUT_RESULT_HugeTimeoutWaitsForCompletion) {
   auto completed_at = Clock::now();
   // A reader whose deadline overflowed into the past has already returned
   // TimeoutError (or an overflow error) by now; its form's clause says so.
-  CF_PRECONDITION("FUT-SET-5", accepted(f->set_result(kValue))) << "set_result() of a pending future";
+  CF_PRECONDITION("FUT-SET-5", accepted(f->set_result(kValue)))
+      << "set_result() of a pending future";
   check_woken(readers, specs, completed_at, State::kFinishedValue);
 }
 
