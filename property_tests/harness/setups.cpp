@@ -119,6 +119,20 @@ void HeldWorker::finish() {
   }
 }
 
+void check_outcome(const char* clause, const Outcome& got, const Outcome& expected,
+                   const std::string& context) {
+  if (expected.is(Kind::kValue)) {
+    CF_CHECK_VALUE(clause, got, expected.value) << context;
+    return;
+  }
+  CF_CHECK_OUTCOME(clause, got, expected.kind) << context;
+  if (expected.is(Kind::kTaskError) && got.is(Kind::kTaskError)) {
+    CF_CHECK(clause, got.message.find(expected.message) != std::string::npos)
+        << context << (context.empty() ? "" : ": ") << "the error's message was lost: "
+        << to_string(got) << ", expected one carrying \"" << expected.message << "\"";
+  }
+}
+
 void shutdown_and_wait(Executor& ex) {
   CF_STEP("SHUT-WAIT-1");
   ex.shutdown(true, false);

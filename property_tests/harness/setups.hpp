@@ -101,8 +101,18 @@ class HeldWorker {
   std::vector<FuturePtr> fillers_;
 };
 
-// shutdown(wait=true) with its rule in progress, so that a hang in it is
-// charged to the rule that says it returns once the work is done [SHUT-WAIT-1].
+// --- shared checks ------------------------------------------------------------
+
+// Checks, as verdicts on `clause`, that `got` is the outcome `expected`: the
+// same kind; for a value, the same value; for a task error, one that carries
+// expected's message. The kind and the message are separate checks, so an
+// error that came back as another type is told apart from one whose message
+// was lost. `context` says which case (it is added to a failure's message).
+void check_outcome(const char* clause, const Outcome& got, const Outcome& expected,
+                   const std::string& context = "");
+
+// shutdown(wait=true) as a scene step, once every gate the scene needs is
+// open: a call that never returns is charged to SHUT-WAIT-1.
 void shutdown_and_wait(Executor& ex);
 
 }  // namespace cf::conformance
