@@ -116,8 +116,9 @@ def definitions(code):
     defs = {}
     for m in re.finditer(r"\b(?:class|struct)\s+(\w+)[^;{]*\{", code):
         defs.setdefault(m.group(1), block_after(code, m.start()))
-    for m in re.finditer(r"\b(\w+)\s*\([^;{}]*\)\s*(?:const\s*)?(?:noexcept\s*)?(?:override\s*)?(?:->\s*[^{;]+)?\{",
-                         code):
+    params = r"\((?:[^;{}()]|\{\}|\([^()]*\))*\)"  # may hold `= {}` and calls
+    for m in re.finditer(r"\b(\w+)\s*" + params +
+                         r"\s*(?:const\s*)?(?:noexcept\s*)?(?:override\s*)?(?:->\s*[^{;]+)?\{", code):
         name = m.group(1)
         if name in ("if", "for", "while", "switch", "catch", "return") or name.isupper():
             continue
