@@ -119,4 +119,13 @@ void HeldWorker::finish() {
   }
 }
 
+void shutdown_and_wait(Executor& ex, bool cancel_futures) {
+  auto shut = [&] {
+    ex.shutdown(true, cancel_futures);
+    return true;
+  };
+  CF_PRECONDITION("SHUT-WAIT-1", shut()) << "shutdown(wait=true, cancel_futures="
+                                         << (cancel_futures ? "true" : "false") << ")";
+}
+
 }  // namespace cf::conformance

@@ -101,4 +101,9 @@ class HeldWorker {
   std::vector<FuturePtr> fillers_;
 };
 
+// shutdown(wait=true) as a scene step, for tests that judge what happens
+// after it: the call returns once every task not cancelled has finished
+// [SHUT-WAIT-1], so a hang or a raise in it is charged there.
+void shutdown_and_wait(Executor& ex, bool cancel_futures = false);
+
 }  // namespace cf::conformance
