@@ -53,6 +53,31 @@ void check_values_of_tasks_that_ran(const std::vector<FuturePtr>& futures, const
   }
 }
 
+// A call that must wait for the work [clause]: `what` (a shutdown or a
+// destructor, running in `call`) has not returned while the gate the tasks
+// wait at is closed, returns once it opens, and at that moment every task
+// had run and (with state queries) every future was done. futures[i] logs
+// i to `log` and returns i. The "not yet" is bounded: kShort is an upper
+// bound on how soon a wrong early return is caught; a later one is caught by
+// the log read when it returned.
+void check_waits_for_the_work(Lab& lab, const char* clause, const char* what,
+                              Background<void>& call, int gate, int log,
+                              const std::vector<FuturePtr>& futures, bool queries) {
+  CF_CHECK(clause, !call.returns_within(kShort)) << what << " returned with work left";
+  lab.open(gate);
+  CF_ASSERT(clause, call.returns_within(kLong)) << what << " did not return";
+  auto at_return = lab.log(log);
+  CF_CHECK_EQ(clause, ending(call), "returned") << what;
+  CF_CHECK_EQ(clause, sorted(at_return), iota(0, static_cast<std::int64_t>(futures.size())))
+      << "the tasks that had run when " << what << " returned";
+  if (queries) {
+    for (std::size_t i = 0; i < futures.size(); ++i) {
+      CF_CHECK(clause, futures[i]->done()) << "future " << i << " not done after " << what;
+    }
+  }
+  check_values_of_tasks_that_ran(futures, lab.log(log));
+}
+
 // shutdown(wait=false) as a scene step: it returns although a task it would
 // otherwise wait for is blocked at a closed gate [SHUT-NOWAIT-1].
 void shutdown_without_waiting(Lab& lab, Executor& ex, bool cancel_futures = false) {
@@ -94,24 +119,8 @@ TEST_F(Conformance, SHUT_WAIT_WaitsForRunningAndQueuedWork) {
     futures.push_back(ex.submit(Probe().gate(gate).record(log, i).returns(i)));
   CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 2, kLong)) << "two tasks never started";
   Background<void> shutdown(lab, "SHUT-WAIT-1", [&ex] { ex.shutdown(true, false); });
-  // Bounded "not yet": kShort is an upper bound on how soon a wrong early
-  // return is caught (a later one is caught by the log check below).
-  CF_CHECK("SHUT-WAIT-1", !shutdown.returns_within(kShort))
-      << "shutdown(wait=true) returned with work left";
-  lab.open(gate);
-  CF_ASSERT("SHUT-WAIT-1", shutdown.returns_within(kLong)) << "shutdown(wait=true) did not return";
-  auto at_return = lab.log(log);
-  CF_CHECK_EQ("SHUT-WAIT-1", ending(shutdown), "returned");
-  // At the moment shutdown returned, every task had finished.
-  CF_CHECK_EQ("SHUT-WAIT-1", sorted(at_return), iota(0, 6))
-      << "tasks that had run when it returned";
-  if (has(Cap::kStateQueries)) {
-    for (int i = 0; i < 6; ++i) {
-      CF_CHECK("SHUT-WAIT-1", futures[i]->done())
-          << "future " << i << " not done after shutdown(wait=true)";
-    }
-  }
-  check_values_of_tasks_that_ran(futures, lab.log(log));
+  check_waits_for_the_work(lab, "SHUT-WAIT-1", "shutdown(wait=true)", shutdown, gate, log, futures,
+                           has(Cap::kStateQueries));
 }
 
 // test_hang_issue12364: many queued tasks, then shutdown() in the test's own
@@ -149,18 +158,8 @@ TEST_F(Conformance, SHUT_WAIT_WaitsEvenAfterShutdownNoWait) {
   for (int i = 1; i <= 3; ++i) futures.push_back(ex.submit(Probe().record(log, i).returns(i)));
   shutdown_without_waiting(lab, ex);
   Background<void> shutdown(lab, "SHUT-WAIT-1", [&ex] { ex.shutdown(true, false); });
-  CF_CHECK("SHUT-WAIT-1", !shutdown.returns_within(kShort))
-      << "shutdown(wait=true) returned with work left";
-  lab.open(gate);
-  CF_ASSERT("SHUT-WAIT-1", shutdown.returns_within(kLong)) << "shutdown(wait=true) did not return";
-  auto at_return = lab.log(log);
-  CF_CHECK_EQ("SHUT-WAIT-1", ending(shutdown), "returned") << "after shutdown(wait=false)";
-  CF_CHECK_EQ("SHUT-WAIT-1", sorted(at_return), iota(0, 4))
-      << "shutdown(wait=true) returned before the work was done";
-  if (has(Cap::kStateQueries)) {
-    for (int i = 0; i <= 3; ++i) CF_CHECK("SHUT-WAIT-1", futures[i]->done()) << "future " << i;
-  }
-  check_values_of_tasks_that_ran(futures, lab.log(log));
+  check_waits_for_the_work(lab, "SHUT-WAIT-1", "shutdown(wait=true) after shutdown(wait=false)",
+                           shutdown, gate, log, futures, has(Cap::kStateQueries));
 }
 
 // Cancelled futures are not waited for: shutdown returns once the rest is done.
@@ -520,24 +519,8 @@ TEST_F(Conformance, SHUT_DTOR_DestructorWaitsForQueuedWork) {
       << "the first task never started";
   for (int i = 1; i <= 4; ++i) futures.push_back((*ex)->submit(Probe().record(log, i).returns(i)));
   Background<void> destroy(lab, "SHUT-DTOR-1", [ex] { ex->reset(); });
-  // Bounded "not yet": a destructor returning within kShort while the gate is
-  // closed is caught here; kShort is an upper bound on what this check sees,
-  // and a later early return is caught by the log check below.
-  CF_CHECK("SHUT-DTOR-1", !destroy.returns_within(kShort))
-      << "the destructor returned with work left";
-  lab.open(gate);
-  CF_ASSERT("SHUT-DTOR-1", destroy.returns_within(kLong)) << "the destructor did not return";
-  auto at_return = lab.log(log);
-  CF_CHECK_EQ("SHUT-DTOR-1", ending(destroy), "returned");
-  CF_CHECK_EQ("SHUT-DTOR-1", sorted(at_return), iota(0, 5))
-      << "the destructor returned before the work was done";
-  if (has(Cap::kStateQueries)) {
-    for (int i = 0; i <= 4; ++i) {
-      CF_CHECK("SHUT-DTOR-1", futures[i]->done())
-          << "future " << i << " not done after the destructor";
-    }
-  }
-  check_values_of_tasks_that_ran(futures, lab.log(log));
+  check_waits_for_the_work(lab, "SHUT-DTOR-1", "the destructor", destroy, gate, log, futures,
+                           has(Cap::kStateQueries));
 }
 
 // Explicit shutdown(wait=false) then destruction: the destructor still waits.
@@ -554,18 +537,8 @@ TEST_F(Conformance, SHUT_DTOR_DestructorWaitsAfterShutdownNoWait) {
   for (int i = 1; i <= 4; ++i) futures.push_back((*ex)->submit(Probe().record(log, i).returns(i)));
   shutdown_without_waiting(lab, **ex);
   Background<void> destroy(lab, "SHUT-DTOR-1", [ex] { ex->reset(); });
-  CF_CHECK("SHUT-DTOR-1", !destroy.returns_within(kShort))
-      << "the destructor returned with work left";
-  lab.open(gate);
-  CF_ASSERT("SHUT-DTOR-1", destroy.returns_within(kLong)) << "the destructor did not return";
-  auto at_return = lab.log(log);
-  CF_CHECK_EQ("SHUT-DTOR-1", ending(destroy), "returned");
-  CF_CHECK_EQ("SHUT-DTOR-1", sorted(at_return), iota(0, 5))
-      << "the destructor returned before the work was done";
-  if (has(Cap::kStateQueries)) {
-    for (int i = 0; i <= 4; ++i) CF_CHECK("SHUT-DTOR-1", futures[i]->done()) << "future " << i;
-  }
-  check_values_of_tasks_that_ran(futures, lab.log(log));
+  check_waits_for_the_work(lab, "SHUT-DTOR-1", "the destructor after shutdown(wait=false)", destroy,
+                           gate, log, futures, has(Cap::kStateQueries));
 }
 
 // Destroying an idle executor that was never used returns.
