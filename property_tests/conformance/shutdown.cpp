@@ -68,7 +68,8 @@ void check_waits_for_the_work(Lab& lab, const char* clause, const char* what,
   CF_ASSERT(clause, call.returns_within(kLong)) << what << " did not return";
   auto at_return = lab.log(log);
   CF_CHECK_EQ(clause, ending(call), "returned") << what;
-  CF_CHECK_EQ(clause, sorted(at_return), iota(0, static_cast<std::int64_t>(futures.size())))
+  const Values every_task = iota(0, static_cast<std::int64_t>(futures.size()));
+  CF_CHECK_EQ(clause, sorted(at_return), every_task)
       << "the tasks that had run when " << what << " returned";
   if (queries) {
     for (std::size_t i = 0; i < futures.size(); ++i) {
