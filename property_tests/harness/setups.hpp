@@ -111,8 +111,9 @@ class HeldWorker {
 void check_outcome(const char* clause, const Outcome& got, const Outcome& expected,
                    const std::string& context = "");
 
-// shutdown(wait=true) as a scene step, once every gate the scene needs is
-// open: a call that never returns is charged to SHUT-WAIT-1.
-void shutdown_and_wait(Executor& ex);
+// shutdown(wait=true) as a scene step, for tests that judge what happens
+// after it: the call returns once every task not cancelled has finished
+// [SHUT-WAIT-1], so a hang or a raise in it is charged there.
+void shutdown_and_wait(Executor& ex, bool cancel_futures = false);
 
 }  // namespace cf::conformance
