@@ -12,13 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "cf/log.hpp"
 #include "protocol.hpp"
-
-#ifndef CF_EXPLORE_TWIN
-#define CF_EXPLORE_TWIN ""
-#define CF_EXPLORE_TWIN_PROTOCOL ""
-#define CF_EXPLORE_TWIN_BUG ""
-#endif
 
 namespace cf::explore {
 namespace {
@@ -40,7 +35,7 @@ constexpr const char* kUsage = R"(usage: cf_explore [options]
 
 struct Options {
   bool list = false;
-  std::string protocol = CF_EXPLORE_TWIN_PROTOCOL;
+  std::string protocol = kTwinProtocol;
   std::string strategy;
   std::size_t executions = 0;
   std::uint64_t seed = 1;
@@ -127,11 +122,10 @@ Bounds bounds_of(const Protocol& p, const Options& o) {
   return b;
 }
 
-// Runs the failing schedule again: the same failure must come back.
-bool replays(const Protocol& p, const Bounds& bounds, const Outcome& found) {
+// Runs the failing schedule again, traced: the same failure must come back.
+Outcome replay_of(const Protocol& p, const Bounds& bounds, const Outcome& found) {
   auto replay = make_replay(found.schedule);
-  Outcome again = explore(p.body, *replay, bounds, 1);
-  return again.failed && again.failure == found.failure;
+  return explore(p.body, *replay, bounds, 1, true);
 }
 
 void print_failure(const Outcome& out) {
@@ -155,7 +149,7 @@ int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
     } catch (const std::invalid_argument& e) {
       usage_error(e.what());
     }
-    Outcome out = explore(p.body, *replay, bounds, 1);
+    Outcome out = explore(p.body, *replay, bounds, 1, true);
     if (!out.failed) {
       std::cout << "  replay: the execution ended without a failure\n";
       return 0;
@@ -186,16 +180,19 @@ int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
       if (out.failed) {
         ++found;
         to_find.push_back(out.executions);
-        run.replayed = replays(p, bounds, out);
-        line << ": FAILED after " << out.executions << " executions (" << out.seconds << " s); replay "
+        const Outcome again = replay_of(p, bounds, out);
+        run.replayed = again.failed && again.failure == out.failure;
+        line << ": FAILED after " << out.executions << " executions (" << out.seconds << " s, cpu "
+             << out.cpu_seconds << " s); replay "
              << (run.replayed ? "reproduces it" : "DOES NOT reproduce it");
         std::cout << line.str() << "\n";
         print_failure(out);
         if (!o.expect_failure || !run.replayed) rc = 1;
-        if (!o.expect_failure && k + 1 == seeds) std::cout << "    trace:\n" << out.trace;
+        if (!o.expect_failure && k + 1 == seeds) std::cout << "    trace:\n" << again.trace;
       } else {
         line << ": " << (out.exhausted ? "exhausted" : "budget spent") << " after " << out.executions
-             << " executions, longest " << out.max_steps_seen << " steps (" << out.seconds << " s): ok";
+             << " executions, longest " << out.max_steps_seen << " steps (" << out.seconds
+             << " s, cpu " << out.cpu_seconds << " s): ok";
         std::cout << line.str() << "\n";
         if (o.expect_failure) rc = 1;
       }
@@ -213,7 +210,7 @@ int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
 
 void write_json(const std::string& path, const std::vector<Run>& runs) {
   std::ofstream out(path);
-  out << "{\"twin\": \"" << json_escape(CF_EXPLORE_TWIN) << "\", \"runs\": [\n";
+  out << "{\"twin\": \"" << json_escape(kTwinName) << "\", \"runs\": [\n";
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Run& r = runs[i];
     out << "  {\"protocol\": \"" << r.protocol << "\", \"strategy\": \"" << r.strategy
@@ -221,7 +218,8 @@ void write_json(const std::string& path, const std::vector<Run>& runs) {
         << ", \"exhausted\": " << (r.outcome.exhausted ? "true" : "false")
         << ", \"failed\": " << (r.outcome.failed ? "true" : "false")
         << ", \"replayed\": " << (r.replayed ? "true" : "false")
-        << ", \"seconds\": " << r.outcome.seconds << ", \"longest\": " << r.outcome.max_steps_seen
+        << ", \"seconds\": " << r.outcome.seconds << ", \"cpu_seconds\": " << r.outcome.cpu_seconds
+        << ", \"longest\": " << r.outcome.max_steps_seen
         << ", \"failure\": \"" << json_escape(r.outcome.failure) << "\", \"schedule\": \""
         << json_escape(r.outcome.schedule) << "\"}" << (i + 1 < runs.size() ? "," : "") << "\n";
   }
@@ -234,9 +232,10 @@ void write_json(const std::string& path, const std::vector<Run>& runs) {
 int main(int argc, char** argv) {
   using namespace cf::explore;
   Options o = parse(argc, argv);
-  if (*CF_EXPLORE_TWIN) {
-    std::cout << "twin " << CF_EXPLORE_TWIN << ": " << CF_EXPLORE_TWIN_BUG << "\n";
-  }
+  // The protocols judge outcomes, not log lines; a failing initializer would
+  // otherwise log once per execution.
+  cf::set_log_handler([](cf::LogLevel, std::string_view) {});
+  if (*kTwinName) std::cout << "twin " << kTwinName << ": " << kTwinBug << "\n";
   if (o.list) {
     for (const Protocol& p : protocols()) {
       std::cout << p.name << "\n  clauses: " << p.clauses << "\n  actors: " << p.actors

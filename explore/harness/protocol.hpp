@@ -27,6 +27,12 @@ struct Protocol {
 int register_protocol(Protocol protocol);
 const std::vector<Protocol>& protocols();
 
+// A twin binary's name, the protocol that must catch its bug, and the bug
+// (harness/no_twin.cpp: empty; a twin build generates its own).
+extern const char* const kTwinName;
+extern const char* const kTwinProtocol;
+extern const char* const kTwinBug;
+
 // Starts each actor as a thread of the policy (a task here) and joins them all.
 void run_actors(std::initializer_list<std::function<void()>> actors);
 

@@ -1,6 +1,7 @@
 # Failing twins: the reference with one realistic bug, each in a <name>.twin
 # file beside this one:
 #
+#   engine: relacy                              (optional: a Relacy test's twin)
 #   protocol: <the protocol whose checks must catch it>
 #   bug: <one sentence>
 #   file: <path from the repository root>        (optional with defines:)
@@ -116,6 +117,15 @@ function(cf_explore_add_twin twin_file)
     return()
   endif()
 
+  if(text MATCHES "\nengine: relacy" OR text MATCHES "^engine: relacy")
+    if(COMMAND cf_explore_relacy_test)
+      string(REGEX REPLACE "^relacy\\." "" relacy_test "${protocol}")
+      cf_explore_relacy_test(twin-${name} SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/relacy/${relacy_test}.cpp
+                             INCLUDES ${includes} EXPECT_FAILURE)
+    endif()
+    return()
+  endif()
+
   # A protocol twin replaces a protocol file; the others link the shared objects.
   set(protocols_objects $<TARGET_OBJECTS:cf_explore_protocols>)
   if(file MATCHES "^explore/protocols/" OR header_twin)
@@ -131,11 +141,15 @@ function(cf_explore_add_twin twin_file)
   if(defines)
     target_compile_definitions(cf_explore_twin_${name}_impl PRIVATE ${defines})
   endif()
-  add_executable(cf_explore_twin_${name} ${CF_EXPLORE_HARNESS} ${protocols_objects})
+  set(info "${out_dir}/twin_info.cpp")
+  file(WRITE "${info}.new" "#include \"protocol.hpp\"\n\nnamespace cf::explore {\n"
+    "const char* const kTwinName = R\"twin(${name})twin\";\n"
+    "const char* const kTwinProtocol = R\"twin(${protocol})twin\";\n"
+    "const char* const kTwinBug = R\"twin(${bug})twin\";\n}  // namespace cf::explore\n")
+  configure_file("${info}.new" "${info}" COPYONLY)
+  add_executable(cf_explore_twin_${name} ${CF_EXPLORE_HARNESS} ${info} ${protocols_objects})
   target_include_directories(cf_explore_twin_${name} PRIVATE ${includes} harness protocols)
   target_link_libraries(cf_explore_twin_${name} PRIVATE cf_explore_twin_${name}_impl)
-  target_compile_definitions(cf_explore_twin_${name} PRIVATE
-    CF_EXPLORE_TWIN="${name}" CF_EXPLORE_TWIN_PROTOCOL="${protocol}" CF_EXPLORE_TWIN_BUG="${bug}")
   add_test(NAME explore.twin.${name}
     COMMAND cf_explore_twin_${name} --expect-failure --protocol ${protocol}
             --json ${CMAKE_CURRENT_BINARY_DIR}/twin_${name}.json)

@@ -11,7 +11,7 @@
 #include "cf/detail/spin_wait.hpp"
 
 namespace cf::detail {
-#if defined(CF_EXPLORE) && CF_EXPLORE
+#if (defined(CF_EXPLORE) && CF_EXPLORE) || (defined(CF_EXPLORE_RELACY) && CF_EXPLORE_RELACY)
 using sync::futex_wait;      // the exploration scheduler's futex
 using sync::futex_wake_all;  // (cf/explore/sync.hpp)
 #else

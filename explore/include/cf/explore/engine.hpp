@@ -86,16 +86,18 @@ struct Outcome {
   bool exhausted = false;    // the strategy had nothing left to explore
   std::size_t executions = 0;  // executions run (the failing one included)
   std::size_t max_steps_seen = 0;
-  double seconds = 0;
+  double seconds = 0;          // wall clock
+  double cpu_seconds = 0;      // this process's CPU time (the machine may be shared)
   std::string failure;       // what went wrong
   std::string schedule;      // the failing execution's schedule (replayable)
-  std::string trace;         // the failing execution's steps
+  std::string trace;         // the failing execution's steps, when traced
 };
 
 // Runs `body` as task 0 once per execution until the strategy is done, a
-// failure is found, or `max_executions` ran.
+// failure is found, or `max_executions` ran. With `trace`, the failing
+// execution's steps are kept (costly: for replays).
 Outcome explore(const std::function<void()>& body, Strategy& strategy, const Bounds& bounds,
-                std::size_t max_executions);
+                std::size_t max_executions, bool trace = false);
 
 // --- For protocol bodies (inside an execution) -----------------------------
 
@@ -104,6 +106,10 @@ void check(bool ok, const char* clause, const std::string& message);
 // Runs `fn` as a task once every other task has finished (an arbiter that
 // reads the final state, after threads a test does not join have ended).
 void at_quiescence(std::function<void()> fn);
+// Runs `fn` with every decision, of every task, taking its first option
+// ("go on"; else the lowest-numbered task): a deterministic preparation of
+// the state the protocol starts from, which the bound is not spent on.
+void setup(const std::function<void()>& fn);
 // The virtual clock (also cf::Clock::now()).
 Nanos now();
 // True inside an execution.

@@ -11,6 +11,9 @@
 //                         same names from cf/explore/sync.hpp, where every
 //                         operation is a decision of a controlled cooperative
 //                         scheduler with a virtual clock (explore/README.md).
+//   Relacy                CF_EXPLORE_RELACY=1 (explore/relacy/): the atomics,
+//                         futex and clock DoneSignal needs, on Relacy, which
+//                         models the C++ memory model.
 //
 // Internal. The members, with the std:: contract each follows:
 //   Mutex, CondVar         std::mutex, std::condition_variable
@@ -24,6 +27,8 @@
 
 #if defined(CF_EXPLORE) && CF_EXPLORE
 #include "cf/explore/sync.hpp"
+#elif defined(CF_EXPLORE_RELACY) && CF_EXPLORE_RELACY
+#include "cf/explore/sync_relacy.hpp"
 #else
 
 #include <atomic>
