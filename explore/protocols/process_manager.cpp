@@ -304,52 +304,48 @@ class Pool {
   int alive_ = 0;
 };
 
-// One worker process (max_tasks_per_child=1, so each call retires its
-// worker) while two clients submit: one call crashes its worker.
+// One worker process at a time, max_tasks_per_child=1 (each call retires
+// its worker), while the client submits three calls; the second crashes
+// its worker. The first worker's retirement and the second's death reach
+// the manager in any order relative to the submits.
 void worker_death() {
   Pool pool(1, 1);
-  std::optional<Future<int>> ok, crash;
-  bool ok_refused = false, crash_refused = false;
-  run_actors({
-      [&] {
-        try {
-          ok = pool.submit(1);
-        } catch (const BrokenProcessPool&) {
-          ok_refused = true;
-        }
-      },
-      [&] {
-        try {
-          crash = pool.submit(2, true);
-        } catch (const BrokenProcessPool&) {
-          crash_refused = true;
-        }
-      },
-  });
-  pool.shutdown();
-  check(pool.processes_left() == 0, "PPE-BROKEN-1", "a worker process was not reaped");
-  check(!crash_refused, "PPE-BROKEN-2", "a submit was refused before any worker died");
-  check(crash->done(), "PPE-BROKEN-1", "the crashing call's future never completed");
+  Future<int> first = pool.submit(1);
+  Future<int> crash = pool.submit(2, true);
+  std::optional<Future<int>> third;
+  try {
+    third = pool.submit(3);
+  } catch (const BrokenProcessPool&) {
+  }
   bool crash_broken = false;
   try {
-    crash->result();
+    crash.result();
   } catch (const BrokenProcessPool&) {
     crash_broken = true;
   }
   check(crash_broken, "PPE-BROKEN-1", "the call whose worker died did not fail with BrokenProcessPool");
-  if (ok) {
-    check(ok->done(), "PPE-BROKEN-1", "a call accepted before the death never completed");
-    bool ok_broken = false;
-    int value = 0;
+  bool refused = false;
+  try {
+    pool.submit(4);
+  } catch (const BrokenProcessPool&) {
+    refused = true;
+  }
+  check(refused, "PPE-BROKEN-2", "a submit after the pool broke did not throw BrokenProcessPool");
+  pool.shutdown();
+  check(pool.processes_left() == 0, "PPE-BROKEN-1", "a worker process was not reaped");
+  check(first.done() && !first.cancelled(), "PPE-MAXTASKS-1",
+        "the call before the crash never completed");
+  check(first.exception() == nullptr && first.result() == 1, "PPE-MAXTASKS-1",
+        "a retiring worker's exit was taken for a death: the call it ran failed");
+  if (third) {
+    check(third->done(), "PPE-BROKEN-1", "a call queued when the worker died never completed");
+    bool third_broken = false;
     try {
-      value = ok->result();
+      third->result();
     } catch (const BrokenProcessPool&) {
-      ok_broken = true;
+      third_broken = true;
     }
-    check(ok_broken || value == 1, "PPE-MAXTASKS-1",
-          "a call served by a retiring worker neither returned its value nor failed as broken");
-  } else {
-    check(ok_refused, "PPE-BROKEN-2", "a submit neither returned a future nor threw");
+    check(third_broken, "PPE-BROKEN-1", "a call queued behind the crash did not fail with BrokenProcessPool");
   }
 }
 
@@ -357,9 +353,9 @@ CF_EXPLORE_PROTOCOL(
     "process.manager_vs_worker_death",
     "PPE-BROKEN-1 PPE-BROKEN-2 PPE-MAXTASKS-1",
     "the process pool's manager loop (modelled, transport simulated) with max_tasks_per_child=1 "
-    "while two clients submit and one call kills its worker: retirements are not deaths, a "
-    "death fails every unfinished call with BrokenProcessPool and later submits throw it, "
-    "every worker is reaped [PPE-BROKEN-1] [PPE-BROKEN-2] [PPE-MAXTASKS-1]",
+    "while a client submits three calls and the second kills its worker: a retirement is not "
+    "a death, a death fails every unfinished call with BrokenProcessPool and later submits "
+    "throw it, every worker is reaped [PPE-BROKEN-1] [PPE-BROKEN-2] [PPE-MAXTASKS-1]",
     4, Bounds{2, 1, 20000}, worker_death);
 
 }  // namespace
