@@ -2,6 +2,7 @@
 // virtual clock, and decisions handed to a Strategy (cf/explore/engine.hpp).
 #include "cf/explore/engine.hpp"
 
+#include <cxxabi.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <cxxabi.h>
 #include <exception>
 #include <limits>
 #include <sstream>
@@ -70,9 +70,9 @@ struct Context {
   void make(char* stack, std::size_t size, void (*entry)()) {
     auto top = reinterpret_cast<std::uintptr_t>(stack + size) & ~std::uintptr_t{15};
     auto* slot = reinterpret_cast<std::uint64_t*>(top);
-    *--slot = 0;                                        // entry()'s return address: none
-    *--slot = reinterpret_cast<std::uint64_t>(entry);   // popped by ret
-    for (int i = 0; i < 6; ++i) *--slot = 0;            // rbp rbx r12..r15
+    *--slot = 0;                                       // entry()'s return address: none
+    *--slot = reinterpret_cast<std::uint64_t>(entry);  // popped by ret
+    for (int i = 0; i < 6; ++i) *--slot = 0;           // rbp rbx r12..r15
     std::uint32_t control[2];
     asm volatile("stmxcsr %0" : "=m"(control[0]));
     asm volatile("fnstcw %0" : "=m"(control[1]));
@@ -140,8 +140,8 @@ struct Step {
   Nanos at;
 };
 
-// Thrown nowhere: an execution that fails is abandoned, its fibers never
-// resumed, so no destructor of theirs runs on a broken state.
+// One execution's state. An execution that fails is abandoned, its fibers
+// never resumed, so no destructor of theirs runs on a broken state.
 struct Execution {
   std::vector<std::unique_ptr<Task>> tasks;
   std::vector<std::function<void()>> finals;
@@ -264,7 +264,8 @@ class Engine {
       auto body = std::move(me.body);
       body();
     } catch (const std::exception& error) {
-      e.fail("task " + std::to_string(me.id) + " ended with an uncaught exception: " + error.what());
+      e.fail("task " + std::to_string(me.id) +
+             " ended with an uncaught exception: " + error.what());
     } catch (...) {
       e.fail("task " + std::to_string(me.id) + " ended with an uncaught exception");
     }
@@ -413,7 +414,10 @@ class Engine {
 
   void swap_eh(Task* from, Task* to) {
     EhGlobals* g = eh_globals();
-    if (from) from->eh = *g; else main_eh_ = *g;
+    if (from)
+      from->eh = *g;
+    else
+      main_eh_ = *g;
     *g = to ? to->eh : main_eh_;
   }
 
@@ -519,9 +523,10 @@ Outcome explore(const std::function<void()>& body, Strategy& strategy, const Bou
     if (exec.failed) {
       outcome.failed = true;
       outcome.failure = exec.failure;
-      outcome.schedule = "p" + (bounds.preemptions == std::numeric_limits<int>::max()
-                                    ? std::string("-")
-                                    : std::to_string(bounds.preemptions)) +
+      outcome.schedule = "p" +
+                         (bounds.preemptions == std::numeric_limits<int>::max()
+                              ? std::string("-")
+                              : std::to_string(bounds.preemptions)) +
                          "s" + std::to_string(bounds.spurious) + ":" + run_length(exec.chosen);
       outcome.trace = format_trace(exec);
       break;
@@ -537,7 +542,9 @@ void check(bool ok, const char* clause, const std::string& message) {
   if (!ok) engine().fail(std::string("[") + clause + "] " + message);
 }
 
-void at_quiescence(std::function<void()> fn) { engine().execution().finals.push_back(std::move(fn)); }
+void at_quiescence(std::function<void()> fn) {
+  engine().execution().finals.push_back(std::move(fn));
+}
 
 void setup(const std::function<void()>& fn) {
   ++engine().execution().setup;

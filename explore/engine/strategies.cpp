@@ -144,9 +144,9 @@ class Pct final : public Strategy {
     bool spurious;
     auto candidates = without_spurious(options, rng_, spurious);
     if (spurious) return candidates[rng_.below(candidates.size())];
-    return *std::max_element(candidates.begin(), candidates.end(), [&](std::size_t a, std::size_t b) {
-      return priority(options[a]) < priority(options[b]);
-    });
+    return *std::max_element(
+        candidates.begin(), candidates.end(),
+        [&](std::size_t a, std::size_t b) { return priority(options[a]) < priority(options[b]); });
   }
   Bounds bounds(const Bounds& protocol) const override { return unbounded(protocol); }
 
@@ -164,7 +164,8 @@ class Pct final : public Strategy {
 
 class Replay final : public Strategy {
  public:
-  Replay(Bounds bounds, std::vector<Option> choices) : bounds_(bounds), choices_(std::move(choices)) {}
+  Replay(Bounds bounds, std::vector<Option> choices)
+      : bounds_(bounds), choices_(std::move(choices)) {}
   std::string name() const override { return "replay"; }
   bool next_execution() override {
     if (done_) return false;
@@ -210,7 +211,9 @@ int parse_int(const std::string& text, const std::string& schedule) {
 }  // namespace
 
 std::unique_ptr<Strategy> make_dfs() { return std::make_unique<Dfs>(); }
-std::unique_ptr<Strategy> make_random(std::uint64_t seed) { return std::make_unique<RandomWalk>(seed); }
+std::unique_ptr<Strategy> make_random(std::uint64_t seed) {
+  return std::make_unique<RandomWalk>(seed);
+}
 std::unique_ptr<Strategy> make_pct(std::uint64_t seed, int depth) {
   return std::make_unique<Pct>(seed, depth);
 }
@@ -219,7 +222,8 @@ std::unique_ptr<Strategy> make_pct(std::uint64_t seed, int depth) {
 std::unique_ptr<Strategy> make_replay(const std::string& schedule) {
   auto colon = schedule.find(':');
   if (colon == std::string::npos || schedule.size() < 4 || schedule[0] != 'p') {
-    throw std::invalid_argument("malformed schedule '" + schedule + "': expected p<N>s<N>:<choices>");
+    throw std::invalid_argument("malformed schedule '" + schedule +
+                                "': expected p<N>s<N>:<choices>");
   }
   std::string head = schedule.substr(1, colon - 1);
   auto s = head.find('s');
@@ -233,7 +237,8 @@ std::unique_ptr<Strategy> make_replay(const std::string& schedule) {
   std::size_t at = 0;
   while (at < body.size()) {
     std::size_t comma = body.find(',', at);
-    std::string token = body.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    std::string token =
+        body.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
     at = comma == std::string::npos ? body.size() : comma + 1;
     std::size_t times = 1;
     if (auto x = token.find('x'); x != std::string::npos) {
@@ -243,10 +248,18 @@ std::unique_ptr<Strategy> make_replay(const std::string& schedule) {
     Option o;
     if (!token.empty() && !::isdigit(static_cast<unsigned char>(token[0]))) {
       switch (token[0]) {
-        case 'T': o.kind = Option::kTimeout; break;
-        case 'S': o.kind = Option::kSpurious; break;
-        case 'w': o.kind = Option::kPick; break;
-        default: throw std::invalid_argument("malformed schedule '" + schedule + "': token '" + token + "'");
+        case 'T':
+          o.kind = Option::kTimeout;
+          break;
+        case 'S':
+          o.kind = Option::kSpurious;
+          break;
+        case 'w':
+          o.kind = Option::kPick;
+          break;
+        default:
+          throw std::invalid_argument("malformed schedule '" + schedule + "': token '" + token +
+                                      "'");
       }
       token = token.substr(1);
     }

@@ -57,7 +57,8 @@ struct Options {
 long long number(const std::string& flag, const char* text) {
   char* end = nullptr;
   long long v = std::strtoll(text, &end, 10);
-  if (!*text || *end || v < 0) usage_error(flag + " needs a non-negative number, not '" + text + "'");
+  if (!*text || *end || v < 0)
+    usage_error(flag + " needs a non-negative number, not '" + text + "'");
   return v;
 }
 
@@ -69,23 +70,37 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--list") o.list = true;
-    else if (a == "--protocol") o.protocol = value();
-    else if (a == "--strategy") o.strategy = value();
-    else if (a == "--executions") o.executions = number(a, value());
-    else if (a == "--seed") o.seed = number(a, value());
-    else if (a == "--seeds") o.seeds = static_cast<int>(number(a, value()));
-    else if (a == "--pct-depth") o.pct_depth = static_cast<int>(number(a, value()));
-    else if (a == "--preemptions") o.preemptions = static_cast<int>(number(a, value()));
-    else if (a == "--spurious") o.spurious = static_cast<int>(number(a, value()));
-    else if (a == "--replay") o.replay = value();
-    else if (a == "--expect-failure") o.expect_failure = true;
-    else if (a == "--json") o.json = value();
-    else if (a == "--clauses") o.clauses = value();
+    if (a == "--list")
+      o.list = true;
+    else if (a == "--protocol")
+      o.protocol = value();
+    else if (a == "--strategy")
+      o.strategy = value();
+    else if (a == "--executions")
+      o.executions = number(a, value());
+    else if (a == "--seed")
+      o.seed = number(a, value());
+    else if (a == "--seeds")
+      o.seeds = static_cast<int>(number(a, value()));
+    else if (a == "--pct-depth")
+      o.pct_depth = static_cast<int>(number(a, value()));
+    else if (a == "--preemptions")
+      o.preemptions = static_cast<int>(number(a, value()));
+    else if (a == "--spurious")
+      o.spurious = static_cast<int>(number(a, value()));
+    else if (a == "--replay")
+      o.replay = value();
+    else if (a == "--expect-failure")
+      o.expect_failure = true;
+    else if (a == "--json")
+      o.json = value();
+    else if (a == "--clauses")
+      o.clauses = value();
     else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       std::exit(0);
-    } else usage_error("unknown option '" + a + "'");
+    } else
+      usage_error("unknown option '" + a + "'");
   }
   if (o.strategy.empty()) o.strategy = o.expect_failure ? "all" : "dfs";
   if (o.strategy != "dfs" && o.strategy != "pct" && o.strategy != "random" && o.strategy != "all") {
@@ -141,7 +156,8 @@ std::vector<std::string> strategies_of(const Options& o) {
 int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
   const Bounds bounds = bounds_of(p, o);
   std::cout << p.name << " [" << p.clauses << "] actors=" << p.actors
-            << " bound: preemptions=" << bounds.preemptions << " spurious=" << bounds.spurious << "\n";
+            << " bound: preemptions=" << bounds.preemptions << " spurious=" << bounds.spurious
+            << "\n";
   if (!o.replay.empty()) {
     std::unique_ptr<Strategy> replay;
     try {
@@ -168,7 +184,7 @@ int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
       std::unique_ptr<Strategy> strategy = name == "dfs"   ? make_dfs()
                                            : name == "pct" ? make_pct(seed, o.pct_depth)
                                                            : make_random(seed);
-      std::size_t budget = o.executions ? o.executions
+      std::size_t budget = o.executions    ? o.executions
                            : name == "dfs" ? std::numeric_limits<std::size_t>::max()
                                            : 20000;
       Run run{p.name, name, seed, explore(p.body, *strategy, bounds, budget), false};
@@ -190,9 +206,9 @@ int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
         if (!o.expect_failure || !run.replayed) rc = 1;
         if (!o.expect_failure && k + 1 == seeds) std::cout << "    trace:\n" << again.trace;
       } else {
-        line << ": " << (out.exhausted ? "exhausted" : "budget spent") << " after " << out.executions
-             << " executions, longest " << out.max_steps_seen << " steps (" << out.seconds
-             << " s, cpu " << out.cpu_seconds << " s): ok";
+        line << ": " << (out.exhausted ? "exhausted" : "budget spent") << " after "
+             << out.executions << " executions, longest " << out.max_steps_seen << " steps ("
+             << out.seconds << " s, cpu " << out.cpu_seconds << " s): ok";
         std::cout << line.str() << "\n";
         if (o.expect_failure) rc = 1;
       }
@@ -201,7 +217,8 @@ int run_protocol(const Protocol& p, const Options& o, std::vector<Run>& runs) {
     if (o.expect_failure && seeds > 1) {
       std::sort(to_find.begin(), to_find.end());
       std::cout << "  " << name << ": found by " << found << " of " << seeds << " seeds";
-      if (!to_find.empty()) std::cout << ", median " << to_find[to_find.size() / 2] << " executions to find";
+      if (!to_find.empty())
+        std::cout << ", median " << to_find[to_find.size() / 2] << " executions to find";
       std::cout << "\n";
     }
   }
@@ -219,8 +236,8 @@ void write_json(const std::string& path, const std::vector<Run>& runs) {
         << ", \"failed\": " << (r.outcome.failed ? "true" : "false")
         << ", \"replayed\": " << (r.replayed ? "true" : "false")
         << ", \"seconds\": " << r.outcome.seconds << ", \"cpu_seconds\": " << r.outcome.cpu_seconds
-        << ", \"longest\": " << r.outcome.max_steps_seen
-        << ", \"failure\": \"" << json_escape(r.outcome.failure) << "\", \"schedule\": \""
+        << ", \"longest\": " << r.outcome.max_steps_seen << ", \"failure\": \""
+        << json_escape(r.outcome.failure) << "\", \"schedule\": \""
         << json_escape(r.outcome.schedule) << "\"}" << (i + 1 < runs.size() ? "," : "") << "\n";
   }
   out << "]}\n";

@@ -40,6 +40,6 @@ void run_actors(std::initializer_list<std::function<void()>> actors);
 
 #define CF_EXPLORE_CONCAT2(a, b) a##b
 #define CF_EXPLORE_CONCAT(a, b) CF_EXPLORE_CONCAT2(a, b)
-#define CF_EXPLORE_PROTOCOL(...)                                                  \
+#define CF_EXPLORE_PROTOCOL(...)                                                        \
   static const int CF_EXPLORE_CONCAT(cf_explore_protocol_, __LINE__) [[maybe_unused]] = \
       ::cf::explore::register_protocol(::cf::explore::Protocol{__VA_ARGS__})

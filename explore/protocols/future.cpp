@@ -1,7 +1,8 @@
 // The future's state machine and its done signal, explored.
+#include "cf/future.hpp"
+
 #include <string>
 
-#include "cf/future.hpp"
 #include "protocol.hpp"
 
 namespace cf::explore {
@@ -31,7 +32,8 @@ void state_machine() {
       },
       [&] { f.add_done_callback([&](const Future<int>&) { ++callbacks; }); },
   });
-  check(f.done(), "FUT-STATE-3", "the future is not done after cancel and completion both returned");
+  check(f.done(), "FUT-STATE-3",
+        "the future is not done after cancel and completion both returned");
   check(callbacks == 1, "FUT-CB-1",
         "the done-callback ran " + std::to_string(callbacks) + " times, not once");
   if (cancel_won) {
@@ -83,7 +85,8 @@ void result_wait() {
   });
   check(untimed == 7, "FUT-RESULT-5", "result() without a timeout did not return the value");
   if (timed_out) {
-    check(timed_out_at >= deadline, "FUT-RESULT-4", "result(timeout) timed out before its deadline");
+    check(timed_out_at >= deadline, "FUT-RESULT-4",
+          "result(timeout) timed out before its deadline");
     check(completed_at >= deadline, "FUT-RESULT-4",
           "result(timeout) timed out although the future completed before the deadline");
     check(f.done() && f.result() == 7, "FUT-RESULT-4", "the timeout changed the future");
@@ -93,8 +96,7 @@ void result_wait() {
 }
 
 CF_EXPLORE_PROTOCOL(
-    "future.result_wait",
-    "FUT-RESULT-1 FUT-RESULT-4 FUT-RESULT-5",
+    "future.result_wait", "FUT-RESULT-1 FUT-RESULT-4 FUT-RESULT-5",
     "result() and result(timeout) block on the done signal (spin, announce a sleeper, futex) "
     "while set_result() publishes: the untimed reader always wakes, the timed one times out "
     "only when nothing completed before its deadline [FUT-RESULT-4] [FUT-RESULT-5]",

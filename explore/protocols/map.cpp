@@ -56,8 +56,7 @@ void timeout_cancels_rest() {
 }
 
 CF_EXPLORE_PROTOCOL(
-    "map.timeout_cancels_rest",
-    "MAP-TIMEOUT-1 MAP-TIMEOUT-2 MAP-ORDER-1",
+    "map.timeout_cancels_rest", "MAP-TIMEOUT-1 MAP-TIMEOUT-2 MAP-ORDER-1",
     "map(timeout) on a busy one-worker pool while a third actor releases the worker: results in "
     "order, the timeout at the deadline fixed at the call, and no call starts after it "
     "[MAP-TIMEOUT-1] [MAP-TIMEOUT-2] [MAP-ORDER-1]",

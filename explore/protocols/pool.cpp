@@ -48,8 +48,7 @@ void idle_notify() {
 }
 
 CF_EXPLORE_PROTOCOL(
-    "pool.idle_notify",
-    "TPE-MAX-1 TPE-REUSE-1 EXEC-SUBMIT-1",
+    "pool.idle_notify", "TPE-MAX-1 TPE-REUSE-1 EXEC-SUBMIT-1",
     "a client submits two calls, the first waiting for the second, while the two idle workers "
     "spin, park and wake: each call is taken by a woken worker, none waits for a busy one "
     "[TPE-MAX-1] [TPE-REUSE-1] [EXEC-SUBMIT-1]",
@@ -81,12 +80,12 @@ void idle_reuse() {
   });
   check(pool.thread_count() == 1, "TPE-REUSE-1",
         "sequential submit-then-wait started " + std::to_string(pool.thread_count()) + " threads");
-  check(second_cancelled == second->cancelled(), "FUT-RESULT-3", "result() disagrees with cancelled()");
+  check(second_cancelled == second->cancelled(), "FUT-RESULT-3",
+        "result() disagrees with cancelled()");
 }
 
 CF_EXPLORE_PROTOCOL(
-    "pool.idle_reuse",
-    "TPE-REUSE-1 TPE-LAZY-1 FUT-RESULT-3",
+    "pool.idle_reuse", "TPE-REUSE-1 TPE-LAZY-1 FUT-RESULT-3",
     "submit, result(), submit again while a canceller races the second call: one worker "
     "serves both, counted idle before its result is published [TPE-REUSE-1] [TPE-LAZY-1]",
     3, Bounds{2, 1, 20000}, idle_reuse);
@@ -124,8 +123,7 @@ void shutdown_vs_submit() {
 }
 
 CF_EXPLORE_PROTOCOL(
-    "pool.shutdown_vs_submit",
-    "SHUT-CANCEL-1 SHUT-WAIT-1 EXEC-SUBMIT-4",
+    "pool.shutdown_vs_submit", "SHUT-CANCEL-1 SHUT-WAIT-1 EXEC-SUBMIT-4",
     "shutdown(wait=true, cancel_futures=true) against a client's submits, with two idle "
     "workers to wake and calls starting meanwhile: every accepted call runs or is cancelled, "
     "a refused submit came after shutdown began, shutdown returns [SHUT-CANCEL-1] "
@@ -150,15 +148,16 @@ void shutdown_nowait() {
       [&] { gate.set_result(1); },
   });
   at_quiescence([pool, running, queued] {
-    check(running.result() == 1, "SHUT-NOWAIT-1", "the running call did not finish after shutdown(wait=false)");
+    check(running.result() == 1, "SHUT-NOWAIT-1",
+          "the running call did not finish after shutdown(wait=false)");
     check(queued.done(), "SHUT-CANCEL-1", "the queued call is neither cancelled nor run");
-    check(queued.cancelled() || queued.result() == 2, "SHUT-CANCEL-1", "the queued call has no outcome");
+    check(queued.cancelled() || queued.result() == 2, "SHUT-CANCEL-1",
+          "the queued call has no outcome");
   });
 }
 
 CF_EXPLORE_PROTOCOL(
-    "pool.shutdown_nowait",
-    "SHUT-NOWAIT-1 SHUT-CANCEL-1 FUT-CB-5",
+    "pool.shutdown_nowait", "SHUT-NOWAIT-1 SHUT-CANCEL-1 FUT-CB-5",
     "shutdown(wait=false, cancel_futures=true) returns while a call runs; the queued call is "
     "cancelled (its callback may call into the pool) or ran, and every worker ends "
     "[SHUT-NOWAIT-1] [SHUT-CANCEL-1] [FUT-CB-5]",
@@ -180,8 +179,7 @@ void destructor_drain() {
 }
 
 CF_EXPLORE_PROTOCOL(
-    "pool.destructor_drain",
-    "SHUT-DTOR-1 SHUT-WAIT-1 SHUT-CANCEL-2",
+    "pool.destructor_drain", "SHUT-DTOR-1 SHUT-WAIT-1 SHUT-CANCEL-2",
     "three calls submitted to a two-worker pool destroyed right after, its workers starting "
     "and taking calls meanwhile: the destructor waits until every queued call ran, none is "
     "cancelled [SHUT-DTOR-1] [SHUT-WAIT-1] [SHUT-CANCEL-2]",
@@ -213,14 +211,14 @@ void broken_initializer() {
     } catch (const BrokenThreadPool&) {
       broken = true;
     }
-    check(broken, "TPE-INIT-2", "a call of a pool whose initializer failed did not fail with BrokenThreadPool");
+    check(broken, "TPE-INIT-2",
+          "a call of a pool whose initializer failed did not fail with BrokenThreadPool");
   }
   check(accepted.size() + refused == 2, "TPE-INIT-3", "a submit neither was accepted nor threw");
 }
 
 CF_EXPLORE_PROTOCOL(
-    "pool.broken_initializer",
-    "TPE-INIT-2 TPE-INIT-3",
+    "pool.broken_initializer", "TPE-INIT-2 TPE-INIT-3",
     "the initializer throws in each worker while two clients submit: every accepted call fails "
     "with BrokenThreadPool, later submits throw it, the pool shuts down [TPE-INIT-2] [TPE-INIT-3]",
     4, Bounds{2, 1, 20000}, broken_initializer);

@@ -93,7 +93,8 @@ class Pool {
     {
       std::lock_guard lock(mutex_);
       if (shut_down_) throw ShutdownError();
-      if (broken_) throw BrokenProcessPool("A child process terminated abruptly");  // [PPE-BROKEN-2]
+      if (broken_)
+        throw BrokenProcessPool("A child process terminated abruptly");  // [PPE-BROKEN-2]
       pending_.push_back(call);
       if (!manager_started_) {
         manager_ = sync::Thread([this] { run(); });
@@ -323,7 +324,8 @@ void worker_death() {
   } catch (const BrokenProcessPool&) {
     crash_broken = true;
   }
-  check(crash_broken, "PPE-BROKEN-1", "the call whose worker died did not fail with BrokenProcessPool");
+  check(crash_broken, "PPE-BROKEN-1",
+        "the call whose worker died did not fail with BrokenProcessPool");
   bool refused = false;
   try {
     pool.submit(4);
@@ -345,13 +347,13 @@ void worker_death() {
     } catch (const BrokenProcessPool&) {
       third_broken = true;
     }
-    check(third_broken, "PPE-BROKEN-1", "a call queued behind the crash did not fail with BrokenProcessPool");
+    check(third_broken, "PPE-BROKEN-1",
+          "a call queued behind the crash did not fail with BrokenProcessPool");
   }
 }
 
 CF_EXPLORE_PROTOCOL(
-    "process.manager_vs_worker_death",
-    "PPE-BROKEN-1 PPE-BROKEN-2 PPE-MAXTASKS-1",
+    "process.manager_vs_worker_death", "PPE-BROKEN-1 PPE-BROKEN-2 PPE-MAXTASKS-1",
     "the process pool's manager loop (modelled, transport simulated) with max_tasks_per_child=1 "
     "while a client submits three calls and the second kills its worker: a retirement is not "
     "a death, a death fails every unfinished call with BrokenProcessPool and later submits "

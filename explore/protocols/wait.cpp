@@ -1,11 +1,12 @@
 // The waiter protocol of wait() and as_completed(): install a waiter on each
 // future, be notified under the future's lock, remove the waiters, with and
 // without a timeout, explored.
+#include "cf/wait.hpp"
+
 #include <chrono>
 #include <string>
 
 #include "cf/future.hpp"
-#include "cf/wait.hpp"
 #include "protocol.hpp"
 
 namespace cf::explore {
@@ -36,7 +37,8 @@ void first_completed() {
   });
   check(split.done.size() + split.not_done.size() == 2, "WAIT-FIRST-1",
         "the split does not hold both futures");
-  for (const AnyFuture& f : split.done) check(f.done(), "WAIT-FIRST-1", "a future in done is not done");
+  for (const AnyFuture& f : split.done)
+    check(f.done(), "WAIT-FIRST-1", "a future in done is not done");
   const Nanos first = std::min(a_at, b_at);
   if (split.done.empty()) {
     check(returned_at >= deadline, "WAIT-TIMEOUT-1", "wait() returned nothing before its deadline");
@@ -52,8 +54,7 @@ void first_completed() {
 }
 
 CF_EXPLORE_PROTOCOL(
-    "wait.first_completed",
-    "WAIT-FIRST-1 WAIT-TIMEOUT-1 WAIT-CANCEL-1",
+    "wait.first_completed", "WAIT-FIRST-1 WAIT-TIMEOUT-1 WAIT-CANCEL-1",
     "wait(FIRST_COMPLETED, timeout) while one future completes and another is cancelled: it "
     "returns at the first completion, and times out only when none came before the deadline "
     "[WAIT-FIRST-1] [WAIT-TIMEOUT-1] [WAIT-CANCEL-1]",
@@ -65,19 +66,21 @@ void all_completed() {
   Future<int> a, b;
   DoneAndNotDone split;
   run_actors({
-      [&] { split = cf::wait({a, b, a}, ALL_COMPLETED); },
+      [&] {
+        split = cf::wait({a, b, a}, ALL_COMPLETED);
+      },
       [&] { a.set_result(1); },
       [&] { b.cancel(); },
   });
   check(split.done.size() == 2 && split.not_done.empty(), "WAIT-ALL-1",
         "wait(ALL_COMPLETED) returned with " + std::to_string(split.not_done.size()) +
             " futures not done");
-  check(split.done.count(AnyFuture(b)) == 1, "WAIT-CANCEL-1", "the cancelled future is not in done");
+  check(split.done.count(AnyFuture(b)) == 1, "WAIT-CANCEL-1",
+        "the cancelled future is not in done");
 }
 
 CF_EXPLORE_PROTOCOL(
-    "wait.all_completed",
-    "WAIT-ALL-1 WAIT-CANCEL-1 WAIT-DUP-1",
+    "wait.all_completed", "WAIT-ALL-1 WAIT-CANCEL-1 WAIT-DUP-1",
     "wait(ALL_COMPLETED) on {a, b, a} while a completes and b is cancelled, racing the "
     "waiter's install: it returns once both are done, never hangs [WAIT-ALL-1] "
     "[WAIT-CANCEL-1] [WAIT-DUP-1]",
@@ -120,7 +123,8 @@ void as_completed_timeout() {
         c_at = now();
       },
   });
-  check(yielded_a <= 1 && yielded_b <= 1 && yielded_c <= 1, "ASC-ALL-1", "a future was yielded twice");
+  check(yielded_a <= 1 && yielded_b <= 1 && yielded_c <= 1, "ASC-ALL-1",
+        "a future was yielded twice");
   if (timed_out) {
     check(timed_out_at == deadline, "ASC-TIMEOUT-1",
           "as_completed timed out " + std::to_string((timed_out_at - deadline).count()) +
@@ -129,12 +133,12 @@ void as_completed_timeout() {
     check(yielded_a == 1 && yielded_b == 1 && yielded_c == 1, "ASC-ALL-1",
           "as_completed ended without yielding every future");
   }
-  if (c_at < deadline) check(yielded_c == 1, "ASC-CANCEL-1", "a future cancelled in time was not yielded");
+  if (c_at < deadline)
+    check(yielded_c == 1, "ASC-CANCEL-1", "a future cancelled in time was not yielded");
 }
 
 CF_EXPLORE_PROTOCOL(
-    "as_completed.timeout",
-    "ASC-ALL-1 ASC-TIMEOUT-1 ASC-CANCEL-1",
+    "as_completed.timeout", "ASC-ALL-1 ASC-TIMEOUT-1 ASC-CANCEL-1",
     "as_completed(timeout) consumed after other work, while futures complete and one is "
     "cancelled: each is yielded once, and the timeout falls at the deadline fixed at the call "
     "[ASC-ALL-1] [ASC-TIMEOUT-1] [ASC-CANCEL-1]",

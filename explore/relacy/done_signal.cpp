@@ -5,10 +5,10 @@
 // wait_until() [EXT-HB-1]. Exhaustive (Relacy's full search).
 //
 //   cf_explore_relacy_done_signal [--expect-failure]
+#include "cf/detail/done_signal.hpp"
+
 #include <cstdio>
 #include <cstring>
-
-#include "cf/detail/done_signal.hpp"
 
 namespace {
 
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   params.output_history = !expect_failure;
   const bool ok = rl::simulate<Handoff>(params);
   std::printf("relacy done_signal: %s after %llu iterations (%s)\n", ok ? "no failure" : "FAILED",
-              static_cast<unsigned long long>(params.stop_iteration), rl::test_result_str(params.test_result));
+              static_cast<unsigned long long>(params.stop_iteration),
+              rl::test_result_str(params.test_result));
   if (expect_failure) return ok ? 1 : 0;
   return ok ? 0 : 1;
 }

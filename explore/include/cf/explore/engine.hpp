@@ -42,8 +42,8 @@ namespace cf::explore {
 using Nanos = std::chrono::nanoseconds;
 
 struct Bounds {
-  int preemptions = 2;  // switches away from a task that could go on, per execution
-  int spurious = 1;     // spurious wake-ups per execution
+  int preemptions = 2;    // switches away from a task that could go on, per execution
+  int spurious = 1;       // spurious wake-ups per execution
   int max_steps = 20000;  // decisions per execution before it is a livelock
 };
 
@@ -82,15 +82,15 @@ std::unique_ptr<Strategy> make_replay(const std::string& schedule);
 
 // What one exploration found.
 struct Outcome {
-  bool failed = false;       // a check failed, a deadlock, a livelock, a crash
-  bool exhausted = false;    // the strategy had nothing left to explore
+  bool failed = false;         // a check failed, a deadlock, a livelock, a crash
+  bool exhausted = false;      // the strategy had nothing left to explore
   std::size_t executions = 0;  // executions run (the failing one included)
   std::size_t max_steps_seen = 0;
-  double seconds = 0;          // wall clock
-  double cpu_seconds = 0;      // this process's CPU time (the machine may be shared)
-  std::string failure;       // what went wrong
-  std::string schedule;      // the failing execution's schedule (replayable)
-  std::string trace;         // the failing execution's steps, when traced
+  double seconds = 0;      // wall clock
+  double cpu_seconds = 0;  // this process's CPU time (the machine may be shared)
+  std::string failure;     // what went wrong
+  std::string schedule;    // the failing execution's schedule (replayable)
+  std::string trace;       // the failing execution's steps, when traced
 };
 
 // Runs `body` as task 0 once per execution until the strategy is done, a

@@ -76,7 +76,8 @@ class Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
   ~Mutex() {
-    if (owner_ != -1 && rt::current() >= 0 && explore::active()) rt::fail("a locked mutex was destroyed");
+    if (owner_ != -1 && rt::current() >= 0 && explore::active())
+      rt::fail("a locked mutex was destroyed");
   }
 
   void lock() {
@@ -246,7 +247,8 @@ class Thread {
   explicit Thread(F&& f, Args&&... args) {
     auto call = std::make_shared<std::tuple<std::decay_t<F>, std::decay_t<Args>...>>(
         std::forward<F>(f), std::forward<Args>(args)...);
-    task_ = rt::spawn([call] { std::apply([](auto& fn, auto&... a) { std::invoke(fn, a...); }, *call); });
+    task_ = rt::spawn(
+        [call] { std::apply([](auto& fn, auto&... a) { std::invoke(fn, a...); }, *call); });
   }
   Thread(Thread&& other) noexcept : task_(std::exchange(other.task_, -1)) {}
   Thread& operator=(Thread&& other) noexcept {
@@ -255,7 +257,8 @@ class Thread {
     return *this;
   }
   ~Thread() {
-    if (joinable() && explore::active()) rt::fail("a joinable thread was destroyed (std::terminate)");
+    if (joinable() && explore::active())
+      rt::fail("a joinable thread was destroyed (std::terminate)");
   }
 
   bool joinable() const { return task_ >= 0; }

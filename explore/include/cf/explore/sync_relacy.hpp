@@ -25,7 +25,9 @@
 #include <stdexcept>
 #include <type_traits>
 
+// clang-format off
 #include <relacy/relacy.hpp>
+// clang-format on
 
 #undef memory_order_relaxed
 #undef memory_order_consume
@@ -46,12 +48,17 @@ namespace cf::detail::sync {
 
 inline rl::memory_order to_relacy(std::memory_order order) {
   switch (order) {
-    case std::memory_order_relaxed: return rl::mo_relaxed;
+    case std::memory_order_relaxed:
+      return rl::mo_relaxed;
     case std::memory_order_consume:
-    case std::memory_order_acquire: return rl::mo_acquire;
-    case std::memory_order_release: return rl::mo_release;
-    case std::memory_order_acq_rel: return rl::mo_acq_rel;
-    default: return rl::mo_seq_cst;
+    case std::memory_order_acquire:
+      return rl::mo_acquire;
+    case std::memory_order_release:
+      return rl::mo_release;
+    case std::memory_order_acq_rel:
+      return rl::mo_acq_rel;
+    default:
+      return rl::mo_seq_cst;
   }
 }
 
@@ -69,10 +76,12 @@ class Atomic {
   T exchange(T value, std::memory_order order = std::memory_order_seq_cst) {
     return a_.exchange(value, to_relacy(order), RL_INFO);
   }
-  bool compare_exchange_weak(T& expected, T desired, std::memory_order order = std::memory_order_seq_cst) {
+  bool compare_exchange_weak(T& expected, T desired,
+                             std::memory_order order = std::memory_order_seq_cst) {
     return a_.compare_exchange_weak(expected, desired, to_relacy(order), RL_INFO);
   }
-  bool compare_exchange_strong(T& expected, T desired, std::memory_order order = std::memory_order_seq_cst) {
+  bool compare_exchange_strong(T& expected, T desired,
+                               std::memory_order order = std::memory_order_seq_cst) {
     return a_.compare_exchange_strong(expected, desired, to_relacy(order), RL_INFO);
   }
 
@@ -105,7 +114,8 @@ template <class Deadline>
 void futex_wait(Atomic<std::uint32_t>& word, std::uint32_t expected, const Deadline&) {
   futex_hub->mutex.lock(RL_INFO);
   // relaxed: the futex orders nothing; DoneSignal re-reads the word with acquire.
-  while (word.load(std::memory_order_relaxed) == expected) futex_hub->changed.wait(futex_hub->mutex, RL_INFO);
+  while (word.load(std::memory_order_relaxed) == expected)
+    futex_hub->changed.wait(futex_hub->mutex, RL_INFO);
   futex_hub->mutex.unlock(RL_INFO);
 }
 
