@@ -3,7 +3,7 @@
 
     explore/stress_twin.py done-signal-sleeper-store [--duration 60] [--seed 1]
 
-Copies the working tree to build/stress-twin-<name>/src, plants the twin's
+Copies the working tree to build/stress-twin/src, plants the twin's
 bug there (explore/twins/<name>.twin, the same replace blocks the explorer's
 twin build applies), builds cf_stress from the copy and runs it on the thread
 backend for --duration seconds. Prints cf_stress's verdict and exits with its
@@ -41,16 +41,21 @@ def main():
     ap.add_argument("--duration", type=int, default=60)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scenario", action="append", default=[])
+    ap.add_argument("--work-dir", default=str(ROOT / "build" / "stress-twin"))
     args = ap.parse_args()
     twin_file = ROOT / "explore" / "twins" / f"{args.twin}.twin"
     if not twin_file.exists():
         sys.exit(f"stress_twin: no twin {twin_file}")
-    work = ROOT / "build" / f"stress-twin-{args.twin}"
+    # One copy for every twin, files copied with their times, so a second
+    # twin rebuilds only what it and the previous one planted in.
+    work = pathlib.Path(args.work_dir).resolve()
     tree = work / "src"
-    if tree.exists():
-        shutil.rmtree(tree)
-    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build", ".git"))
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build", ".git"), dirs_exist_ok=True)
+    last = work / "planted.txt"
+    if last.exists():
+        (tree / last.read_text().strip()).touch()
     planted = plant(twin_file.read_text(), tree)
+    last.write_text(planted)
     print(f"stress_twin: planted {args.twin} in {planted}", flush=True)
     build = work / "build"
     subprocess.run(["cmake", "-S", tree, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
