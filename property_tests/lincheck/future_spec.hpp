@@ -51,7 +51,18 @@ struct FutureSpec {
 
   // kUnknown: the implementation does not report it (cancel() without
   // cancel-result); any answer fits.
-  enum class Answer { kTrue, kFalse, kOk, kValue, kError, kNone, kCancelledError, kTimeout, kInvalidState, kUnknown };
+  enum class Answer {
+    kTrue,
+    kFalse,
+    kOk,
+    kValue,
+    kError,
+    kNone,
+    kCancelledError,
+    kTimeout,
+    kInvalidState,
+    kUnknown
+  };
   struct Ret {
     Answer answer = Answer::kOk;
     std::int64_t value = 0;  // for kValue and kError
@@ -117,7 +128,8 @@ struct FutureSpec {
     // A repeated notify of a cancelled future is false by cf's EXT-NOTIFY-1
     // and InvalidStateError in CPython; FUT-SET-1 leaves it open, and so does
     // this model of FUT-*.
-    if (call.op == Op::kSetRunning && s.notified && ret.answer == Answer::kInvalidState) return true;
+    if (call.op == Op::kSetRunning && s.notified && ret.answer == Answer::kInvalidState)
+      return true;
     return expected.answer == ret.answer && expected.value == ret.value;
   }
 
@@ -132,12 +144,14 @@ struct FutureSpec {
     const Status st = s.status;
     switch (call.op) {
       case Op::kCancel:
-        return st == Status::kPending   ? "FUT-CANCEL-1"
-               : st == Status::kRunning ? "FUT-CANCEL-2"
+        return st == Status::kPending    ? "FUT-CANCEL-1"
+               : st == Status::kRunning  ? "FUT-CANCEL-2"
                : st == Status::kFinished ? "FUT-CANCEL-3"
                                          : "FUT-CANCEL-4";
       case Op::kSetRunning:
-        return st == Status::kPending ? "FUT-STATE-2" : st == Status::kCancelled ? "FUT-SET-1" : "FUT-SET-2";
+        return st == Status::kPending     ? "FUT-STATE-2"
+               : st == Status::kCancelled ? "FUT-SET-1"
+                                          : "FUT-SET-2";
       case Op::kSetResult:
       case Op::kSetException:
         if (st == Status::kPending) return "FUT-SET-5";
@@ -146,8 +160,8 @@ struct FutureSpec {
       case Op::kDone:
       case Op::kCancelled:
       case Op::kRunning:
-        return st == Status::kPending   ? "FUT-STATE-1"
-               : st == Status::kRunning ? "FUT-STATE-2"
+        return st == Status::kPending    ? "FUT-STATE-1"
+               : st == Status::kRunning  ? "FUT-STATE-2"
                : st == Status::kFinished ? "FUT-STATE-3"
                                          : "FUT-STATE-4";
       case Op::kResultPoll:
@@ -165,9 +179,11 @@ struct FutureSpec {
 
   // The clause whose rule says which callbacks `call` runs in `s`, for a call
   // that ran `ran` where the table says `expected`.
-  static const char* callbacks_clause(const State& s, const Call& call, const std::vector<int>& expected,
+  static const char* callbacks_clause(const State& s, const Call& call,
+                                      const std::vector<int>& expected,
                                       const std::vector<int>& ran) {
-    if (ran.size() == expected.size() && std::is_permutation(ran.begin(), ran.end(), expected.begin())) {
+    if (ran.size() == expected.size() &&
+        std::is_permutation(ran.begin(), ran.end(), expected.begin())) {
       return "FUT-CB-2";  // the right ones, in another order
     }
     if (call.op == Op::kAddCallback && s.done()) return "FUT-CB-3";
@@ -218,7 +234,8 @@ struct FutureSpec {
     std::vector<State> out;
     if (ran_ok || is(callbacks_clause(s, call, expected.ran, ret.ran))) out.push_back(next);
     if (!any_cell) return out;
-    for (Status other : {Status::kPending, Status::kRunning, Status::kCancelled, Status::kFinished}) {
+    for (Status other :
+         {Status::kPending, Status::kRunning, Status::kCancelled, Status::kFinished}) {
       if (other == s.status) continue;
       State pretend = s;
       pretend.status = other;
@@ -275,6 +292,36 @@ inline std::ostream& operator<<(std::ostream& os, const FutureSpec::Ret& r) {
     for (int cb : r.ran) os << " " << cb;
   }
   return os;
+}
+
+// The clauses whose rules the calls of `history`, replayed in `order` (a
+// linearization), met: each call's cell (answer_clause), and, where it ran
+// callbacks, the rule that runs them [FUT-CB-1] [FUT-CB-3] [FUT-CB-6], and
+// their order when more than one ran [FUT-CB-2].
+inline std::vector<const char*> clauses_met(const History<FutureSpec>& history,
+                                            const std::vector<std::size_t>& order) {
+  using Op = FutureSpec::Op;
+  std::vector<const char*> out;
+  auto add = [&](const char* c) {
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const char* o) { return std::string_view(o) == c; })) {
+      out.push_back(c);
+    }
+  };
+  FutureSpec::State s;
+  for (std::size_t i : order) {
+    const auto& call = history[i].call;
+    add(FutureSpec::answer_clause(s, call));
+    auto [ret, next] = FutureSpec::apply(s, call);
+    if (!ret.ran.empty()) {
+      add(call.op == Op::kAddCallback ? "FUT-CB-3"
+          : call.op == Op::kCancel    ? "FUT-CB-6"
+                                      : "FUT-CB-1");
+      if (ret.ran.size() > 1) add("FUT-CB-2");
+    }
+    s = next;
+  }
+  return out;
 }
 
 // The clauses among `clauses` whose rule, set aside alone, makes `history`

@@ -143,7 +143,8 @@ Verdict check(const History<Spec>& history, const typename Spec::State& initial)
   return Checker<Spec>::check(history, initial,
                               [](const auto& state, const auto& call, const auto& ret) {
                                 std::vector<typename Spec::State> next;
-                                if (auto s = Spec::step(state, call, ret)) next.push_back(std::move(*s));
+                                if (auto s = Spec::step(state, call, ret))
+                                  next.push_back(std::move(*s));
                                 return next;
                               });
 }

@@ -251,6 +251,16 @@ TEST(LincheckBlame, AHistoryThatCannotTellNamesNoSingleRule) {
   EXPECT_GT(blamed(h).size(), 1u);
 }
 
+TEST(LincheckBlame, ALinearizableHistoryMeetsTheRulesOfItsCells) {
+  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kSetRunning, 0, yes(), 3, 4),
+                  op(1, F::Op::kCancel, 0, no(), 5, 6), op(1, F::Op::kSetResult, 3, ok({1}), 7, 8)};
+  auto v = check<F>(h, {});
+  ASSERT_TRUE(v.linearizable) << describe(h, v);
+  std::vector<std::string> met;
+  for (const char* c : clauses_met(h, v.order)) met.emplace_back(c);
+  EXPECT_EQ(met, (Names{"FUT-CB-1", "FUT-STATE-2", "FUT-CANCEL-2", "FUT-STATE-3"}));
+}
+
 TEST(LincheckFuture, DescribeNamesTheUnexplainedOperations) {
   History<F> h = {op(0, F::Op::kSetRunning, 0, yes(), 1, 2), op(1, F::Op::kCancel, 0, yes(), 3, 4)};
   auto text = describe(h, check<F>(h, {}));
