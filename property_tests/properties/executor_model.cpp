@@ -157,6 +157,7 @@ struct System {
   std::vector<FuturePtr> futures;  // by handle
   std::shared_ptr<CallbackLog> callbacks = std::make_shared<CallbackLog>();
   int next_callback = 0;
+  bool lost = false;  // see ModelCommand
 
   FuturePtr& future(const Task& t) { return futures[static_cast<std::size_t>(t.handle)]; }
   std::vector<FuturePtr> inputs(const std::vector<int>& handles) {
@@ -167,6 +168,7 @@ struct System {
 
   // Brings the executor to the model's quiescent state, then checks it.
   void settle() {
+    if (lost) return;
     spec.advance();
     // First what cannot depend on timing: with every live task blocked at a
     // closed gate or queued behind one, none of them can be done.
@@ -183,8 +185,9 @@ struct System {
             << "task " << t.id << " did not start although it is among the oldest "
             << spec.workers() << " live tasks";
       } else if (t.state == State::kFinished && t.handle >= 0) {
+        const auto start = Clock::now();
         Outcome got = future(t)->result(kLong);
-        auto rule = spec.finished_result(t, got);
+        auto rule = spec.finished_result(t, got, Clock::now() - start >= kLong);
         CF_CHECK_EQ(rule.clause, props::seen(got, rule.expected), to_string(rule.expected))
             << "result() of finished task " << t.id;
       }
@@ -281,6 +284,23 @@ struct System {
   }
 };
 
+// The rescue of a call blocked on `futures`: an executor may cancel a future
+// without waking its waiters until it notifies it (CPython, gh-92001; the
+// WAIT-CANCEL-1 and ASC-CANCEL-1 deviations), which set_running_or_notify_cancel()
+// does; so that a failed case ends at once, each cancelled one is notified.
+std::function<void()> notify_cancelled(Implementation& impl, std::vector<FuturePtr> futures) {
+  if (!props::has(impl.caps(), Cap::kRawFuture)) return {};
+  return [futures = std::move(futures)] {
+    for (const auto& f : futures) {
+      try {
+        if (f->cancelled()) f->set_running_or_notify_cancel();
+      } catch (const Raised&) {
+        // A refusal leaves the call as blocked as before; nothing to add.
+      }
+    }
+  };
+}
+
 // One step of an as_completed run, on its own thread: what it yielded or
 // raised, and when. `rule` says it must return within `bound`. (Where that
 // rule is not judged, a step that did not return leaves `returned` false:
@@ -292,17 +312,21 @@ struct Next {
   Clock::time_point at;
 };
 Next next_of(System& s, const char* rule, const std::shared_ptr<AsCompletedRun>& run,
-             Clock::duration bound) {
-  Background<Next> call(s.lab, rule, [run]() -> Next {
-    try {
-      auto index = run->next();
-      return {true, index, std::nullopt, Clock::now()};
-    } catch (const Raised& r) {
-      return {true, std::nullopt, r.outcome, Clock::now()};
-    }
-  });
+             Clock::duration bound, std::function<void()> rescue) {
+  Background<Next> call(
+      s.lab, rule,
+      [run]() -> Next {
+        try {
+          auto index = run->next();
+          return {true, index, std::nullopt, Clock::now()};
+        } catch (const Raised& r) {
+          return {true, std::nullopt, r.outcome, Clock::now()};
+        }
+      },
+      std::move(rescue));
   const bool returned = call.returns_within(bound);
   CF_CHECK(rule, returned) << "next() of as_completed did not return within " << ns(bound);
+  if (!returned) s.lost = true;
   return returned ? call.get() : Next{};
 }
 
@@ -320,6 +344,7 @@ MapNext next_of(System& s, const char* rule, const std::shared_ptr<MapRun>& run,
   });
   const bool returned = call.returns_within(bound);
   CF_CHECK(rule, returned) << "next() of the map did not return within " << ns(bound);
+  if (!returned) s.lost = true;
   return returned ? call.get() : MapNext{};
 }
 
@@ -327,6 +352,17 @@ MapNext next_of(System& s, const char* rule, const std::shared_ptr<MapRun>& run,
 // Commands.
 
 using Command = rc::state::Command<Plan, System>;
+
+// A command drives one operation and compares what it did with the model.
+// Once the executor has left the model's reach (a blocking call that did not
+// return, where the rule that says it must is not judged here), nothing more
+// is compared.
+struct ModelCommand : Command {
+  void run(const Plan&, System& s) const final {
+    if (!s.lost) drive(s);
+  }
+  virtual void drive(System& s) const = 0;
+};
 
 std::string show_handles(const std::vector<int>& hs) {
   std::string s = "{";
@@ -367,7 +403,7 @@ std::vector<int> gen_subset(const Plan& p) {
                                                rc::gen::inRange(0, p.handles));
 }
 
-struct Submit : Command {
+struct Submit : ModelCommand {
   bool fails;
   std::int64_t value;
   explicit Submit(const Plan&)
@@ -377,7 +413,7 @@ struct Submit : Command {
   void apply(Plan& p) const override {
     if (!p.shut_down) ++p.handles;
   }
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     Task t;
     t.fails = fails;
     t.value = value;
@@ -403,11 +439,11 @@ struct Submit : Command {
   }
 };
 
-struct OpenGate : Command {
+struct OpenGate : ModelCommand {
   int handle;
   explicit OpenGate(const Plan& p) : handle(*rc::gen::inRange(0, std::max(1, p.handles))) {}
   void checkPreconditions(const Plan& p) const override { RC_PRE(handle < p.handles); }
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     Task& t = s.spec.by_handle(handle);
     t.gate_open = true;
     s.lab.open(t.gate);
@@ -416,13 +452,13 @@ struct OpenGate : Command {
   void show(std::ostream& os) const override { os << "open the gate of handle " << handle; }
 };
 
-struct Cancel : Command {
+struct Cancel : ModelCommand {
   int handle;
   explicit Cancel(const Plan& p) : handle(*rc::gen::inRange(0, std::max(1, p.handles))) {
     RC_PRE(props::has(p.caps, Cap::kCancel));
   }
   void checkPreconditions(const Plan& p) const override { RC_PRE(handle < p.handles); }
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     Task& t = s.spec.by_handle(handle);
     auto& f = s.future(t);
     bool got = f->cancel();
@@ -446,7 +482,7 @@ struct Cancel : Command {
   void show(std::ostream& os) const override { os << "cancel(handle " << handle << ")"; }
 };
 
-struct Read : Command {
+struct Read : ModelCommand {
   int handle;
   bool exception;
   TimeoutChoice wait;
@@ -455,42 +491,81 @@ struct Read : Command {
         exception(*rc::gen::arbitrary<bool>()),
         wait(gen_timeout(p, Cap::kResultBlocking, Cap::kResultTimeout, true)) {}
   void checkPreconditions(const Plan& p) const override { RC_PRE(handle < p.handles); }
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     Task& t = s.spec.by_handle(handle);
     const char* form = ExecutorSpec::read_form(exception, wait.form);
     auto f = s.future(t);
     const bool exc = exception;
-    const Timeout timeout = wait.timeout();
-    auto read = [f, exc, timeout] {
-      auto start = Clock::now();
-      Outcome o = exc ? f->exception(timeout) : f->result(timeout);
-      return std::make_pair(o, Clock::now() - start);
+    auto read_with = [f, exc](Timeout timeout) {
+      return [f, exc, timeout] {
+        auto start = Clock::now();
+        Outcome o = exc ? f->exception(timeout) : f->result(timeout);
+        return std::make_pair(o, Clock::now() - start);
+      };
     };
+    auto read = read_with(wait.timeout());
     if (!t.done() && !wait.timed()) {
       // Blocks until done: release tasks oldest first until this one is.
-      Background<std::pair<Outcome, Clock::duration>> call(s.lab, form, read);
+      // With a huge timeout, the same read without one runs beside it (where
+      // the implementation has one): what both do wrong is the untimed
+      // read's rule's [FUT-RESULT-5]; what only the huge one does, that
+      // timeout's [FUT-RESULT-7].
+      struct Reader {
+        Form form;
+        std::unique_ptr<Background<std::pair<Outcome, Clock::duration>>> call;
+      };
+      std::vector<Reader> readers;
+      if (wait.form == Form::kHuge && props::has(s.impl.caps(), Cap::kResultBlocking)) {
+        readers.push_back(
+            {Form::kNone, std::make_unique<Background<std::pair<Outcome, Clock::duration>>>(
+                              s.lab, ExecutorSpec::read_form(exception, Form::kNone),
+                              read_with(Timeout::none()))});
+      }
+      readers.push_back(
+          {wait.form,
+           std::make_unique<Background<std::pair<Outcome, Clock::duration>>>(s.lab, form, read)});
       while (!t.done()) {
-        CF_CHECK(form, !call.returns_within(std::chrono::nanoseconds(0)))
-            << "a read of task " << t.id << " with timeout=" << wait << " returned "
-            << to_string(call.get().first) << " before the task was done";
+        for (auto& r : readers) {
+          const bool early = r.call->returns_within(std::chrono::nanoseconds(0));
+          // A huge timeout's read that returns early is that timeout's fault
+          // unless the read without one returns early too.
+          const char* why = ExecutorSpec::read_form(exception, r.form);
+          if (early && r.form == Form::kHuge && readers.size() > 1 &&
+              readers.front().call->returns_within(kLateSlack)) {
+            why = ExecutorSpec::read_form(exception, Form::kNone);
+          }
+          CF_CHECK(why, !early) << "a read of task " << t.id << " with timeout="
+                                << (r.form == wait.form ? wait.edge.name : "none") << " returned "
+                                << to_string(r.call->get().first) << " before the task was done";
+        }
         auto finished = s.release_oldest();
         CF_PRECONDITION(nullptr, !finished.empty() || t.done())
             << "the model had no task left to release";
       }
-      const bool woken = call.returns_within(kLong);
-      CF_CHECK(form, woken) << "a read of task " << t.id << " was not woken when it finished";
-      if (!woken) return;
-      Outcome got = call.get().first;
-      auto rule = s.spec.read(t, exception, wait.form, got);
-      CF_CHECK_EQ(rule.clause, props::seen(got, rule.expected), to_string(rule.expected))
-          << "a blocked read of task " << t.id;
+      for (auto& r : readers) {
+        const char* rule_form = ExecutorSpec::read_form(exception, r.form);
+        const bool woken = r.call->returns_within(kLong);
+        CF_CHECK(rule_form, woken)
+            << "a read of task " << t.id << " was not woken when it finished";
+        if (!woken) {
+          s.lost = true;
+          return;
+        }
+        Outcome got = r.call->get().first;
+        auto rule = s.spec.read(t, exception, r.form, got);
+        CF_CHECK_EQ(rule.clause, props::seen(got, rule.expected), to_string(rule.expected))
+            << "a blocked read of task " << t.id;
+      }
       return;
     }
     Background<std::pair<Outcome, Clock::duration>> call(s.lab, form, read);
     const bool returned = call.returns_within(kLateSlack + wait.edge.at_least);
     CF_CHECK(form, returned) << (exception ? "exception(" : "result(") << wait << ") of "
                              << state_name(t) << " task " << t.id << " did not return";
-    if (!returned) return;
+    if (!returned) {
+      s.lost = true;
+      return;
+    }
     auto [got, elapsed] = call.get();
     auto rule = s.spec.read(t, exception, wait.form, got);
     CF_CHECK_EQ(rule.clause, props::seen(got, rule.expected), to_string(rule.expected))
@@ -512,13 +587,13 @@ struct Read : Command {
   }
 };
 
-struct AddCallback : Command {
+struct AddCallback : ModelCommand {
   int handle;
   explicit AddCallback(const Plan& p) : handle(*rc::gen::inRange(0, std::max(1, p.handles))) {
     RC_PRE(props::has(p.caps, Cap::kDoneCallbacks));
   }
   void checkPreconditions(const Plan& p) const override { RC_PRE(handle < p.handles); }
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     Task& t = s.spec.by_handle(handle);
     int cb = s.next_callback++;
     bool was_done = t.done();
@@ -537,7 +612,7 @@ struct AddCallback : Command {
   void show(std::ostream& os) const override { os << "add_done_callback(handle " << handle << ")"; }
 };
 
-struct WaitCmd : Command {
+struct WaitCmd : ModelCommand {
   std::vector<int> subset;
   ReturnWhen when;
   TimeoutChoice wait;
@@ -566,7 +641,9 @@ struct WaitCmd : Command {
   // when the wait may have returned part-way through the completions of its
   // last release (`chain`, in order), any prefix of that chain that already
   // meets the condition.
-  void check_split(System& s, const WaitSplit& split, const std::vector<int>& chain = {}) const {
+  // With `as`, every check is that clause's (a huge timeout's [EXT-TIMEOUT-1]).
+  void check_split(System& s, const WaitSplit& split, const std::vector<int>& chain = {},
+                   const char* as = nullptr) const {
     const auto handles = distinct();
     std::set<std::size_t> done(split.done.begin(), split.done.end());
     std::set<std::size_t> all(done);
@@ -591,16 +668,18 @@ struct WaitCmd : Command {
     // Every distinct input once, in done or not_done: a duplicate collapsed
     // [WAIT-DUP-1], no input no output [WAIT-EMPTY-1], the split at the
     // deadline [WAIT-TIMEOUT-1], else the mode's own rule.
-    const char* partition = handles.size() < subset.size() ? "WAIT-DUP-1"
-                            : handles.empty()              ? "WAIT-EMPTY-1"
-                            : timed_out                    ? "WAIT-TIMEOUT-1"
-                                                           : s.spec.wait_rule(handles, when, false);
+    const char* partition = as                               ? as
+                            : handles.size() < subset.size() ? "WAIT-DUP-1"
+                            : handles.empty()                ? "WAIT-EMPTY-1"
+                            : timed_out                      ? "WAIT-TIMEOUT-1"
+                                        : s.spec.wait_rule(handles, when, false);
     CF_CHECK(partition, all == firsts && split.done.size() + split.not_done.size() == firsts.size())
         << "wait(" << show_handles(subset)
         << ") did not split its distinct inputs: " << split.done.size() << " done, "
         << split.not_done.size() << " not done";
     // A split that differs from the model's only in cancelled futures is
-    // about WAIT-CANCEL-1 (is a cancelled future done for wait?) alone.
+    // about WAIT-CANCEL-1 (is a cancelled future done for wait?) alone; any
+    // other difference, the mode's own rule's.
     std::vector<std::size_t> differ;
     std::set_symmetric_difference(done.begin(), done.end(), allowed.back().begin(),
                                   allowed.back().end(), std::back_inserter(differ));
@@ -608,15 +687,60 @@ struct WaitCmd : Command {
         !differ.empty() && std::all_of(differ.begin(), differ.end(), [&](std::size_t i) {
           return s.spec.by_handle(subset[i]).state == State::kCancelled;
         });
-    const char* clause = only_cancelled ? "WAIT-CANCEL-1"
-                         : timed_out    ? "WAIT-TIMEOUT-1"
-                                        : s.spec.wait_rule(handles, when);
+    const char* clause = as               ? as
+                         : only_cancelled ? "WAIT-CANCEL-1"
+                         : timed_out      ? "WAIT-TIMEOUT-1"
+                                          : s.spec.wait_rule(handles, when, false);
     CF_CHECK(clause, std::find(allowed.begin(), allowed.end(), done) != allowed.end())
         << "wait(" << show_handles(subset) << ") reported " << split.done.size()
         << " done; the model has " << allowed.back().size()
         << (only_cancelled ? ", the difference being cancelled futures" : "");
   }
-  void run(const Plan&, System& s) const override {
+  // Before blocking on a condition that holds only because cancelled futures
+  // count as done [WAIT-CANCEL-1], a poll shows whether they do (where the
+  // implementation can poll): a wait that does not count them would block
+  // without end, and the failed case would cost its bound on every shrink.
+  void poll_counts_cancelled(System& s, const std::function<void()>& rescue) const {
+    if (!props::has(s.impl.caps(), Cap::kWaitTimeout)) return;
+    Implementation& impl = s.impl;
+    auto inputs = s.inputs(subset);
+    const ReturnWhen mode = when;
+    Background<WaitSplit> poll(
+        s.lab, "WAIT-TIMEOUT-1",
+        [&impl, inputs, mode] { return impl.wait(inputs, mode, Timeout(std::chrono::seconds(0))); },
+        rescue);
+    const bool returned = poll.returns_within(kLateSlack);
+    CF_CHECK("WAIT-TIMEOUT-1", returned)
+        << "wait(" << show_handles(subset) << ", timeout=0s) blocked";
+    if (!returned) {
+      s.lost = true;
+      return;
+    }
+    const auto split = poll.get();
+    for (int h : distinct()) {
+      if (s.spec.by_handle(h).state != State::kCancelled) continue;
+      CF_CHECK("WAIT-CANCEL-1",
+               std::find(split.done.begin(), split.done.end(), index_of(h)) != split.done.end())
+          << "wait(" << show_handles(subset)
+          << ", timeout=0s) reports the cancelled future at index " << index_of(h)
+          << " as not done";
+    }
+  }
+  // A timed wait returned before its deadline with its condition unmet: did
+  // it take the condition for met (the mode's rule) or cut its timeout short
+  // [WAIT-TIMEOUT-1]? The same wait without a timeout tells, where the
+  // implementation has one: it returns too (within the slack), or it blocks.
+  const char* early_return_rule(System& s, const std::function<void()>& rescue) const {
+    if (!props::has(s.impl.caps(), Cap::kWait)) return "WAIT-TIMEOUT-1";
+    Implementation& impl = s.impl;
+    auto inputs = s.inputs(subset);
+    const ReturnWhen mode = when;
+    Background<WaitSplit> plain(
+        s.lab, "WAIT-TIMEOUT-1",
+        [&impl, inputs, mode] { return impl.wait(inputs, mode, Timeout::none()); }, rescue);
+    return plain.returns_within(kLateSlack) ? s.spec.wait_rule(distinct(), when) : "WAIT-TIMEOUT-1";
+  }
+  void drive(System& s) const override {
     const auto handles = distinct();
     auto inputs = s.inputs(subset);
     Implementation& impl = s.impl;
@@ -627,42 +751,91 @@ struct WaitCmd : Command {
       auto split = impl.wait(inputs, mode, timeout);
       return std::make_pair(split, Clock::now() - start);
     };
+    const auto rescue = notify_cancelled(s.impl, inputs);
     const bool was_met = s.spec.wait_met(handles, when);
     if (was_met || wait.timed()) {
       // It returns at once (its condition holds) or at its deadline.
       const char* returns = was_met ? s.spec.wait_at_once_rule(handles, when) : "WAIT-TIMEOUT-1";
-      Background<std::pair<WaitSplit, Clock::duration>> call(s.lab, returns, call_wait);
+      if (!wait.timed() && std::string(returns) == "WAIT-CANCEL-1") {
+        poll_counts_cancelled(s, rescue);
+        if (s.lost) return;
+      }
+      Background<std::pair<WaitSplit, Clock::duration>> call(s.lab, returns, call_wait, rescue);
       const bool returned = call.returns_within(kLateSlack + wait.edge.at_least);
       CF_CHECK(returns, returned) << "wait(" << show_handles(subset) << ", timeout=" << wait
                                   << ") did not return";
-      if (!returned) return;
+      if (!returned) {
+        s.lost = true;
+        return;
+      }
       auto [split, elapsed] = call.get();
       check_split(s, split);
       if (!was_met) {
-        CF_CHECK("WAIT-TIMEOUT-1", elapsed >= wait.edge.at_least)
-            << "wait returned after " << ns(elapsed) << ", before its timeout";
+        const bool on_time = elapsed >= wait.edge.at_least;
+        CF_CHECK(on_time ? "WAIT-TIMEOUT-1" : early_return_rule(s, rescue), on_time)
+            << "wait returned after " << ns(elapsed) << ", before its timeout, its condition unmet";
       }
       CF_CHECK(returns, elapsed < kLateSlack + wait.edge.at_least) << "wait took " << ns(elapsed);
       s.settle();
       return;
     }
     // Not met and no timeout (or a huge one): it must block until the model
-    // says it may return. Returning early with a huge timeout is that
-    // timeout's fault [EXT-TIMEOUT-1].
+    // says it may return. With a huge timeout, the same wait without one
+    // runs beside it (where the implementation has one): what both do wrong
+    // is the mode's rule's; what only the huge one does is that timeout's
+    // [EXT-TIMEOUT-1].
     const char* waits_for = s.spec.wait_rule(handles, when);
-    const char* early = wait.form == Form::kHuge ? "EXT-TIMEOUT-1" : waits_for;
-    Background<std::pair<WaitSplit, Clock::duration>> call(s.lab, waits_for, call_wait);
+    const bool huge = wait.form == Form::kHuge;
+    const char* rule = huge ? "EXT-TIMEOUT-1" : waits_for;
+    std::optional<Background<std::pair<WaitSplit, Clock::duration>>> plain;
+    if (huge && props::has(s.impl.caps(), Cap::kWait)) {
+      plain.emplace(
+          s.lab, waits_for,
+          [&impl, inputs, mode] {
+            auto start = Clock::now();
+            auto split = impl.wait(inputs, mode, Timeout::none());
+            return std::make_pair(split, Clock::now() - start);
+          },
+          rescue);
+    }
+    Background<std::pair<WaitSplit, Clock::duration>> call(s.lab, rule, call_wait, rescue);
     std::vector<int> chain;
     while (!s.spec.wait_met(handles, when)) {
-      CF_CHECK(early, !call.returns_within(std::chrono::nanoseconds(0)))
-          << "wait(" << show_handles(subset) << ", timeout=" << wait
-          << ") returned before its condition held";
+      const bool early = call.returns_within(std::chrono::nanoseconds(0));
+      if (early) {
+        // With a huge timeout, returning early is that timeout's fault unless
+        // the same wait without one returns early too.
+        const char* why = huge && !(plain && plain->returns_within(kLateSlack)) ? rule : waits_for;
+        CF_CHECK(why, !early) << "wait(" << show_handles(subset) << ", timeout=" << wait
+                              << ") returned before its condition held";
+      }
+      if (plain) {
+        CF_CHECK(waits_for, !plain->returns_within(std::chrono::nanoseconds(0)))
+            << "wait(" << show_handles(subset) << ") returned before its condition held";
+      }
       chain = s.release_oldest();
       CF_PRECONDITION(nullptr, !chain.empty()) << "the model had no task left to release";
     }
+    if (std::string(s.spec.wait_rule(handles, when)) == "WAIT-CANCEL-1") {
+      poll_counts_cancelled(s, rescue);
+      if (s.lost) return;
+    }
+    if (plain) {
+      const bool woken = plain->returns_within(kLong);
+      CF_CHECK(s.spec.wait_rule(handles, when), woken) << "wait was not woken";
+      if (!woken) {
+        s.lost = true;
+        return;
+      }
+      check_split(s, plain->get().first, chain);
+    }
     const bool woken = call.returns_within(kLong);
-    CF_CHECK(s.spec.wait_rule(handles, when), woken) << "wait was not woken";
-    if (woken) check_split(s, call.get().first, chain);
+    CF_CHECK(huge ? rule : s.spec.wait_rule(handles, when), woken) << "wait was not woken";
+    if (!woken) {
+      s.lost = true;
+      return;
+    }
+    check_split(s, call.get().first, chain, huge ? rule : nullptr);
   }
   void show(std::ostream& os) const override {
     static const char* names[] = {"FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"};
@@ -671,7 +844,7 @@ struct WaitCmd : Command {
   }
 };
 
-struct AsCompletedCmd : Command {
+struct AsCompletedCmd : ModelCommand {
   std::vector<int> subset;
   TimeoutChoice wait;
   explicit AsCompletedCmd(const Plan& p)
@@ -689,9 +862,37 @@ struct AsCompletedCmd : Command {
     return wait.form == Form::kHuge && n.raised && n.raised->is(Kind::kTimeout) ? "EXT-TIMEOUT-1"
                                                                                 : rule;
   }
-  void run(const Plan&, System& s) const override {
+  // Before an untimed as_completed must yield cancelled futures
+  // [ASC-CANCEL-1], a poll (timeout zero) shows whether it does (where the
+  // implementation can poll): one that does not would block without end, and
+  // the failed case would cost its bound on every shrink.
+  void poll_yields_cancelled(System& s, const std::function<void()>& rescue) const {
+    if (!props::has(s.impl.caps(), Cap::kAsCompletedTimeout)) return;
+    std::shared_ptr<AsCompletedRun> poll =
+        s.impl.as_completed(s.inputs(subset), Timeout(std::chrono::seconds(0)));
+    std::set<std::size_t> yielded;
+    for (std::size_t i = 0; i <= subset.size(); ++i) {
+      Next n = next_of(s, "ASC-TIMEOUT-2", poll, kLateSlack, rescue);
+      if (!n.returned || !n.index) break;
+      yielded.insert(*n.index);
+    }
+    if (s.lost) return;
+    for (int h : std::set<int>(subset.begin(), subset.end())) {
+      if (s.spec.by_handle(h).state != State::kCancelled) continue;
+      CF_CHECK("ASC-CANCEL-1", yielded.count(index_of(h)) > 0)
+          << "as_completed(" << show_handles(subset)
+          << ", timeout=0s) did not yield the cancelled future at index " << index_of(h);
+    }
+  }
+  void drive(System& s) const override {
     const std::set<int> distinct(subset.begin(), subset.end());
-    const char* each_once = distinct.size() < subset.size() ? "ASC-DUP-1" : "ASC-ALL-1";
+    // A future yielded again: a duplicated input yielded more than once
+    // [ASC-DUP-1], any other [ASC-ALL-1].
+    auto once_rule = [&](const std::optional<std::size_t>& index) {
+      const bool duplicated = index && *index < subset.size() &&
+                              std::count(subset.begin(), subset.end(), subset[*index]) > 1;
+      return duplicated ? "ASC-DUP-1" : "ASC-ALL-1";
+    };
     std::vector<int> done_at_call;  // handles, not yet yielded
     std::set<std::size_t> pending;
     for (int h : distinct) {
@@ -701,11 +902,19 @@ struct AsCompletedCmd : Command {
         pending.insert(index_of(h));
       }
     }
+    const auto rescue = notify_cancelled(s.impl, s.inputs(subset));
+    const bool cancelled_first = std::any_of(done_at_call.begin(), done_at_call.end(), [&](int h) {
+      return s.spec.by_handle(h).state == State::kCancelled;
+    });
+    if (cancelled_first && !wait.timed()) {
+      poll_yields_cancelled(s, rescue);
+      if (s.lost) return;
+    }
     auto start = Clock::now();
     std::shared_ptr<AsCompletedRun> run = s.impl.as_completed(s.inputs(subset), wait.timeout());
     while (!done_at_call.empty()) {
       const char* rule = s.spec.as_completed_first_rule(done_at_call, wait.timed());
-      Next n = next_of(s, rule, run, kLateSlack);
+      Next n = next_of(s, rule, run, kLateSlack, rescue);
       CF_CHECK(raised_rule(n, rule), !n.raised) << "as_completed raised " << to_string(*n.raised)
                                                 << " before yielding every future done at the call";
       const bool yielded = n.index && *n.index < subset.size();
@@ -719,18 +928,18 @@ struct AsCompletedCmd : Command {
       CF_CHECK(rule, s.spec.by_handle(h).done())
           << "as_completed yielded index " << *n.index
           << ", not done at the call, before those that were";
-      CF_CHECK(each_once, it != done_at_call.end() && *n.index == index_of(h))
+      CF_CHECK(once_rule(n.index), it != done_at_call.end() && *n.index == index_of(h))
           << "as_completed yielded handle " << h << " (index " << *n.index << ") again";
       if (it == done_at_call.end()) return;
       done_at_call.erase(it);
     }
     if (pending.empty()) {
-      Next n = next_of(s, each_once, run, kLateSlack);
-      CF_CHECK(each_once, !n.returned || (!n.raised && !n.index))
+      Next n = next_of(s, "ASC-ALL-1", run, kLateSlack, rescue);
+      CF_CHECK(once_rule(n.index), !n.returned || (!n.raised && !n.index))
           << "as_completed yielded more than its inputs: "
           << (n.raised ? "raised " + to_string(*n.raised) : "index " + std::to_string(*n.index));
     } else if (wait.timed()) {
-      Next n = next_of(s, "ASC-TIMEOUT-1", run, kLateSlack + wait.edge.at_least);
+      Next n = next_of(s, "ASC-TIMEOUT-1", run, kLateSlack + wait.edge.at_least, rescue);
       CF_CHECK("ASC-TIMEOUT-1", !n.returned || n.raised.has_value())
           << "as_completed went on past its deadline: "
           << (n.index ? "index " + std::to_string(*n.index) : "the end");
@@ -750,7 +959,7 @@ struct AsCompletedCmd : Command {
         for (int id : finished) {
           const Task& t = s.spec.task(id);
           if (t.handle < 0 || !distinct.count(t.handle)) continue;
-          Next n = next_of(s, "ASC-ORDER-1", run, kLong);
+          Next n = next_of(s, "ASC-ORDER-1", run, kLong, rescue);
           if (!n.returned) return;
           CF_CHECK(raised_rule(n, "ASC-ORDER-1"), !n.raised)
               << "as_completed raised " << to_string(*n.raised);
@@ -761,9 +970,10 @@ struct AsCompletedCmd : Command {
           pending.erase(index_of(t.handle));
         }
       }
-      Next n = next_of(s, each_once, run, kLateSlack);
-      CF_CHECK(each_once, !n.returned || (!n.raised && !n.index))
-          << "as_completed yielded more than its inputs";
+      Next n = next_of(s, "ASC-ALL-1", run, kLateSlack, rescue);
+      CF_CHECK(once_rule(n.index), !n.returned || (!n.raised && !n.index))
+          << "as_completed yielded more than its inputs: "
+          << (n.raised ? "raised " + to_string(*n.raised) : "index " + std::to_string(*n.index));
     }
     s.settle();
   }
@@ -772,7 +982,7 @@ struct AsCompletedCmd : Command {
   }
 };
 
-struct MapCmd : Command {
+struct MapCmd : ModelCommand {
   std::vector<bool> fails;
   std::size_t take;  // results read before close (flowing), when no call fails
   std::optional<std::size_t> buffersize;
@@ -793,7 +1003,7 @@ struct MapCmd : Command {
       wait.edge = wait.form == Form::kPoll ? props::gen_poll_timeout() : props::gen_short_timeout();
     }
   }
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     std::vector<Probe> probes;
     const int first = static_cast<int>(s.spec.tasks().size());
     for (std::size_t i = 0; i < fails.size(); ++i) {
@@ -907,7 +1117,7 @@ struct MapCmd : Command {
   }
 };
 
-struct Shutdown : Command {
+struct Shutdown : ModelCommand {
   bool wait;
   bool cancel_futures;
   explicit Shutdown(const Plan& p)
@@ -931,7 +1141,7 @@ struct Shutdown : Command {
     }
   }
 
-  void run(const Plan&, System& s) const override {
+  void drive(System& s) const override {
     Executor& ex = s.executor;
     const bool w = wait, c = cancel_futures;
     const bool again = s.spec.shut_down();
@@ -1038,6 +1248,7 @@ void follow_the_model(Lab& lab, Implementation& impl, bool extensions,
   System system(lab, impl, make(plan.workers), plan.workers, extensions);
   const auto commands = *rc::state::gen::commands(plan, &gen_command);
   rc::state::runAll(commands, plan, system);
+  if (system.lost) return;
 
   // At the end: release everything; every task ran exactly once or was
   // cancelled and never ran.

@@ -245,16 +245,15 @@ class ExecutorSpec {
   }
 
   // A task the model started has not reached its gate: a later one started
-  // in its place [TPE-FIFO-1]; or, with more live tasks than workers, the
-  // pool left a worker idle while work waited [TPE-MAX-1]; or a submitted
-  // call never ran although a worker was free [EXEC-SUBMIT-1].
+  // in its place [TPE-FIFO-1], or the pool left a worker idle while work
+  // waited [TPE-MAX-1].
   const char* not_started(const std::vector<std::int64_t>& log) const {
     for (const auto& t : tasks_) {
-      if (t.state == State::kQueued && std::count(log.begin(), log.end(), t.id) > 0)
+      if (t.state == State::kQueued && std::count(log.begin(), log.end(), t.id) > 0) {
         return "TPE-FIFO-1";
+      }
     }
-    auto live = std::count_if(tasks_.begin(), tasks_.end(), [](const Task& t) { return t.live(); });
-    return live > workers_ ? "TPE-MAX-1" : "EXEC-SUBMIT-1";
+    return "TPE-MAX-1";
   }
 
   // The most times the start log may show `t`: never while every worker is
@@ -276,10 +275,13 @@ class ExecutorSpec {
     return {0, t.runs_by};
   }
 
-  // result() of a finished task: its call's value [EXEC-SUBMIT-1] or error
-  // [EXEC-SUBMIT-2]; a task that did not finish (cancelled, not done) broke
-  // the rule by which it had to run.
-  Rule<Outcome> finished_result(const Task& t, const Outcome& got) const {
+  // result() of a finished task, read with a bound: its call's value
+  // [EXEC-SUBMIT-1] or error [EXEC-SUBMIT-2]; a task that did not finish
+  // (cancelled, or not done by the bound) broke the rule by which it had to
+  // run; a read that reported a timeout before its bound broke the timeout
+  // rule [FUT-RESULT-4].
+  Rule<Outcome> finished_result(const Task& t, const Outcome& got, bool waited_the_bound) const {
+    if (got.is(Kind::kTimeout) && !waited_the_bound) return {t.outcome(), "FUT-RESULT-4"};
     if (got.is(Kind::kCancelled) || got.is(Kind::kTimeout)) return {t.outcome(), t.runs_by};
     return {t.outcome(), t.fails ? "EXEC-SUBMIT-2" : "EXEC-SUBMIT-1"};
   }

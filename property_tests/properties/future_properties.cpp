@@ -321,9 +321,14 @@ rc::Gen<Op> gen_op(std::vector<OpKind> kinds) {
 // scene steps: each must return what its cell says (the clause it relies on);
 // cancel()'s answer only where it reports one (`cancel_reports`).
 void replay(Future& f, Model& model, const std::vector<Op>& history, bool cancel_reports) {
+  bool notified = false;  // set_running_or_notify_cancel() saw the cancellation
   for (const Op& op : history) {
     switch (op.kind) {
       case OpKind::kSetRunning: {
+        // Notifying a cancelled future a second time is EXT-NOTIFY-1's
+        // business, not the state table's (CPython raises there): skipped.
+        if (model.state() == Model::State::kCancelled && notified) break;
+        notified = model.state() == Model::State::kCancelled;
         const char* relies_on = model.set_running_clause();
         Outcome expected = model.set_running_or_notify_cancel();
         Outcome got = f.set_running_or_notify_cancel();
@@ -667,16 +672,21 @@ RC_GTEST_FIXTURE_PROP(Conformance, FUT_BlockedReadersAllSeeTheOutcome, ()) {
   complete_both(*f, model, completion, value);
   for (int i = 0; i < readers; ++i) {
     const Spec& s = specs[static_cast<std::size_t>(i)];
-    CF_CHECK(wake_clause(s), calls[static_cast<std::size_t>(i)]->returns_within(kLateSlack))
-        << "reader " << i << " was not woken by " << completion;
+    auto& call = *calls[static_cast<std::size_t>(i)];
+    const bool woken = call.returns_within(kLateSlack);
+    CF_CHECK(wake_clause(s), woken) << "reader " << i << " was not woken by " << completion;
+    if (!woken) continue;  // (where that rule is not judged)
     Outcome expected = s.exception ? model.exception() : model.result();
-    const char* clause = completion == Completion::kCancel  ? "FUT-CANCEL-5"
-                         : s.exception                      ? "FUT-EXC-1"
-                         : completion == Completion::kValue ? "FUT-RESULT-1"
-                                                            : "FUT-RESULT-2";
-    CF_CHECK_EQ(clause, seen(calls[static_cast<std::size_t>(i)]->get(), expected),
-                to_string(expected))
-        << "reader " << i;
+    Outcome got = call.get();
+    // A timeout reported although the future completed within it is the
+    // timeout rule's [FUT-RESULT-4] [FUT-EXC-3]; else the outcome's own.
+    const char* clause = got.is(Kind::kTimeout) && !s.no_timeout
+                             ? (s.exception ? "FUT-EXC-3" : "FUT-RESULT-4")
+                         : completion == Completion::kCancel ? "FUT-CANCEL-5"
+                         : s.exception                       ? "FUT-EXC-1"
+                         : completion == Completion::kValue  ? "FUT-RESULT-1"
+                                                             : "FUT-RESULT-2";
+    CF_CHECK_EQ(clause, seen(got, expected), to_string(expected)) << "reader " << i;
   }
   RC_TAG(completion);
 }
