@@ -3,7 +3,10 @@
 #include <string>
 #include <utility>
 
+#include <cstdio>
+
 #include "check.hpp"
+#include "record.hpp"
 #include "suite.hpp"
 
 namespace cf::conformance {
@@ -57,6 +60,18 @@ void Conformance::drain() noexcept {
     }
   }
   executors_.clear();
+}
+
+void Conformance::SetUp() {
+  if (!property_ || !has_tagged_failure(run::snapshot())) return;
+  if (run::budget_left() > std::chrono::nanoseconds(run::budget()) / 2) return;
+  static bool told = false;
+  if (!told) {
+    told = true;
+    std::printf("[properties] shrinking stopped at half the test's budget; the counterexample below "
+                "is the smallest found so far\n");
+  }
+  throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Success, "shrinking stopped");
 }
 
 void Conformance::TearDown() {
