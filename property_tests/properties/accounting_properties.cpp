@@ -39,14 +39,14 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_EveryTaskRunsOrIsCancelledExactlyOnce, ()
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 16));
   const auto fails = *rc::gen::container<std::vector<bool>>(n, rc::gen::arbitrary<bool>());
   // With gates still closed only a shutdown that does not wait can come first.
-  const bool cancel_futures = has(Cap::kCancelFutures) &&
-                              has(Cap::kShutdownNoWait) && *rc::gen::arbitrary<bool>();
+  const bool cancel_futures =
+      has(Cap::kCancelFutures) && has(Cap::kShutdownNoWait) && *rc::gen::arbitrary<bool>();
   auto& ex = make_executor(workers);
   int log = lab.new_log();
   auto g = submit_gated(ex, lab, log, n, fails, false);
   std::vector<bool> cancel_tried(n, false);
-  std::vector<bool> cancel_said(n, false);    // a cancel() returned true
-  std::vector<bool> said_started(n, false);   // ... called after the task had started
+  std::vector<bool> cancel_said(n, false);   // a cancel() returned true
+  std::vector<bool> said_started(n, false);  // ... called after the task had started
   for (int step = 0, steps = *rc::gen::inRange(0, 2 * static_cast<int>(n) + 1); step < steps;
        ++step) {
     auto i = *rc::gen::inRange<std::size_t>(0, n);
@@ -94,12 +94,12 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_EveryTaskRunsOrIsCancelledExactlyOnce, ()
           << f << " is cancelled, yet every cancel() tried on it returned false";
       // A started task cannot be cancelled [FUT-CANCEL-2]; a cancelled one
       // never runs [EXEC-CANCEL-1] [SHUT-CANCEL-1].
-      const char* rule = !cancel_said[i] ? "SHUT-CANCEL-1"
+      const char* rule = !cancel_said[i]   ? "SHUT-CANCEL-1"
                          : said_started[i] ? "FUT-CANCEL-2"
                                            : "EXEC-CANCEL-1";
       CF_CHECK(rule, times == 0) << f << " is cancelled (by "
-                                 << (cancel_said[i] ? "cancel()" : "shutdown") << "), yet its task ran "
-                                 << times << " times";
+                                 << (cancel_said[i] ? "cancel()" : "shutdown")
+                                 << "), yet its task ran " << times << " times";
       check_result(g.futures[i]->result(kLong), Outcome::error(Kind::kCancelled), f);
       continue;
     }
@@ -147,8 +147,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_CallbacksBeforeAndAfterCompletionRunOnce,
   const auto before = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 3));
   const auto after = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 3));
   const bool cancel_some = has(Cap::kCancel) && *rc::gen::arbitrary<bool>();
-  const bool shutdown_cancel = has(Cap::kCancelFutures) &&
-                               has(Cap::kShutdownNoWait) && *rc::gen::arbitrary<bool>();
+  const bool shutdown_cancel =
+      has(Cap::kCancelFutures) && has(Cap::kShutdownNoWait) && *rc::gen::arbitrary<bool>();
   auto& ex = make_executor(1);
   int log = lab.new_log();
   auto g = submit_gated(ex, lab, log, n, fails, false);
@@ -190,7 +190,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_CallbacksBeforeAndAfterCompletionRunOnce,
       auto slot = i * 8 + 4 + static_cast<std::size_t>(k);
       g.futures[i]->add_done_callback(callback(slot));
       CF_CHECK_EQ("FUT-CB-3", counts->get(slot), 1)
-          << "runs of " << name(i, slot) << ", added to a done future, when add_done_callback returned";
+          << "runs of " << name(i, slot)
+          << ", added to a done future, when add_done_callback returned";
     }
   }
   // A future's readers may wake before its completing thread has run its
@@ -199,8 +200,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_CallbacksBeforeAndAfterCompletionRunOnce,
     for (int k = 0; k < before[i]; ++k) {
       auto slot = i * 8 + static_cast<std::size_t>(k);
       CF_CHECK("FUT-CB-1", counts->await_at_least(slot, 1, kLong))
-          << name(i, slot) << " did not run within " << kLong.count() << " s of "
-          << future_name(i) << " completing";
+          << name(i, slot) << " did not run within " << kLong.count() << " s of " << future_name(i)
+          << " completing";
     }
   }
   {
@@ -223,7 +224,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_CallbacksBeforeAndAfterCompletionRunOnce,
 // outcome, and the executor keeps running what comes after a failure.
 RC_GTEST_FIXTURE_PROP(Conformance, ACC_TaskErrorsStayInTheirFutures, ()) {
   const auto fails = *rc::gen::container<std::vector<bool>>(*rc::gen::inRange<std::size_t>(1, 30),
-                                                           rc::gen::arbitrary<bool>());
+                                                            rc::gen::arbitrary<bool>());
   auto& ex = make_executor(*rc::gen::inRange(1, 5));
   std::vector<FuturePtr> fs;
   for (std::size_t i = 0; i < fails.size(); ++i) {
@@ -280,7 +281,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_ConcurrentSubmittersLoseNothing, ()) {
     for (int i = 0; i < per; ++i) {
       const std::int64_t id = s * 1000 + i;
       check_result(fs[static_cast<std::size_t>(s)][static_cast<std::size_t>(i)]->result(kLong),
-                   Outcome::of_value(id), "submitter " + std::to_string(s) + "'s task " + std::to_string(i));
+                   Outcome::of_value(id),
+                   "submitter " + std::to_string(s) + "'s task " + std::to_string(i));
     }
   }
   auto ran = lab.log(log);
@@ -324,7 +326,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_MapRunsEveryCallOnce, ()) {
   CF_CHECK(ends, !(o = run->next())) << "after " << n << " results came " << describe(o);
   auto ran = lab.log(log);
   for (std::size_t i = 0; i < n; ++i) {
-    CF_CHECK_EQ(order, times_in(ran, static_cast<std::int64_t>(i)), 1u) << "times call " << i << " ran";
+    CF_CHECK_EQ(order, times_in(ran, static_cast<std::int64_t>(i)), 1u)
+        << "times call " << i << " ran";
   }
   CF_CHECK_EQ(ends, ran.size(), n) << "calls run in all";
   RC_CLASSIFY(buffersize.has_value(), "buffersize");
@@ -365,8 +368,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, ACC_EveryReaderSeesTheOneOutcome, ()) {
     CF_CHECK(fails ? "FUT-RESULT-2" : "FUT-RESULT-1", !o.has_value())
         << "reader " << r << " got " << to_string(*o) << ", expected " << to_string(expected);
   }
-  check_result(g.futures[0]->result(kLong), expected, "the future, read once more",
-               "FUT-RESULT-1");
+  check_result(g.futures[0]->result(kLong), expected, "the future, read once more", "FUT-RESULT-1");
 }
 
 }  // namespace

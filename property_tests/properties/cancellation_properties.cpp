@@ -79,7 +79,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_PendingCancelIsTrueIdempotentAndTheTaskNe
     if (callbacks && cancel[i] > 0 && fs[i]->cancelled()) {
       std::lock_guard lock(*mutex);
       CF_CHECK("FUT-CB-6", (*seen_in)[i] == me)
-          << "the callback of " << f << (((*seen_in)[i] == 0) ? " had not run" : " ran in another thread")
+          << "the callback of " << f
+          << (((*seen_in)[i] == 0) ? " had not run" : " ran in another thread")
           << " when cancel() returned";
     }
   }
@@ -162,7 +163,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_CancelledFuturesAreDoneForEveryWaiterAtOn
   std::vector<FuturePtr> fs;
   for (std::size_t i = 0; i < n; ++i) fs.push_back(impl().make_future());
   Background<WaitSplit> all(
-      lab, "WAIT-CANCEL-1", [fs] { return guarded().wait(fs, ReturnWhen::kAllCompleted, Timeout()); },
+      lab, "WAIT-CANCEL-1",
+      [fs] { return guarded().wait(fs, ReturnWhen::kAllCompleted, Timeout()); },
       [fs] {
         for (auto& f : fs) f->cancel();
       });
@@ -176,17 +178,20 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_CancelledFuturesAreDoneForEveryWaiterAtOn
   for (auto i : order) {
     // Not before the last is cancelled; a millisecond lets an early return show.
     CF_CHECK("WAIT-ALL-1", !all.returns_within(std::chrono::milliseconds(1)))
-        << "wait(ALL_COMPLETED) returned with " << n - cancelled << " of " << n << " futures pending";
+        << "wait(ALL_COMPLETED) returned with " << n - cancelled << " of " << n
+        << " futures pending";
     CF_CHECK("FUT-CANCEL-1", fs[i]->cancel()) << "cancel() of the pending raw future " << i;
     if (cancelled++ == 0) {
-      CF_CHECK("FUT-CANCEL-5", reader.returns_within(kLong)) << "result() was not woken by cancel()";
+      CF_CHECK("FUT-CANCEL-5", reader.returns_within(kLong))
+          << "result() was not woken by cancel()";
       CF_CHECK_OUTCOME("FUT-CANCEL-5", reader.get(), Kind::kCancelled)
           << "what the woken result() gave";
     }
     std::optional<std::size_t> next;
     CF_CHECK("ASC-CANCEL-1", (next = run->next()).has_value())
         << "as_completed ended before yielding the cancelled future " << i;
-    CF_CHECK_EQ("ASC-ORDER-1", *next, i) << "the future yielded after future " << i << " was cancelled";
+    CF_CHECK_EQ("ASC-ORDER-1", *next, i)
+        << "the future yielded after future " << i << " was cancelled";
   }
   CF_CHECK("WAIT-CANCEL-1", all.returns_within(kLong))
       << "wait(ALL_COMPLETED) did not return once every future was cancelled";
@@ -223,7 +228,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_ShutdownCancelFuturesReleasesWaitersOnThe
   }
   for (std::size_t i = 0; i < n; ++i) {
     CF_CHECK("SHUT-CANCEL-1", targets[i]->cancelled())
-        << "the queued target " << i << " is not cancelled when shutdown(cancel_futures=true) returned";
+        << "the queued target " << i
+        << " is not cancelled when shutdown(cancel_futures=true) returned";
   }
   // The started pads were not cancelled: they are running.
   std::vector<std::size_t> running;
@@ -233,7 +239,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_ShutdownCancelFuturesReleasesWaitersOnThe
   CF_CHECK("SHUT-CANCEL-1", running.size() >= static_cast<std::size_t>(workers))
       << running.size() << " tasks are running after shutdown(cancel_futures=true), although "
       << workers << " had started";
-  CF_CHECK("WAIT-CANCEL-1", waiting.returns_within(kLong))  // although the workers are still blocked
+  CF_CHECK("WAIT-CANCEL-1",
+           waiting.returns_within(kLong))  // although the workers are still blocked
       << "the wait on the cancelled targets did not return";
   CF_CHECK("WAIT-CANCEL-1", waiting.get().not_done.empty()) << "cancelled targets in not_done";
   lab.open(gate);
@@ -271,7 +278,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_AbandonedOrTimedOutMapCancelsTheRest, ())
     probes.push_back(Probe().record(log, static_cast<std::int64_t>(i)).returns(0));
   }
   probes.push_back(Probe().record(log, static_cast<std::int64_t>(k)).gate(gate).returns(0));
-  for (int i = 0; i < kPrefetch; ++i) probes.push_back(Probe().record(pad_log, i).gate(gate).returns(0));
+  for (int i = 0; i < kPrefetch; ++i)
+    probes.push_back(Probe().record(pad_log, i).gate(gate).returns(0));
   for (std::size_t i = 0; i < tail; ++i) {
     probes.push_back(Probe().record(log, static_cast<std::int64_t>(k + 1 + i)).returns(0));
   }
@@ -284,7 +292,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_AbandonedOrTimedOutMapCancelsTheRest, ())
     CF_CHECK("MAP-ORDER-1", (o = run->next()) && o->is(Kind::kValue))
         << "result " << i << " was " << describe(o);
   }
-  CF_PRECONDITION("MAP-EAGER-1", lab.await_arrivals(gate, 1, kLong)) << "call " << k << " never started";
+  CF_PRECONDITION("MAP-EAGER-1", lab.await_arrivals(gate, 1, kLong))
+      << "call " << k << " never started";
   if (how == 2) {
     CF_CHECK("MAP-TIMEOUT-1", (o = run->next()) && o->is(Kind::kTimeout))
         << "the step at the blocked call gave " << describe(o);
@@ -312,7 +321,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_AbandonedOrTimedOutMapCancelsTheRest, ())
         << "times the yielded call " << i << " ran";
   }
   // The call running when the map was abandoned finishes.
-  CF_CHECK_EQ(how == 2 ? "EXEC-RUNNING-1" : abandon, times_in(ran, static_cast<std::int64_t>(k)), 1u)
+  CF_CHECK_EQ(how == 2 ? "EXEC-RUNNING-1" : abandon, times_in(ran, static_cast<std::int64_t>(k)),
+              1u)
       << "times the running call " << k << " ran";
   CF_CHECK_EQ(abandon, ran.size(), k + 1) << "calls run, of " << k << " yielded, 1 running and "
                                           << tail << " queued behind the padding";

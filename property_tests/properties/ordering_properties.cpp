@@ -41,7 +41,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapRaisesAtTheFailingPositionAfterEarlier
   // Every call is submitted before the first result is asked for, and all n
   // run at once on n workers.
   CF_CHECK("MAP-EAGER-1", lab.await_log_size(log, n, kLong))
-      << lab.log(log).size() << " of " << n << " calls started before the first result was asked for";
+      << lab.log(log).size() << " of " << n
+      << " calls started before the first result was asked for";
   for (auto i : permutation(n)) lab.open(gates[i]);
   bool failed = false;
   std::optional<Outcome> o;
@@ -82,7 +83,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_FreedWorkerStartsTheOldestQueuedTask, ())
   const auto first = lab.log(log);
   std::set<std::int64_t> started(first.begin(), first.end());
   CF_CHECK_EQ("TPE-MAX-1", first.size(), w) << "tasks running at once on " << w << " workers";
-  CF_CHECK("TPE-FIFO-1", started.size() == w && *started.rbegin() == static_cast<std::int64_t>(w) - 1)
+  CF_CHECK("TPE-FIFO-1",
+           started.size() == w && *started.rbegin() == static_cast<std::int64_t>(w) - 1)
       << "the first " << w << " tasks to start were " << ::testing::PrintToString(first);
   std::set<std::int64_t> running = started;
   for (std::size_t next = w; next < n; ++next) {
@@ -129,7 +131,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_AsCompletedFollowsCompletionsIncludingCan
     }
     CF_CHECK("ASC-CANCEL-1", (next = run->next()).has_value())
         << "as_completed ended before yielding the cancelled target " << i;
-    CF_CHECK_EQ("ASC-ORDER-1", *next, i) << "the future yielded after target " << i << " was cancelled";
+    CF_CHECK_EQ("ASC-ORDER-1", *next, i)
+        << "the future yielded after target " << i << " was cancelled";
   }
   // Release the rest: whenever the oldest ones have started (FIFO), a
   // random started one; each opened gate completes exactly its task.
@@ -142,7 +145,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_AsCompletedFollowsCompletionsIncludingCan
     auto started = std::min(remaining.size(), static_cast<std::size_t>(workers));
     for (std::size_t k = 0; k < started; ++k) {
       CF_PRECONDITION("TPE-FIFO-1", lab.await_arrivals(g.gates[remaining[k]], 1, kLong))
-          << "target " << remaining[k] << ", among the " << started << " oldest queued, never started";
+          << "target " << remaining[k] << ", among the " << started
+          << " oldest queued, never started";
     }
     auto pick = static_cast<std::size_t>(*rc::gen::inRange<std::size_t>(0, started));
     auto i = remaining[pick];
@@ -200,9 +204,9 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_CallbacksRunInTheOrderAdded, ()) {
   for (int id = before; id < before + after; ++id) {
     g.futures[0]->add_done_callback(record(id));
     auto now = calls();
-    CF_CHECK("FUT-CB-3", std::count_if(now.begin(), now.end(), [&](const Call& c) {
-                           return c.id == id && c.thread == me;
-                         }) == 1)
+    CF_CHECK("FUT-CB-3",
+             std::count_if(now.begin(), now.end(),
+                           [&](const Call& c) { return c.id == id && c.thread == me; }) == 1)
         << "callback " << id << ", added to the done future, had not run in the adding thread when "
         << "add_done_callback returned";
   }
@@ -225,7 +229,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_CallbacksRunInTheOrderAdded, ()) {
     if (c.id < before) early.push_back(c.id);
   }
   CF_CHECK("FUT-CB-2", std::is_sorted(early.begin(), early.end()))
-      << "the callbacks added before completion ran in the order " << ::testing::PrintToString(early);
+      << "the callbacks added before completion ran in the order "
+      << ::testing::PrintToString(early);
 }
 
 // map(buffersize=B) over calls each at its own gate: at most B calls have
@@ -241,11 +246,11 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapBuffersizeNeverRunsAheadOfItsWindow, (
   auto probes = gated_probes(lab, log, n, {}, &gates);
   auto run = ex.map(probes, MapSpec{kLong, b});
   CF_CHECK("MAP-BUF-1", lab.await_log_size(log, std::min(n, b), kLong))
-      << lab.log(log).size() << " calls started before the first result was asked for, with buffersize "
-      << b;
+      << lab.log(log).size()
+      << " calls started before the first result was asked for, with buffersize " << b;
   CF_CHECK("MAP-BUF-1", lab.log(log).size() <= b)
-      << lab.log(log).size() << " calls started before the first result was asked for, with buffersize "
-      << b;
+      << lab.log(log).size()
+      << " calls started before the first result was asked for, with buffersize " << b;
   std::optional<Outcome> o;
   for (std::size_t k = 0; k < n; ++k) {
     lab.open(gates[k]);
@@ -253,7 +258,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapBuffersizeNeverRunsAheadOfItsWindow, (
     CF_CHECK("MAP-BUF-1", (o = run->next()) && o->is(Kind::kValue) && o->value == value)
         << "result " << k << " was " << describe(o);
     CF_CHECK("MAP-BUF-1", lab.log(log).size() <= std::min(n, b + k + 1))
-        << lab.log(log).size() << " calls started after " << k + 1 << " results, with buffersize " << b;
+        << lab.log(log).size() << " calls started after " << k + 1 << " results, with buffersize "
+        << b;
   }
   CF_CHECK("MAP-BUF-1", !(o = run->next())) << "after " << n << " results came " << describe(o);
 }

@@ -254,22 +254,31 @@ EdgeTimeout gen_poll_timeout() {
   }
 }
 
+namespace {
+template <class D>
+EdgeTimeout tick(std::string name, D d, std::chrono::nanoseconds at_least) {
+  return {std::move(name), conformance::Timeout(d), at_least, false};
+}
+}  // namespace
+
 EdgeTimeout gen_short_timeout() {
   using namespace std::chrono;
   switch (*rc::gen::inRange(0, 4)) {
-    case 0: return {"1 tick (1ns)", conformance::Timeout(nanoseconds(1)), nanoseconds(1), false};
-    case 1: return {"1us", conformance::Timeout(microseconds(1)), microseconds(1), false};
-    case 2: return {"0.001s (double)", conformance::Timeout(duration<double>(0.001)), milliseconds(1), false};
+    case 0: return tick("1 tick (1ns)", nanoseconds(1), nanoseconds(1));
+    case 1: return tick("1us", microseconds(1), microseconds(1));
+    case 2: return tick("0.001s (double)", duration<double>(0.001), milliseconds(1));
     default: {
       auto ms = *rc::gen::inRange(1, 4);
-      return {std::to_string(ms) + "ms", conformance::Timeout(milliseconds(ms)), milliseconds(ms), false};
+      return tick(std::to_string(ms) + "ms", milliseconds(ms), milliseconds(ms));
     }
   }
 }
 
 EdgeTimeout gen_huge_timeout() {
   using namespace std::chrono;
-  auto huge = [](std::string name, auto d) { return EdgeTimeout{std::move(name), conformance::Timeout(d), {}, true}; };
+  auto huge = [](std::string name, auto d) {
+    return EdgeTimeout{std::move(name), conformance::Timeout(d), {}, true};
+  };
   switch (*rc::gen::inRange(0, 7)) {
     case 0: return huge("nanoseconds::max()", nanoseconds::max());
     case 1: return huge("seconds::max()", seconds::max());

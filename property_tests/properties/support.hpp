@@ -31,11 +31,11 @@
 
 // Superseded by CF_CHECK: an untagged failure with a "[CLAUSE] message"
 // prefix, for properties not yet written with tagged checks.
-#define CF_RC_FAIL(message)                                  \
-  do {                                                       \
-    const std::string cf_rc_fail_message__ = (message);      \
+#define CF_RC_FAIL(message)                                     \
+  do {                                                          \
+    const std::string cf_rc_fail_message__ = (message);         \
     ::cf::conformance::note_failed_check(cf_rc_fail_message__); \
-    RC_FAIL(cf_rc_fail_message__);                           \
+    RC_FAIL(cf_rc_fail_message__);                              \
   } while (0)
 
 namespace cf::conformance::props {
@@ -146,7 +146,8 @@ inline void check_result(const Outcome& actual, const Outcome& expected, const s
 
 // Judges what exception() gave: nothing for a value, the task's own error
 // with its message [FUT-EXC-1]; CancelledError for a cancelled one [FUT-EXC-2].
-inline void check_exception(const Outcome& actual, const Outcome& expected, const std::string& what) {
+inline void check_exception(const Outcome& actual, const Outcome& expected,
+                            const std::string& what) {
   switch (expected.kind) {
     case Kind::kTaskError:
       CF_CHECK("FUT-EXC-1", actual.is(Kind::kTaskError) &&

@@ -35,13 +35,18 @@ enum class Call { kResult, kException, kWait, kAsCompleted };
 // for the rest (a short length).
 const char* edge_rule(const EdgeTimeout& t, Call call, const char* other) {
   if (infinite(t)) return "EXT-TIMEOUT-1";
-  if (t.huge) return call == Call::kResult || call == Call::kException ? "FUT-RESULT-7" : "EXT-TIMEOUT-1";
+  const bool read = call == Call::kResult || call == Call::kException;
+  if (t.huge) return read ? "FUT-RESULT-7" : "EXT-TIMEOUT-1";
   if (t.at_least.count() > 0) return other;
   switch (call) {
-    case Call::kResult: return "FUT-RESULT-6";
-    case Call::kException: return "FUT-EXC-3";
-    case Call::kWait: return "WAIT-TIMEOUT-1";
-    case Call::kAsCompleted: return "ASC-TIMEOUT-2";
+    case Call::kResult:
+      return "FUT-RESULT-6";
+    case Call::kException:
+      return "FUT-EXC-3";
+    case Call::kWait:
+      return "WAIT-TIMEOUT-1";
+    case Call::kAsCompleted:
+      return "ASC-TIMEOUT-2";
   }
   return other;
 }
@@ -76,7 +81,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_TimedOutReadsWaitTheirTimeAndChangeNothin
   lab.open(g.gates[0]);
   auto later = f.result(kLong);
   CF_CHECK(rule, !later.is(Kind::kCancelled) && !later.is(Kind::kTimeout))
-      << "the task, once released after a timed-out " << read << "(), ended with " << to_string(later);
+      << "the task, once released after a timed-out " << read << "(), ended with "
+      << to_string(later);
   check_result(later, gated_outcome(0, {fails}), "the task");
   RC_TAG(t.name);
 }
@@ -108,7 +114,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_PollsNeverBlock, ()) {
     auto start = Clock::now();
     call();
     auto elapsed = Clock::now() - start;
-    CF_CHECK(rule, elapsed < kLateSlack) << what << "(" << t.name << ") blocked " << elapsed.count() << " ns";
+    CF_CHECK(rule, elapsed < kLateSlack)
+        << what << "(" << t.name << ") blocked " << elapsed.count() << " ns";
   };
   for (auto i : pending) {
     const char* rule = edge_rule(t, Call::kResult, nullptr);
@@ -124,14 +131,16 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_PollsNeverBlock, ()) {
   }
   if (has(Cap::kWaitTimeout)) {
     // With every future done the condition holds at the call [WAIT-ALL-1].
-    const char* rule = pending.empty() && !infinite(t) ? "WAIT-ALL-1" : edge_rule(t, Call::kWait, nullptr);
+    const char* rule =
+        pending.empty() && !infinite(t) ? "WAIT-ALL-1" : edge_rule(t, Call::kWait, nullptr);
     quick(rule, "wait", [&] {
       WaitSplit split;
       CF_CHECK(rule, (split = impl().wait(g.futures, ReturnWhen::kAllCompleted, t.timeout),
                       sorted(split.done) == done_set && sorted(split.not_done) == pending))
-          << "wait(ALL_COMPLETED, " << t.name << ") split done=" << ::testing::PrintToString(split.done)
-          << " not_done=" << ::testing::PrintToString(split.not_done) << ", expected done="
-          << ::testing::PrintToString(done_set);
+          << "wait(ALL_COMPLETED, " << t.name
+          << ") split done=" << ::testing::PrintToString(split.done)
+          << " not_done=" << ::testing::PrintToString(split.not_done)
+          << ", expected done=" << ::testing::PrintToString(done_set);
     });
   }
   if (has(Cap::kAsCompletedTimeout)) {
@@ -179,8 +188,10 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_HugeTimeoutsNeverTimeOut, ()) {
   Background<Outcome> call(lab, rule, [f, which, timeout] {
     try {
       switch (which) {
-        case Call::kResult: return f->result(timeout);
-        case Call::kException: return f->exception(timeout);
+        case Call::kResult:
+          return f->result(timeout);
+        case Call::kException:
+          return f->exception(timeout);
         case Call::kWait: {
           auto split = guarded().wait({f}, ReturnWhen::kAllCompleted, timeout);
           return Outcome::of_value(static_cast<std::int64_t>(split.done.size()));
@@ -305,7 +316,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_DeadlinesAreFixedAtTheCall, ()) {
 RC_GTEST_FIXTURE_PROP(Conformance, TMO_EdgeTimeoutsOnDoneFuturesReturnAtOnce, ()) {
   CF_REQUIRE(Cap::kResultTimeout, Cap::kMaxWorkers);
   const int kind = *rc::gen::inRange(0, 3);
-  const auto t = kind == 0 ? gen_poll_timeout()
+  const auto t = kind == 0                               ? gen_poll_timeout()
                  : kind == 1 || !has(Cap::kHugeTimeouts) ? gen_short_timeout()
                                                          : gen_huge_timeout();
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 5));
@@ -346,8 +357,10 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_EdgeTimeoutsOnDoneFuturesReturnAtOnce, ()
     auto start = Clock::now();
     CF_CHECK_EQ(rule, to_string(g.futures[i]->result(t.timeout)), held[i])
         << "result(" << t.name << ") of the done " << f;
-    CF_CHECK(rule, Clock::now() - start < kLateSlack) << "result(" << t.name << ") of the done " << f;
-    rule = edge_rule(t, Call::kException, expected[i].is(Kind::kCancelled) ? "FUT-EXC-2" : "FUT-EXC-1");
+    CF_CHECK(rule, Clock::now() - start < kLateSlack)
+        << "result(" << t.name << ") of the done " << f;
+    rule = edge_rule(t, Call::kException,
+                     expected[i].is(Kind::kCancelled) ? "FUT-EXC-2" : "FUT-EXC-1");
     start = Clock::now();
     CF_CHECK_EQ(rule, to_string(g.futures[i]->exception(t.timeout)), held_exception[i])
         << "exception(" << t.name << ") of the done " << f;
@@ -362,8 +375,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, TMO_EdgeTimeoutsOnDoneFuturesReturnAtOnce, ()
     WaitSplit split;
     CF_CHECK(rule, (split = impl().wait(g.futures, ReturnWhen::kFirstCompleted, t.timeout),
                     sorted(split.done) == all))
-        << "wait(FIRST_COMPLETED, " << t.name << ") over done futures: done="
-        << ::testing::PrintToString(split.done);
+        << "wait(FIRST_COMPLETED, " << t.name
+        << ") over done futures: done=" << ::testing::PrintToString(split.done);
     CF_CHECK(rule, Clock::now() - start < kLateSlack) << "wait(FIRST_COMPLETED, " << t.name << ")";
   }
   if (has(Cap::kAsCompletedTimeout)) {

@@ -32,8 +32,8 @@ namespace {
 using Kind = Outcome::Kind;
 using props::describe;
 using props::guarded;
-using props::iota;
 using props::Indices;
+using props::iota;
 using props::permutation;
 using props::sorted;
 
@@ -63,14 +63,14 @@ void check_each_once(const Indices& reported, const std::vector<FuturePtr>& inpu
   for (std::size_t i = 0; i < n; ++i) {
     auto times = std::count(reported.begin(), reported.end(), i);
     CF_CHECK(times > 1 && repeated(input, i) ? dup_rule : rule, times == 1)
-        << what << " reported future " << i << " " << times << " times: "
-        << ::testing::PrintToString(reported);
+        << what << " reported future " << i << " " << times
+        << " times: " << ::testing::PrintToString(reported);
   }
   const bool repeats = input.size() > n;
   for (auto i : reported) {
     CF_CHECK(repeats ? dup_rule : rule, i < n)
-        << what << " reported input " << i << " of " << input.size() << " as a future of its own: "
-        << ::testing::PrintToString(reported);
+        << what << " reported input " << i << " of " << input.size()
+        << " as a future of its own: " << ::testing::PrintToString(reported);
   }
 }
 
@@ -178,11 +178,13 @@ RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, 
     } else {
       CF_CHECK("ASC-TIMEOUT-1", polled.raised.has_value())
           << "a zero timeout did not raise with " << later.size() << " futures pending";
-      CF_CHECK_OUTCOME("ASC-TIMEOUT-1", *polled.raised, Kind::kTimeout) << "what a zero timeout raised";
+      CF_CHECK_OUTCOME("ASC-TIMEOUT-1", *polled.raised, Kind::kTimeout)
+          << "what a zero timeout raised";
       const auto message =
           std::to_string(later.size()) + " (of " + std::to_string(n) + ") futures unfinished";
       if (!polled.raised->message.empty()) {
-        CF_CHECK_EQ("ASC-TIMEOUT-1", polled.raised->message, message) << "the TimeoutError's message";
+        CF_CHECK_EQ("ASC-TIMEOUT-1", polled.raised->message, message)
+            << "the TimeoutError's message";
       }
     }
   }
@@ -237,7 +239,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FIRST_SplitsTheInputAtTheFirstCompletion
     expected_done.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
     for (std::size_t i : expected_done) complete(lab, gates, fs, i);
     auto start = Clock::now();
-    CF_CHECK("WAIT-FIRST-2", (split = impl().wait(input, ReturnWhen::kFirstCompleted, kLong), true));
+    CF_CHECK("WAIT-FIRST-2",
+             (split = impl().wait(input, ReturnWhen::kFirstCompleted, kLong), true));
     auto elapsed = Clock::now() - start;
     CF_CHECK("WAIT-FIRST-2", elapsed < kLateSlack)
         << "wait(FIRST_COMPLETED) with " << k << " futures done took " << elapsed.count() << " ns";
@@ -269,9 +272,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_ALL_ReturnsEveryFutureAfterTheLast, ()) 
     }
     fs.push_back(ex.submit(probe));
   }
-  Background<WaitSplit> waiting(lab, "WAIT-ALL-1", [fs] {
-    return guarded().wait(fs, ReturnWhen::kAllCompleted, Timeout());
-  });
+  Background<WaitSplit> waiting(
+      lab, "WAIT-ALL-1", [fs] { return guarded().wait(fs, ReturnWhen::kAllCompleted, Timeout()); });
   CF_CHECK("WAIT-ALL-1", !waiting.returns_within(std::chrono::nanoseconds(0)))
       << "wait(ALL_COMPLETED) returned while every task was blocked";
   lab.open(gate);
@@ -322,14 +324,14 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FEXC_ReturnsAtTheFirstFailure, ()) {
   const char* rule = fails[order[last]] ? "WAIT-FEXC-1" : "WAIT-FEXC-3";
   for (std::size_t p = 0; p < last; ++p) complete(lab, gates, fs, order[p]);
 
-  Background<WaitSplit> waiting(lab, rule, [fs] {
-    return guarded().wait(fs, ReturnWhen::kFirstException, Timeout());
-  });
+  Background<WaitSplit> waiting(
+      lab, rule, [fs] { return guarded().wait(fs, ReturnWhen::kFirstException, Timeout()); });
   CF_CHECK(rule, !waiting.returns_within(std::chrono::nanoseconds(0)))
       << "wait(FIRST_EXCEPTION) returned with " << last << " of " << n << " done and no failure";
   complete(lab, gates, fs, order[last]);
   CF_CHECK(rule, waiting.returns_within(kLong))
-      << "wait(FIRST_EXCEPTION) did not return once " << (fails[order[last]] ? "a task failed" : "all were done");
+      << "wait(FIRST_EXCEPTION) did not return once "
+      << (fails[order[last]] ? "a task failed" : "all were done");
   auto split = waiting.get();
   const Indices done(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(last) + 1);
   const Indices not_done(order.begin() + static_cast<std::ptrdiff_t>(last) + 1, order.end());
