@@ -235,7 +235,7 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_CallbacksRunInTheOrderAdded, ()) {
 
 // map(buffersize=B) over calls each at its own gate: at most B calls have
 // started before the first result is taken, and at most B + k after k
-// results; the results still come in order [MAP-BUF-1].
+// results [MAP-BUF-1]; the results still come in order [MAP-ORDER-1].
 RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapBuffersizeNeverRunsAheadOfItsWindow, ()) {
   CF_REQUIRE(Cap::kMap, Cap::kMapBuffersize, Cap::kMaxWorkers);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 10));
@@ -255,13 +255,13 @@ RC_GTEST_FIXTURE_PROP(Conformance, ORD_MapBuffersizeNeverRunsAheadOfItsWindow, (
   for (std::size_t k = 0; k < n; ++k) {
     lab.open(gates[k]);
     const auto value = static_cast<std::int64_t>(k);
-    CF_CHECK("MAP-BUF-1", (o = run->next()) && o->is(Kind::kValue) && o->value == value)
+    CF_CHECK("MAP-ORDER-1", (o = run->next()) && o->is(Kind::kValue) && o->value == value)
         << "result " << k << " was " << describe(o);
     CF_CHECK("MAP-BUF-1", lab.log(log).size() <= std::min(n, b + k + 1))
         << lab.log(log).size() << " calls started after " << k + 1 << " results, with buffersize "
         << b;
   }
-  CF_CHECK("MAP-BUF-1", !(o = run->next())) << "after " << n << " results came " << describe(o);
+  CF_CHECK("MAP-ORDER-1", !(o = run->next())) << "after " << n << " results came " << describe(o);
 }
 
 }  // namespace
