@@ -101,4 +101,19 @@ class HeldWorker {
   std::vector<FuturePtr> fillers_;
 };
 
+// Opens every gate of `lab` when it goes out of scope. Declared after a pool
+// the test made itself, it is destroyed before it, so a test that ends early
+// (a failed precondition or assertion) releases the pool's gated tasks
+// instead of leaving the pool's destructor waiting for Lab::kGateLimit.
+class OpenGatesOnExit {
+ public:
+  explicit OpenGatesOnExit(Lab& lab) : lab_(lab) {}
+  ~OpenGatesOnExit() { lab_.open_all(); }
+  OpenGatesOnExit(const OpenGatesOnExit&) = delete;
+  OpenGatesOnExit& operator=(const OpenGatesOnExit&) = delete;
+
+ private:
+  Lab& lab_;
+};
+
 }  // namespace cf::conformance
