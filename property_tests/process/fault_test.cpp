@@ -57,6 +57,7 @@ TEST(ProcessFault, PPE_BROKEN_WorkerKilledMidTask) {
   auto pids = pool.worker_pids();
   CF_PRECONDITION("PPE-WORKERS-1", pids.size() == 2u)
       << pids.size() << " workers for two running calls";
+  release.dismiss();  // both workers wait in the lab, and one is about to die there
   CF_PRECONDITION(nullptr, ::kill(pids[0], SIGKILL) == 0) << "could not kill worker " << pids[0];
   CF_ASSERT_EQ("PPE-BROKEN-1", ending<BrokenProcessPool>([&] { futures[0].result(kLong); }),
                throw_of<BrokenProcessPool>(msg::kBrokenProcessPool))
@@ -76,6 +77,7 @@ void crash_breaks_the_pool(int signal) {
   futures.push_back(pool.submit(pass_gate, lab.fd(), gate));  // running on the other worker
   CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
       << "the gated call never started";
+  release.dismiss();  // the broken pool kills the worker waiting in the lab
   futures.push_back(pool.submit(crash_with, signal));
   auto pids = pool.worker_pids();
   CF_ASSERT_THROWS("PPE-BROKEN-1", futures[1].result(kLong), BrokenProcessPool)

@@ -178,6 +178,7 @@ void running_broken_pending_cancelled(bool kill) {
       << "the gated call never started";
   auto queued = pool.submit(square, 5);
   auto pids = pool.worker_pids();
+  release.dismiss();  // the worker waiting in the lab is about to be signalled
   force(pool, kill);
   CF_CHECK("PPE-KILL-1", queued.cancelled()) << "the queued call";
   CF_CHECK_THROWS("PPE-KILL-1", running.result(kLong), BrokenProcessPool) << "the running call";

@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <future>
 #include <mutex>
 #include <string>
 #include <string_view>
