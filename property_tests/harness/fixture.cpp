@@ -82,23 +82,4 @@ void Conformance::TearDown() {
   }
 }
 
-void note_failed_check(const std::string& message) {
-  // "[A-1 B-2] text": a legacy tagged message, charged to its clauses.
-  if (message.size() > 2 && message[0] == '[') {
-    auto close = message.find("] ");
-    if (close != std::string::npos) {
-      std::string ids = message.substr(1, close - 1);
-      std::size_t at = 0;
-      while (at < ids.size()) {
-        auto end = ids.find(' ', at);
-        if (end == std::string::npos) end = ids.size();
-        run::add_finding({ids.substr(at, end - at), "check", message, "", message.substr(close + 2)});
-        at = end + 1;
-      }
-      return;
-    }
-  }
-  run::set_inconclusive(message);
-}
-
 }  // namespace cf::conformance

@@ -29,15 +29,6 @@
 
 #include "harness/suite.hpp"
 
-// Superseded by CF_CHECK: an untagged failure with a "[CLAUSE] message"
-// prefix, for properties not yet written with tagged checks.
-#define CF_RC_FAIL(message)                                     \
-  do {                                                          \
-    const std::string cf_rc_fail_message__ = (message);         \
-    ::cf::conformance::note_failed_check(cf_rc_fail_message__); \
-    RC_FAIL(cf_rc_fail_message__);                              \
-  } while (0)
-
 namespace cf::conformance::props {
 
 using Kind = Outcome::Kind;
