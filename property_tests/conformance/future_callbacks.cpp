@@ -188,6 +188,22 @@ void check_each_once_in_order(const char* once, Calls& calls, int n, const std::
       << context << ": run in the order " << ::testing::PrintToString(ids);
 }
 
+// Callbacks 0, 1 (which throws) and 2, added in that order: the runs of 0
+// and 1 come before any exception could stop anything, so they are `upto`'s rule (the clause that makes them run); only
+// where the throwing callback ran does callback 2's run judge FUT-CB-4.
+void check_thrower_kept_others(const char* upto, Calls& calls, const std::string& context) {
+  auto ids = calls.ids();
+  auto times = [&](std::int64_t id) { return std::count(ids.begin(), ids.end(), id); };
+  CF_CHECK(upto, times(0) == 1 && times(1) == 1)
+      << context << ": the callbacks up to the throwing one ran as " << ::testing::PrintToString(ids);
+  if (times(1) >= 1) {
+    CF_CHECK("FUT-CB-4", times(2) == 1)
+        << context << ": the callback after the throwing one ran " << times(2) << " times";
+  }
+  CF_CHECK("FUT-CB-2", std::is_sorted(ids.begin(), ids.end()))
+      << context << ": run in the order " << ::testing::PrintToString(ids);
+}
+
 // What a thread the test started saw: its token, and what its operation returned.
 struct OnThread {
   std::int64_t token = 0;
@@ -373,6 +389,12 @@ TEST_F(Conformance, FUT_CB_DoneFutureRunsCallbackImmediately) {
     std::string label = std::string("done by ") + name(c);
     auto f = impl().make_future();
     CF_PRECONDITION(accepting_clause(c), complete(*f, c)) << label;
+    // The rule is about a done future: one that completed but does not say
+    // so breaks the state rule of its completion, not this one.
+    if (has(Cap::kStateQueries)) {
+      CF_PRECONDITION(c == Completion::kCancel ? "FUT-STATE-4" : "FUT-STATE-3", f->done())
+          << label << ": not done after completing";
+    }
     auto calls = std::make_shared<Calls>();
     for (int id = 0; id < 3; ++id) {
       f->add_done_callback(record(calls, id));
@@ -488,7 +510,7 @@ TEST_F(Conformance, FUT_CB_ThrowingCallbackDoesNotStopOthers) {
     CF_CHECK("FUT-CB-4", !escape) << name(c) << " let an exception escape: " << escape.value_or("");
     CF_CHECK("FUT-CB-4", ok || escape)
         << name(c) << " reported the callback's exception as a refusal";
-    check_each_once_in_order("FUT-CB-4", *calls, 3, name(c));
+    check_thrower_kept_others(pending_clause(c), *calls, name(c));
     check_all_ran_when_done(pending_clause(c), *calls, c, name(c));
     check_outcome_kept(f->result(kLong), c, what, name(c));
   }
@@ -501,7 +523,7 @@ TEST_F(Conformance, FUT_CB_ThrowingCallbackOnDoneFutureIsIgnored) {
   CF_PRECONDITION(accepting_clause(Completion::kValue), complete(*f, Completion::kValue));
   auto calls = std::make_shared<Calls>();
   add_with_thrower(*f, calls, what);
-  check_each_once_in_order("FUT-CB-4", *calls, 3, "added once done");
+  check_thrower_kept_others("FUT-CB-3", *calls, "added once done");
   check_all_ran_when_done("FUT-CB-3", *calls, Completion::kValue);
   check_outcome_kept(f->result(kLong), Completion::kValue, what, "added once done");
 }
@@ -542,8 +564,8 @@ TEST_F(Conformance, FUT_CB_ThrowingTaskCallbackIsIgnored) {
   add_with_thrower(*f, calls, what);
   lab.open(gate);
   CF_ASSERT("FUT-CB-1", calls->await(1)) << "no callback ran";
-  CF_CHECK("FUT-CB-4", calls->await(3)) << "the throwing callback stopped the others";
-  check_each_once_in_order("FUT-CB-4", *calls, 3, "a task's callbacks");
+  (void)calls->await(3);  // bounded; what ran is judged below
+  check_thrower_kept_others("FUT-CB-1", *calls, "a task's callbacks");
   check_all_ran_when_done("FUT-CB-1", *calls, Completion::kValue);
   Outcome got = f->result(kLong);
   CF_CHECK("FUT-CB-4", got.message.find(what) == std::string::npos)

@@ -10,8 +10,8 @@
 //
 // A cell's clause judges what the operation returned and the state it left;
 // what result() reads afterwards is judged by the clause of that read
-// [FUT-RESULT-1..3], except that a refused outcome showing up there is the
-// refusing clause's failure (it must keep the first outcome).
+// [FUT-RESULT-1..3], except after a refused call: whatever then differs from
+// the first outcome is the refusing clause's failure (it must keep it).
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -124,9 +124,13 @@ void check_state(const char* clause, Future& f, const After& after, bool queries
   if (!after.done) return;
   Outcome got = f.result(kLong);
   if (after.first) {
+    // The refused call must leave the first outcome as it was: whatever
+    // result() reads instead is that refusal's rule broken.
     CF_CHECK(clause, !second_outcome(got))
         << label << ": the refused outcome replaced the first: " << to_string(got);
     if (second_outcome(got)) return;
+    check_outcome(clause, got, after.outcome, label + ": result() after the refused call");
+    return;
   }
   check_outcome(read_clause(after.outcome), got, after.outcome, label + ": result()");
 }
@@ -311,7 +315,7 @@ TEST_F(Conformance, FUT_SET_SetExceptionOnDoneFutureIsInvalid) {
         << label << ": exception() returns the refused error: " << to_string(exception);
     if (second_outcome(exception)) continue;
     check_outcome(
-        "FUT-EXC-1", exception,
+        "FUT-SET-4", exception,
         row.state == State::kFinishedValue ? Outcome{} : Outcome::error(Kind::kTaskError, kError),
         label + ": exception()");
   }
