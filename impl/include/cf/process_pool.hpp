@@ -5,9 +5,12 @@
 // /proc/self/exe), never forked from the threaded parent [PPE-SPAWN-1]; the
 // program's main must start with CF_PROCESS_WORKER_ENTRY(argc, argv), else the
 // constructor throws std::logic_error [PPE-SPAWN-2]. Workers start lazily on
-// submit and idle ones are reused. One manager thread per pool sends calls,
-// reads results, and reaps workers; every future of this pool is completed
-// (and its callbacks run) on that thread.
+// submit and idle ones are reused. Calls go to one queue that every worker
+// takes from, like CPython's call queue: up to max_workers + 1 calls wait
+// there ahead of the workers, already RUNNING [EXEC-RUNNING-1], so a worker
+// that finishes a call finds the next one without a round trip to the parent.
+// One manager thread per pool reads results, spawns and reaps workers; every
+// future of this pool is completed (and its callbacks run) on that thread.
 //
 // A worker that dies (crash, abort, SIGKILL) or sends a malformed frame
 // breaks the pool [PPE-BROKEN-1] [PPE-FRAME-1]: every unfinished future fails
@@ -21,10 +24,13 @@
 // Requires: CF_PROCESS_WORKER_ENTRY in main; cf is linked statically (the
 // entry check relies on a symbol only the macro pulls in); shutdown(wait=true)
 // is not called from a done-callback of this pool's futures.
-// Guarantees: a call is sent to a worker only after its future moved to
-// RUNNING, so a future that is still cancellable never runs; every call runs
-// once, or is cancelled, or fails with BrokenProcessPool — none is dropped.
-// Non-guarantees: a running call is never interrupted, except by
+// Guarantees: a call enters the queue only after its future moved to RUNNING,
+// so a future that is still cancellable never runs, and only while a worker is
+// alive to take it; every call runs once, or is cancelled, or fails with
+// BrokenProcessPool — none is dropped.
+// Non-guarantees: which worker runs a call; that a call marked running has
+// started (up to max_workers + 1 wait in the queue; shutdown(cancel_futures)
+// cannot cancel them). A running call is never interrupted, except by
 // terminate_workers()/kill_workers() [PPE-KILL-1].
 #pragma once
 
