@@ -35,9 +35,11 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -190,17 +192,23 @@ auto ProcessPoolExecutor::map_chunked(F fn, Inputs&& inputs, MapOptions options,
                 "cf::ProcessPoolExecutor::map takes a plain function registered with "
                 "CF_REGISTER_TASK(fn)");
   using R = detail::process_result_t<F, std::ranges::range_reference_t<Inputs>>;
+  auto deadline = options.timeout.deadline();  // measured from the call [MAP-TIMEOUT-1]
+  if (options.buffersize && *options.buffersize < 1) throw std::invalid_argument(msg::kBufferSize);
   const detail::TaskEntry& entry = detail::task_for(reinterpret_cast<detail::AnyFunction>(fn));
-  // Each input is a future of its own, completed when its chunk is; cancelling
-  // one (map abandoned, timed out) cancels its chunk if not yet sent [PPE-CHUNK-2].
-  std::vector<Future<R>> items;
+  // Each input is a future of its own, completed when its chunk is; every
+  // chunk is queued now (buffersize does not apply to chunks).
+  std::deque<Future<R>> items;
   std::shared_ptr<detail::ChunkCall<R>> chunk;
   std::vector<std::shared_ptr<detail::ChunkCall<R>>> chunks;
   for (auto&& input : inputs) {
-    if (!chunk) chunk = std::make_shared<detail::ChunkCall<R>>(entry.name);
+    if (!chunk) {
+      chunk = std::make_shared<detail::ChunkCall<R>>(entry.name);
+      chunk->items.reserve(chunksize);
+      chunk->args.reserve(chunksize);
+    }
     Future<R> item;
     chunk->items.push_back(item);
-    items.push_back(item);
+    items.push_back(std::move(item));
     try {
       chunk->args.push_back(detail::encode_args(fn, input));
     } catch (...) {
@@ -210,28 +218,13 @@ auto ProcessPoolExecutor::map_chunked(F fn, Inputs&& inputs, MapOptions options,
   }
   if (chunk) chunks.push_back(std::move(chunk));
   try {
-    for (auto& c : chunks) {
-      c->link_cancellation();
-      enqueue(c);
-    }
+    for (auto& c : chunks) enqueue(std::move(c));
   } catch (...) {
     for (auto& f : items) f.cancel();
     throw;
   }
-  std::vector<std::size_t> positions(items.size());
-  for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
-  // The item futures are already submitted; map() over them keeps the
-  // order, timeout and cancel-on-abandon rules of cf::map.
-  struct Replay {
-    std::vector<Future<R>>* items;
-    Future<R> submit(R (*)(std::size_t), std::size_t i) { return (*items)[i]; }
-    void shutdown(bool, bool) {}
-  };
-  auto holder = std::make_shared<std::vector<Future<R>>>(std::move(items));
-  Replay replay{holder.get()};
-  options.buffersize.reset();  // every chunk is already queued
-  return cf::map(replay, static_cast<R (*)(std::size_t)>(nullptr), std::move(positions),
-                 std::move(options));
+  // The order, timeout and cancel-on-abandon rules of cf::map, over the items.
+  return MapResult<R>(std::move(items), nullptr, deadline);
 }
 
 }  // namespace cf
