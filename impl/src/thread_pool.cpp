@@ -59,6 +59,15 @@ struct ThreadPoolExecutor::Impl {
   // Held by the one idle worker that spins; the others park at once, so idle
   // workers never take more than one core between them.
   std::atomic<bool> spinning{false};
+  // Workers awake with no call: just started, spinning, just woken, or back
+  // from a call. Each looks at the queue under the mutex before it parks, so
+  // an item pushed while one is awake is taken without waking a parked worker.
+  // Changed under the mutex, except the count after a call (as `idle`).
+  std::atomic<std::size_t> awake{0};
+  // Items pushed (under the mutex) and taken so far: a submit that counted on
+  // an awake worker sees its item taken, or wakes a parked one after all.
+  std::uint64_t pushed = 0;
+  std::atomic<std::uint64_t> taken{0};
   std::vector<std::thread> threads;
   // Workers free to take a queued item: waiting, just started, or whose call
   // has returned. Counted before the call's future is completed, so a caller
@@ -80,6 +89,7 @@ struct ThreadPoolExecutor::Impl {
       if (published_) return;
       published_ = true;
       ++impl_.idle;
+      ++impl_.awake;  // it looks at the queue next
     }
 
    private:
@@ -109,12 +119,21 @@ struct ThreadPoolExecutor::Impl {
         spinning = false;
         lock.lock();
       }
-      work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
-      if (queue.empty()) break;  // shut down (or broken) and drained
+      while (queue.empty() && !shut_down && !broken) {
+        --awake;
+        work_ready.wait(lock);
+        ++awake;
+      }
+      if (queue.empty()) {  // shut down (or broken) and drained
+        --awake;
+        break;
+      }
       auto item = std::move(queue.front());
       queue.pop_front();
       queued = queue.size();
       --idle;
+      --awake;
+      taken.store(taken.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       lock.unlock();
       CF_SCHEDULE_POINT("worker-took-item");
       Hooks hooks(*this);
@@ -134,6 +153,7 @@ struct ThreadPoolExecutor::Impl {
       std::lock_guard lock(mutex);
       broken = true;
       --idle;
+      --awake;
       orphans.swap(queue);
       queued = 0;
     }
@@ -160,12 +180,15 @@ ThreadPoolExecutor::ThreadPoolExecutor(Options options) : impl_(std::make_shared
 ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true, false); }
 
 void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
+  std::uint64_t ticket = 0;
+  bool wake = true;
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->shut_down) throw ShutdownError();
     if (impl_->broken) throw BrokenThreadPool();
     impl_->queue.push_back(std::move(item));
     impl_->queued = impl_->queue.size();
+    ticket = ++impl_->pushed;
     // Start a thread only when the idle ones cannot take every queued item
     // [TPE-LAZY-1] [TPE-REUSE-1], and never past max_workers [TPE-MAX-1].
     if (impl_->queue.size() > impl_->idle &&
@@ -175,12 +198,23 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
       } catch (...) {
         impl_->queue.pop_back();  // not accepted: the caller gets the error, nothing is lost
         impl_->queued = impl_->queue.size();
+        --impl_->pushed;
         throw;
       }
       ++impl_->idle;
+      ++impl_->awake;
     }
+    wake = impl_->queue.size() > impl_->awake.load(std::memory_order_relaxed);
   }
-  impl_->work_ready.notify_one();
+  // An awake worker will take the item: wake nobody, unless it has not taken
+  // it after a short while (descheduled on a loaded machine); then hand the
+  // item to a parked worker, so a stalled spinner never stalls the call.
+  if (!wake) {
+    wake =
+        !detail::spin_until([&] { return impl_->taken.load(std::memory_order_acquire) >= ticket; },
+                            detail::kHandoffBudget);
+  }
+  if (wake) impl_->work_ready.notify_one();
 }
 
 void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
