@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -64,10 +65,23 @@ struct ThreadPoolExecutor::Impl {
   // an item pushed while one is awake is taken without waking a parked worker.
   // Changed under the mutex, except the count after a call (as `idle`).
   std::atomic<std::size_t> awake{0};
-  // Items pushed (under the mutex) and taken so far: a submit that counted on
-  // an awake worker sees its item taken, or wakes a parked one after all.
-  std::uint64_t pushed = 0;
-  std::atomic<std::uint64_t> taken{0};
+  // When an awake worker was last seen running (steady clock, ns): one that
+  // has not been seen within kAwakeWindow may be descheduled, and a submit
+  // wakes a parked worker rather than wait for it.
+  std::atomic<std::int64_t> awake_seen{0};
+
+  static std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void seen_awake() { awake_seen.store(now_ns(), std::memory_order_relaxed); }
+  // Whether an awake worker will take the call just queued: without waking
+  // anyone, if it is running now.
+  bool awake_will_take() const {
+    return now_ns() - awake_seen.load(std::memory_order_relaxed) <
+           std::chrono::nanoseconds(detail::kAwakeWindow).count();
+  }
   std::vector<std::thread> threads;
   // Workers free to take a queued item: waiting, just started, or whose call
   // has returned. Counted before the call's future is completed, so a caller
@@ -89,7 +103,6 @@ struct ThreadPoolExecutor::Impl {
       if (published_) return;
       published_ = true;
       ++impl_.idle;
-      ++impl_.awake;  // it looks at the queue next
     }
 
    private:
@@ -115,7 +128,10 @@ struct ThreadPoolExecutor::Impl {
         // A call submitted within microseconds starts without a futex
         // wake-up (cf_bench latency/reference-thread).
         lock.unlock();
-        detail::spin_until([this] { return queued.load(std::memory_order_relaxed) != 0; });
+        detail::spin_until([this] {
+          seen_awake();
+          return queued.load(std::memory_order_relaxed) != 0;
+        });
         spinning = false;
         lock.lock();
       }
@@ -123,6 +139,7 @@ struct ThreadPoolExecutor::Impl {
         --awake;
         work_ready.wait(lock);
         ++awake;
+        seen_awake();
       }
       if (queue.empty()) {  // shut down (or broken) and drained
         --awake;
@@ -133,13 +150,15 @@ struct ThreadPoolExecutor::Impl {
       queued = queue.size();
       --idle;
       --awake;
-      taken.store(taken.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       lock.unlock();
       CF_SCHEDULE_POINT("worker-took-item");
       Hooks hooks(*this);
       item->run(hooks);
       hooks.before_publish();  // a cancelled item was skipped without publishing
-      item.reset();            // the callable and its arguments die here, unlocked
+      // Back, its callbacks run: it looks at the queue next.
+      ++awake;
+      seen_awake();
+      item.reset();  // the callable and its arguments die here, unlocked
       lock.lock();
     }
   }
@@ -180,7 +199,6 @@ ThreadPoolExecutor::ThreadPoolExecutor(Options options) : impl_(std::make_shared
 ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true, false); }
 
 void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
-  std::uint64_t ticket = 0;
   bool wake = true;
   {
     std::lock_guard lock(impl_->mutex);
@@ -188,7 +206,6 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
     if (impl_->broken) throw BrokenThreadPool();
     impl_->queue.push_back(std::move(item));
     impl_->queued = impl_->queue.size();
-    ticket = ++impl_->pushed;
     // Start a thread only when the idle ones cannot take every queued item
     // [TPE-LAZY-1] [TPE-REUSE-1], and never past max_workers [TPE-MAX-1].
     if (impl_->queue.size() > impl_->idle &&
@@ -198,22 +215,18 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
       } catch (...) {
         impl_->queue.pop_back();  // not accepted: the caller gets the error, nothing is lost
         impl_->queued = impl_->queue.size();
-        --impl_->pushed;
         throw;
       }
       ++impl_->idle;
       ++impl_->awake;
+      impl_->seen_awake();
     }
     wake = impl_->queue.size() > impl_->awake.load(std::memory_order_relaxed);
   }
-  // An awake worker will take the item: wake nobody, unless it has not taken
-  // it after a short while (descheduled on a loaded machine); then hand the
-  // item to a parked worker, so a stalled spinner never stalls the call.
-  if (!wake) {
-    wake =
-        !detail::spin_until([&] { return impl_->taken.load(std::memory_order_acquire) >= ticket; },
-                            detail::kHandoffBudget);
-  }
+  // An awake worker that is running takes the call: wake nobody. One not seen
+  // running lately may be descheduled (a loaded machine): then a parked
+  // worker gets the call, so a stalled spinner never stalls it.
+  if (!wake && !impl_->awake_will_take()) wake = true;
   if (wake) impl_->work_ready.notify_one();
 }
 
