@@ -1,28 +1,36 @@
 #!/usr/bin/env python3
-"""Builds the clause table from the per-test records the suite writes.
+"""Builds the clause table from the records the suite's tests write.
 
-Each conformance/property test writes <records>/<implementation>/<test>.json
-({"implementation", "test", "status", "clauses", "detail"}); status is
-started / pass / fail / n/a. A record still "started" means the test's process
-died (crash, or killed at its ctest timeout): a failure.
+Each test writes <records>/<implementation>/<test>.json (property_tests/harness/
+record.hpp): its status, a count of the checks of every clause it judged
+(pass / fail / n/a with the reason), and its findings: failed checks, failed
+preconditions (charged to the rule the step relied on), hangs and crashes
+(charged to the clauses in progress). A record still "started" is a test that
+died without a word.
 
-A clause's status for an implementation: fail if any of its tests failed,
-else pass if any passed, else n/a (every test n/a, or none ran for it).
-For an implementation whose name starts with "cpython-", a fail of a clause
-whose SPEC.md entry has a "**Known CPython deviation.**" paragraph is reported
-as "deviation": CPython departing from its own documentation, as recorded.
-A failed check that names its clauses ("[ID ...] " at a line's start) is
-charged to those clauses only. A cpython-* test that hung is charged to those
-of its clauses whose recorded deviation is a hang, when it cites any.
+A clause's status for an implementation:
+  fail          some check of it failed (or a hang, a crash, or a failed scene
+                step that relied on its rule): every fail lists those checks;
+  deviation     a cpython-* fail of a clause whose SPEC.md entry records a
+                "**Known CPython deviation.**";
+  pass          no failure, and at least one check of it ran and held with the
+                clause's capabilities declared;
+  inconclusive  no check of it ran, and a test that would have judged it could
+                not (a failed precondition, a hang outside any check, a death);
+  n/a           no check of it was a verdict here: the capabilities it needs are
+                not declared (the reason names them), or only cf's own C++ API
+                has tests of it.
 
-Prints the table, what each implementation is (its "about" line), a summary
-per implementation, why its n/a clauses are n/a, and every failure with the
-clause's rule and what was observed; writes the JSON report
-{"implementations": [...], "about": {...}, "summary": {...},
- "results": [{"implementation", "clause", "status", "tests"[, "reason"]}]}
-and a Markdown copy. Exit status 1 when a reference-* implementation fails a
-clause, when a cpython-* one fails a clause outside EXT- that records no
-deviation, or when there are no records at all.
+Findings are grouped by what was observed ("task-error expected, got
+other-error"), so one root cause reads as one finding listing the clauses it
+breaks. A baseline (--baseline) lists accepted findings per column: a column it
+names fails the job only on failures it does not accept. --write-baseline
+writes the current failures as one.
+
+Exit status 1 when a reference-* implementation fails or is inconclusive on a
+clause, a cpython-* one fails a clause outside EXT- that records no deviation,
+a baselined column fails a clause its baseline does not accept, or there are
+no records at all.
 """
 import argparse
 import json
@@ -30,16 +38,17 @@ import pathlib
 import re
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import check_clauses  # noqa: E402  (the same parser the checker uses)
+
 HEADING = re.compile(r"^### ([A-Z]+(?:-[A-Z0-9]+)+) — (.*)$", re.M)
 RULE = re.compile(r"\*\*Rule\.\*\*\s*(.*)")
+NEEDS = re.compile(r"\*\*Needs\.\*\*\s*(.*)")
 DEVIATION = "**Known CPython deviation.**"
-STATUSES = ("pass", "fail", "deviation", "n/a")
-HANGS = re.compile(r"\bhangs?\b")
-
-
-def deviation_text(body):
-    i = body.find(DEVIATION)
-    return body[i:].split("\n\n", 1)[0] if i >= 0 else ""
+STATUSES = ("pass", "fail", "deviation", "inconclusive", "n/a")
+CHARGING = ("check", "precondition", "hang", "crash")
+NATIVE_ONLY = "checked only through cf's own C++ API, which only the reference implementations have"
+NATIVE_DIRS = ("property_tests/reference", "property_tests/process")
 
 
 def read_spec(path):
@@ -49,10 +58,25 @@ def read_spec(path):
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         rule = RULE.search(text[m.end():end])
+        needs = NEEDS.search(text[m.end():end])
         clauses[m.group(1)] = {"title": m.group(2).strip(), "rule": rule.group(1).strip() if rule else "",
-                               "cpython_deviation": DEVIATION in text[m.end():end],
-                               "cpython_hangs": bool(HANGS.search(deviation_text(text[m.end():end])))}
+                               "needs": [c.strip() for c in needs.group(1).split(",")] if needs else [],
+                               "cpython_deviation": DEVIATION in text[m.end():end]}
     return clauses
+
+
+def read_manifest(root):
+    """test -> the clauses it judges (derived from its checks), and the tests
+    that only cf's own API runs."""
+    _, _, tests, _ = check_clauses.check(root)
+    native = set()
+    root = pathlib.Path(root)
+    for d in NATIVE_DIRS:
+        for path in (root / d).rglob("*.cpp") if (root / d).exists() else []:
+            code = check_clauses.strip_comments(path.read_text(encoding="utf-8"))
+            for m in check_clauses.TEST_MACRO.finditer(code):
+                native.add(check_clauses.test_name(m.group(1), m.group(2), m.group(3)))
+    return tests, native
 
 
 def read_records(root):
@@ -61,36 +85,131 @@ def read_records(root):
         try:
             rec = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
-            rec = {"implementation": path.parent.name, "test": path.stem, "status": "fail",
-                   "clauses": [], "detail": f"unreadable record: {e}"}
-        if rec.get("status") == "started":
-            rec["status"] = "fail"
-            rec["detail"] = ("the test process died before the test finished "
-                             "(crash, or killed at its ctest timeout)")
-        records.append(rec)
+            rec = {"implementation": path.parent.name, "test": path.stem, "status": "inconclusive",
+                   "inconclusive": f"unreadable record: {e}"}
+        records.append(normalized(rec))
     return records
 
 
-MISSING = re.compile(r"missing capability (.+)$")
+def normalized(rec):
+    rec.setdefault("checks", [])
+    rec.setdefault("findings", [])
+    rec.setdefault("inconclusive", "")
+    rec.setdefault("detail", "")
+    if rec.get("status") == "started":
+        rec["status"] = "inconclusive"
+        rec["inconclusive"] = ("the test process died before it could say where "
+                               "(killed at its ctest timeout?)")
+    return rec
 
 
-NATIVE_ONLY = "checked only through cf's own C++ API, which only the reference implementations have"
+MISSING = re.compile(r"^missing capability (.+)$")
 
 
-def na_reason(recs):
-    """Why a clause is n/a for an implementation: the capabilities its tests
-    declared missing, or that every test of the clause drives cf's own C++ API
-    (the EXT- tests in property_tests/reference, the process tests)."""
-    missing = set()
-    for r in recs:
-        m = MISSING.search((r.get("detail") or "").strip().splitlines()[0] if r.get("detail") else "")
-        if m:
-            missing.update(c.strip() for c in m.group(1).split(","))
-        elif r.get("detail"):
-            missing.add(first_line(r["detail"]))
-    if missing:
-        return "missing capability " + ", ".join(sorted(missing))
-    return NATIVE_ONLY
+def na_reason(reasons):
+    """One reason for an n/a clause: the union of the missing capabilities."""
+    caps, other = set(), set()
+    for reason in reasons:
+        if m := MISSING.match(reason):
+            caps.update(c.strip() for c in m.group(1).split(","))
+        else:
+            other.add(reason)
+    parts = (["missing capability " + ", ".join(sorted(caps))] if caps else []) + sorted(other)
+    return "; ".join(parts)
+
+
+def first_line(text, limit=200):
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def build(spec, records, manifest, native):
+    impls = sorted({r["implementation"] for r in records},
+                   key=lambda n: (not n.startswith("reference-"), n))
+    records = [normalized(r) for r in records]
+    results = []
+    for impl in impls:
+        mine = [r for r in records if r["implementation"] == impl]
+        declared = next((set(r["caps"]) for r in mine if "caps" in r), None)
+        for clause in spec:
+            passes, fails, failed, judged_by, na, inconclusive = 0, 0, [], set(), set(), []
+            for r in mine:
+                for c in r["checks"]:
+                    if c["clause"] != clause:
+                        continue
+                    passes += c.get("pass", 0)
+                    if c.get("pass", 0) or c.get("fail", 0):
+                        judged_by.add(r["test"])
+                    if c.get("na", 0) and c.get("na_reason"):
+                        na.add(c["na_reason"])
+                for f in r["findings"]:
+                    if f.get("clause") == clause and f.get("kind") in CHARGING:
+                        fails += 1
+                        failed.append({"clause": clause, "test": r["test"], "kind": f["kind"],
+                                       "message": f.get("message", ""), "where": f.get("where", ""),
+                                       "observation": f.get("observation", "")})
+                covers = clause in manifest.get(r["test"], [])
+                if covers and r["status"] == "n/a":
+                    na.add(first_line(r["detail"]).removeprefix("n/a: "))
+                if covers and r["status"] == "inconclusive" and r["inconclusive"]:
+                    inconclusive.append({"test": r["test"], "reason": first_line(r["inconclusive"], 300)})
+            result = {"implementation": impl, "clause": clause,
+                      "checks": {"pass": passes, "fail": fails}, "tests": sorted(judged_by)}
+            if failed:
+                status = "fail"
+                if impl.startswith("cpython-") and spec[clause]["cpython_deviation"]:
+                    status = "deviation"
+                result["failed_checks"] = failed
+            elif passes:
+                status = "pass"
+            elif inconclusive:
+                status = "inconclusive"
+                result["reason"] = inconclusive[0]["reason"]
+                result["inconclusive_tests"] = inconclusive
+            else:
+                status = "n/a"
+                tests_of = [t for t, cs in manifest.items() if clause in cs]
+                lacking = [c for c in spec[clause].get("needs", []) if declared is not None and c not in declared]
+                if lacking:
+                    result["reason"] = "missing capability " + ", ".join(sorted(lacking))
+                elif na:
+                    result["reason"] = na_reason(na)
+                elif tests_of and all(t in native for t in tests_of):
+                    result["reason"] = NATIVE_ONLY
+                else:
+                    result["reason"] = "no test of it ran for this implementation"
+            result["status"] = status
+            results.append(result)
+    return impls, results
+
+
+def summarize(impls, results):
+    return {impl: {s: sum(1 for r in results if r["implementation"] == impl and r["status"] == s)
+                   for s in STATUSES} for impl in impls}
+
+
+def findings(impls, results):
+    """Per implementation, failures grouped by what was observed."""
+    out = {}
+    for impl in impls:
+        groups = {}
+        for r in results:
+            if r["implementation"] != impl or r["status"] not in ("fail", "deviation"):
+                continue
+            for f in r["failed_checks"]:
+                key = f["observation"] or first_line(f["message"])
+                g = groups.setdefault(key, {"observation": key, "clauses": set(), "deviation": set(),
+                                            "checks": 0, "tests": set(), "example": f["message"]})
+                (g["deviation"] if r["status"] == "deviation" else g["clauses"]).add(r["clause"])
+                g["checks"] += 1
+                g["tests"].add(f["test"])
+        out[impl] = sorted(
+            ({"observation": g["observation"], "clauses": sorted(g["clauses"]),
+              "deviation_clauses": sorted(g["deviation"]), "checks": g["checks"],
+              "tests": sorted(g["tests"]), "example": first_line(g["example"], 400)}
+             for g in groups.values()),
+            key=lambda g: (-len(g["clauses"]) - len(g["deviation_clauses"]), g["observation"]))
+    return out
 
 
 def abouts(records):
@@ -101,126 +220,10 @@ def abouts(records):
     return out
 
 
-# A property that checks many clauses names the ones a failed check is about
-# at the start of a line of its message: "[MAP-ABANDON-1 EXEC-CANCEL-1] ...".
-BLAME = re.compile(r"^\s*\[((?:[A-Z]+(?:-[A-Z0-9]+)+)(?: [A-Z]+(?:-[A-Z0-9]+)+)*)\] ", re.M)
-
-
-def charged(record, spec):
-    """The clauses a record speaks for. A failure that names the clauses of
-    its failed check speaks only for those (the rest were not judged); a
-    CPython hang speaks for the cited clauses whose recorded deviation hangs."""
-    clauses = record.get("clauses", [])
-    if record.get("status") == "fail":
-        detail = record.get("detail") or ""
-        blamed = {c for m in BLAME.finditer(detail) for c in m.group(1).split()}
-        if not blamed and detail.startswith("hang:") and record.get("implementation", "").startswith("cpython-"):
-            blamed = {c for c in clauses if spec.get(c, {}).get("cpython_hangs")}
-        blamed &= set(clauses)
-        if blamed:
-            return [c for c in clauses if c in blamed]
-    return clauses
-
-
-def build(spec, records):
-    impls = sorted({r["implementation"] for r in records},
-                   key=lambda n: (not n.startswith("reference-"), n))
-    by = {}  # (impl, clause) -> list of records
-    for r in records:
-        for c in charged(r, spec):
-            by.setdefault((r["implementation"], c), []).append(r)
-    results = []
-    for impl in impls:
-        for clause in spec:
-            recs = by.get((impl, clause), [])
-            statuses = {r["status"] for r in recs}
-            status = "fail" if "fail" in statuses else "pass" if "pass" in statuses else "n/a"
-            if status == "fail" and impl.startswith("cpython-") and spec[clause]["cpython_deviation"]:
-                status = "deviation"
-            result = {
-                "implementation": impl, "clause": clause, "status": status,
-                "tests": [{"test": r["test"], "status": r["status"], "detail": r.get("detail", ""),
-                           **({"observed": observed(r.get("detail", ""), clause)} if r["status"] == "fail" else {})}
-                          for r in recs]}
-            if status == "n/a":
-                result["reason"] = na_reason(recs)
-            results.append(result)
-    return impls, results
-
-
-def summarize(impls, results):
-    out = {}
-    for impl in impls:
-        mine = [r for r in results if r["implementation"] == impl]
-        out[impl] = {s: sum(1 for r in mine if r["status"] == s) for s in STATUSES}
-    return out
-
-
-def first_line(text, limit=160):
-    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-    return line if len(line) <= limit else line[:limit - 1] + "…"
-
-
-ASSERTION_AT = re.compile(r"^(\S+\.(?:cpp|hpp|h)):(\d+):$")
-GTEST_AT = re.compile(r"^(\S+\.(?:cpp|hpp|h)):(\d+): (.*)$")
-RAPIDCHECK_NOISE = re.compile(r"^(/\S*rapidcheck/gtest\.h:\d+: Failed?|Failed|Falsifiable after .*|no exceptions thrown)$")
-
-
-def _where(path, line):
-    return f"{path.split('property_tests/')[-1]}:{line}"
-
-
-def _rapidcheck_assertion(lines):
-    """RapidCheck's failed assertion: "file:line:", the expression, and what
-    it expanded to; empty when there is none."""
-    for i, line in enumerate(lines):
-        if m := ASSERTION_AT.match(line):
-            rest = [x for x in lines[i + 1:] if x]
-            out = f"{_where(m.group(1), m.group(2))}: " + (rest[0] if rest else "")
-            if "Expands to:" in rest and rest.index("Expands to:") + 1 < len(rest):
-                out += " — expands to " + rest[rest.index("Expands to:") + 1]
-            return out
-    return ""
-
-
-def _gtest_failure(lines):
-    """gtest's first failure: "file:line: message" and the lines that follow
-    it up to the next failure or trace; empty when there is none."""
-    for i, line in enumerate(lines):
-        if m := GTEST_AT.match(line):
-            said = [] if m.group(3) == "Failed" else [m.group(3)]
-            for more in lines[i + 1:]:
-                if GTEST_AT.match(more) or more == "Google Test trace:":
-                    break
-                if more:
-                    said.append(more)
-            return f"{_where(m.group(1), m.group(2))}: " + " ".join(said)
-    return ""
-
-
-def observed(detail, clause, limit=300):
-    """What a failed test observed, for one clause: the failed checks that
-    name the clause; else the checks noted during the run when the replay
-    passed; else the failed RapidCheck assertion or gtest failure; else the
-    detail's first line that is not RapidCheck's preamble."""
-    lines = [line.strip() for line in (detail or "").splitlines()]
-    named = [line for line in lines
-             if (m := BLAME.match(line)) and clause in m.group(1).split()]
-    noted = "checks that failed during the run:"
-    if named:
-        out = "; ".join(dict.fromkeys(named))
-    elif noted in lines:
-        out = "; ".join(line for line in lines[lines.index(noted) + 1:] if line) + " (the replay passed)"
-    else:
-        out = (_rapidcheck_assertion(lines) or _gtest_failure(lines) or
-               next((line for line in lines if line and not RAPIDCHECK_NOISE.match(line)), ""))
-    return out if len(out) <= limit else out[:limit - 1] + "…"
-
-
-def render_text(spec, impls, results, summary, about):
+def render_text(spec, impls, results, summary, about, groups):
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     width = max(len(c) for c in spec)
-    cols = [max(len(i), 9) for i in impls]
+    cols = [max(len(i), 12) for i in impls]
     lines = ["clause".ljust(width) + "  " + "  ".join(i.ljust(w) for i, w in zip(impls, cols))]
     lines.append("-" * len(lines[0]))
     for clause in spec:
@@ -233,62 +236,63 @@ def render_text(spec, impls, results, summary, about):
     lines.append("")
     for impl in impls:
         s = summary[impl]
-        lines.append(f"{impl}: {s['pass']} passed, {s['fail']} failed, "
-                     f"{s['deviation']} known deviations, {s['n/a']} n/a (of {len(spec)} clauses)")
+        lines.append(f"{impl}: {s['pass']} passed, {s['fail']} failed, {s['deviation']} known deviations, "
+                     f"{s['inconclusive']} inconclusive, {s['n/a']} n/a (of {len(spec)} clauses)")
     for impl in impls:
-        caps, native = set(), 0
+        reasons = {}
         for r in results:
             if r["implementation"] == impl and r["status"] == "n/a":
-                if r["reason"] == NATIVE_ONLY:
-                    native += 1
-                else:
-                    caps.update(c.strip() for c in r["reason"].removeprefix("missing capability ").split(","))
-        parts = []
-        if caps:
-            parts.append("missing capabilities: " + ", ".join(sorted(caps)))
-        if native:
-            parts.append(f"{native} clauses {NATIVE_ONLY}")
-        if parts:
-            lines.append(f"  {impl} n/a: " + "; ".join(parts))
-    failures = [r for r in results if r["status"] == "fail"]
-    if failures:
-        lines += ["", "Failures:"]
-        for r in failures:
-            lines.append(f"- {r['implementation']} {r['clause']}: {spec[r['clause']]['rule']}")
-            for t in r["tests"]:
-                if t["status"] == "fail":
-                    lines.append(f"    {t['test']}: {observed(t['detail'], r['clause'])}")
+                reasons.setdefault(r["reason"], []).append(r["clause"])
+        for reason, clauses in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"  {impl} n/a ({len(clauses)}): {reason}")
+    for impl in impls:
+        if groups.get(impl):
+            lines += ["", f"Findings for {impl} (one line per observation, with the clauses it breaks):"]
+            for g in groups[impl]:
+                names = g["clauses"] + [f"{c} (recorded deviation)" for c in g["deviation_clauses"]]
+                lines.append(f"- {g['observation']}: {', '.join(names)} "
+                             f"[{g['checks']} checks, {len(g['tests'])} tests]")
+                lines.append(f"    e.g. {g['example']}")
+    inc = [r for r in results if r["status"] == "inconclusive"]
+    if inc:
+        lines += ["", "Inconclusive (a test that would judge the clause could not):"]
+        for r in inc:
+            lines.append(f"- {r['implementation']} {r['clause']}: {r['reason']}")
     return "\n".join(lines)
 
 
-def render_markdown(spec, impls, results, summary, about):
+def render_markdown(spec, impls, results, summary, about, groups):
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     md = ["# cfspec conformance report", "",
-          "| implementation | what was run | passed | failed | known deviation | n/a |",
-          "|---|---|---|---|---|---|"]
+          "| implementation | what was run | pass | fail | known deviation | inconclusive | n/a |",
+          "|---|---|---|---|---|---|---|"]
     for impl in impls:
         s = summary[impl]
-        md.append(f"| {impl} | {about.get(impl, '')} | {s['pass']} | {s['fail']} | "
-                  f"{s['deviation']} | {s['n/a']} |")
+        md.append(f"| {impl} | {about.get(impl, '')} | {s['pass']} | {s['fail']} | {s['deviation']} | "
+                  f"{s['inconclusive']} | {s['n/a']} |")
     md += ["", "| clause | " + " | ".join(impls) + " |", "|---|" + "---|" * len(impls)]
     for clause in spec:
         md.append(f"| {clause} | " + " | ".join(status[(i, clause)] for i in impls) + " |")
-    failures = [r for r in results if r["status"] == "fail"]
+    for impl in impls:
+        if groups.get(impl):
+            md += ["", f"## Findings: {impl}", ""]
+            for g in groups[impl]:
+                names = g["clauses"] + [f"{c} (recorded deviation)" for c in g["deviation_clauses"]]
+                md.append(f"- **{g['observation']}** — {', '.join(names)} "
+                          f"({g['checks']} checks in {len(g['tests'])} tests); e.g. `{g['example']}`")
+    failures = [r for r in results if r["status"] in ("fail", "deviation")]
     if failures:
-        md += ["", "## Failures", ""]
+        md += ["", "## Failed checks by clause", ""]
         for r in failures:
-            md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
-            for t in r["tests"]:
-                if t["status"] == "fail":
-                    md.append(f"  - `{t['test']}`: {observed(t['detail'], r['clause'])}")
-    deviations = [r for r in results if r["status"] == "deviation"]
-    if deviations:
-        md += ["", "## Known CPython deviations (SPEC.md records them; not failures)", ""]
-        for r in deviations:
-            md.append(f"- **{r['implementation']} {r['clause']}** — {spec[r['clause']]['rule']}")
-            for t in r["tests"]:
-                if t["status"] == "fail":
-                    md.append(f"  - `{t['test']}`: {observed(t['detail'], r['clause'])}")
+            tag = " (recorded CPython deviation)" if r["status"] == "deviation" else ""
+            md.append(f"- **{r['implementation']} {r['clause']}**{tag} — {spec[r['clause']]['rule']}")
+            for f in r["failed_checks"][:8]:
+                md.append(f"  - `{f['test']}` ({f['kind']}): {first_line(f['message'], 400)}")
+    inc = [r for r in results if r["status"] == "inconclusive"]
+    if inc:
+        md += ["", "## Inconclusive", ""]
+        for r in inc:
+            md.append(f"- {r['implementation']} {r['clause']}: {r['reason']}")
     na = [r for r in results if r["status"] == "n/a"]
     if na:
         md += ["", "## Not applicable", ""]
@@ -297,54 +301,46 @@ def render_markdown(spec, impls, results, summary, about):
     return "\n".join(md) + "\n"
 
 
-def verdict(impls, results, summary):
-    """What fails the job: reference implementations failing any clause, and
-    CPython failing a clause outside EXT- with no recorded deviation (the
-    spec describes CPython: then the spec or the suite is wrong)."""
-    bad = [i for i in impls if i.startswith("reference-") and summary[i]["fail"]]
+def verdict(impls, results, baseline=None):
+    """What fails the job: a reference implementation failing or inconclusive
+    on any clause; CPython failing a clause outside EXT- with no recorded
+    deviation (the spec describes CPython: then the spec or the suite is
+    wrong); a baselined column failing a clause its baseline does not accept."""
+    bad = sorted({f"{r['implementation']} {r['clause']} ({r['status']})" for r in results
+                  if r["implementation"].startswith("reference-") and r["status"] in ("fail", "inconclusive")})
     oracle = sorted({f"{r['implementation']} {r['clause']}" for r in results
                      if r["implementation"].startswith("cpython-") and r["status"] == "fail"
                      and not r["clause"].startswith("EXT-")})
-    return bad, oracle
+    new = []
+    for col, accepted in (baseline or {}).items():
+        new += [f"{col} {r['clause']}" for r in results
+                if r["implementation"] == col and r["status"] == "fail" and r["clause"] not in accepted]
+    return bad, oracle, sorted(new)
+
+
+def read_baseline(path):
+    data = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    return {col: set(clauses) for col, clauses in data.get("accepted", {}).items()}
+
+
+def write_baseline(path, impls, results):
+    accepted = {impl: {r["clause"]: sorted({f["observation"] for f in r["failed_checks"]})
+                       for r in results if r["implementation"] == impl and r["status"] == "fail"}
+                for impl in impls}
+    pathlib.Path(path).write_text(json.dumps(
+        {"about": "accepted findings per column: clause -> what was observed. A column listed here "
+                  "fails the job only on failures of other clauses.",
+         "accepted": accepted}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def selftest():
-    """The report must be able to fail, and must say what was observed."""
+    """The report must be able to fail, charge precisely, and group."""
     import tempfile
     problems = []
 
     def expect(what, got, want):
         if got != want:
             problems.append(f"{what}: got {got!r}, want {want!r}")
-
-    tagged = ("/usr/include/rapidcheck/gtest.h:29: Failed\nFalsifiable after 1 tests\n\nint:\n1\n\n"
-              "/x/property_tests/properties/a.cpp:97:\nRC_FAIL(cf_rc_fail_message__)\n\n"
-              "[SHUT-WAIT-1] f0 is not done after shutdown(wait=true)\n"
-              "[EXEC-SUBMIT-1 EXEC-SUBMIT-2] f1 holds none, not its task's outcome value(1)\n")
-    untagged = ("/usr/include/rapidcheck/gtest.h:29: Failed\nFalsifiable after 1 tests\n\nint:\n1\n\n"
-                "/x/property_tests/properties/a.cpp:260:\nRC_ASSERT(wrong.load() == 0)\n\n"
-                "Expands to:\n1 == 0\n")
-    replayed = ("/usr/include/rapidcheck/gtest.h:29: Failed\nFalsifiable after 42 tests\n\n"
-                "no exceptions thrown\n\nchecks that failed during the run:\n"
-                "[SHUT-CANCEL-1] f3 is still pending after shutdown(cancel_futures=true) returned\n")
-    expect("observed, tagged", observed(tagged, "SHUT-WAIT-1"),
-           "[SHUT-WAIT-1] f0 is not done after shutdown(wait=true)")
-    expect("observed, tagged other clause", observed(tagged, "EXEC-SUBMIT-2"),
-           "[EXEC-SUBMIT-1 EXEC-SUBMIT-2] f1 holds none, not its task's outcome value(1)")
-    expect("observed, assertion", observed(untagged, "FUT-RESULT-1"),
-           "properties/a.cpp:260: RC_ASSERT(wrong.load() == 0) — expands to 1 == 0")
-    expect("observed, replay passed", observed(replayed, "SHUT-CANCEL-1"),
-           "[SHUT-CANCEL-1] f3 is still pending after shutdown(cancel_futures=true) returned")
-    expect("observed, hang", observed("hang: no answer within 60 s\nmore", "X-Y-1"),
-           "hang: no answer within 60 s")
-    expect("observed, example test", observed(
-        "/x/property_tests/conformance/e.cpp:128: Failed\nsubmit after shutdown returned a future\n"
-        "/x/property_tests/conformance/e.cpp:134: Failed\nsecond\n", "X-Y-1"),
-        "conformance/e.cpp:128: submit after shutdown returned a future")
-    expect("observed, example test value", observed(
-        "/x/property_tests/conformance/f.cpp:374: Value of: matches(a, b)\n  Actual: false (got x)\n"
-        "Expected: true\nGoogle Test trace:\n/x/f.cpp:1: t\n", "X-Y-1"),
-        "conformance/f.cpp:374: Value of: matches(a, b) Actual: false (got x) Expected: true")
 
     with tempfile.TemporaryDirectory() as tmp:
         spec_path = pathlib.Path(tmp) / "SPEC.md"
@@ -353,51 +349,81 @@ def selftest():
             "### EXEC-SUBMIT-1 — value\n**Rule.** r2\n\n"
             "### EXEC-SUBMIT-2 — error\n**Rule.** r3\n\n"
             "### EXT-ABANDON-1 — cf's own\n**Rule.** r4\n\n"
-            "### WAIT-CANCEL-1 — wakes\n**Rule.** r5\n**Known CPython deviation.** it hangs.\n",
-            encoding="utf-8")
+            "### FUT-RESULT-3 — cancelled\n**Rule.** r5\n\n"
+            "### WAIT-ALL-1 — wait\n**Rule.** r6\n\n"
+            "### EXEC-QUEUE-1 — queue\n**Rule.** r7\n", encoding="utf-8")
         spec = read_spec(spec_path)
-    expect("spec: deviation read", [c for c in spec if spec[c]["cpython_deviation"]],
-           ["SHUT-WAIT-1", "WAIT-CANCEL-1"])
-    expect("spec: hang read", [c for c in spec if spec[c]["cpython_hangs"]], ["WAIT-CANCEL-1"])
+    manifest = {"T.acc": ["SHUT-WAIT-1", "EXEC-SUBMIT-1", "EXEC-SUBMIT-2"],
+                "T.cancel": ["FUT-RESULT-3", "EXEC-SUBMIT-2"], "T.wait": ["WAIT-ALL-1"],
+                "T.abandon": ["EXT-ABANDON-1"], "T.native": ["EXEC-QUEUE-1"]}
+    native = {"T.native"}
 
-    def rec(impl, test, status, clauses, detail=""):
-        return {"implementation": impl, "test": test, "status": status, "clauses": clauses, "detail": detail}
+    def rec(impl, test, status, checks=(), findings=(), inconclusive="", detail=""):
+        return {"implementation": impl, "test": test, "status": status,
+                "checks": [{"clause": c, "pass": p, "fail": f, "na": n, "na_reason": why}
+                           for c, p, f, n, why in checks],
+                "findings": [{"clause": c, "kind": k, "message": m, "where": "", "observation": o}
+                             for c, k, m, o in findings],
+                "inconclusive": inconclusive, "detail": detail}
 
-    acc = ["SHUT-WAIT-1", "EXEC-SUBMIT-1", "EXEC-SUBMIT-2"]
-    expect("charged: tagged", charged(rec("cpython-process", "P.acc", "fail", acc, tagged), spec), acc)
-    expect("charged: one tag", charged(rec("cpython-process", "P.acc", "fail", acc,
-                                           "[SHUT-WAIT-1] late"), spec), ["SHUT-WAIT-1"])
-    expect("charged: untagged", charged(rec("x", "P.acc", "fail", acc, untagged), spec), acc)
-    expect("charged: cpython hang", charged(rec("cpython-thread", "C.w", "fail",
-                                                ["EXEC-SUBMIT-1", "WAIT-CANCEL-1"], "hang: 60 s"), spec),
-           ["WAIT-CANCEL-1"])
-
-    def judge(records):
-        impls, results = build(spec, records)
+    def judge(records, baseline=None):
+        impls, results = build(spec, records, manifest, native)
         status = {(r["implementation"], r["clause"]): r["status"] for r in results}
-        return status, verdict(impls, results, summarize(impls, results))
+        return status, results, verdict(impls, results, baseline), findings(impls, results)
 
-    status, (bad, oracle) = judge([
-        rec("cpython-process", "P.acc", "fail", acc, "[SHUT-WAIT-1] late"),
-        rec("cpython-process", "C.abandon", "fail", ["EXT-ABANDON-1"], "x"),
-        rec("cpython-process", "C.ok", "pass", ["EXEC-SUBMIT-1"]),
-        rec("reference-thread", "C.ok", "pass", acc)])
-    expect("deviation shown", status[("cpython-process", "SHUT-WAIT-1")], "deviation")
-    expect("untouched clause of a tagged failure", status[("cpython-process", "EXEC-SUBMIT-1")], "pass")
-    expect("EXT- failure", status[("cpython-process", "EXT-ABANDON-1")], "fail")
-    expect("n/a when nothing ran", status[("cpython-process", "WAIT-CANCEL-1")], "n/a")
-    expect("deviations and EXT- do not fail the job", (bad, oracle), ([], []))
-    status, (bad, oracle) = judge([
-        rec("cpython-thread", "P.acc", "fail", acc, "[EXEC-SUBMIT-2] f1 holds none"),
-        rec("reference-process", "C.x", "fail", ["EXT-ABANDON-1"], "x")])
-    expect("CPython failing a clause without deviation fails the job", oracle,
-           ["cpython-thread EXEC-SUBMIT-2"])
-    expect("a reference failing any clause fails the job", bad, ["reference-process"])
-
+    err = "task-error expected, got other-error"
+    status, results, (bad, oracle, new), groups = judge([
+        # a failed check is charged to its clause only
+        rec("peer", "T.acc", "fail", [("SHUT-WAIT-1", 3, 0, 0, ""), ("EXEC-SUBMIT-2", 0, 1, 0, "")],
+            [("EXEC-SUBMIT-2", "check", "[EXEC-SUBMIT-2] f1 raised other", err)]),
+        rec("peer", "T.cancel", "pass", [("FUT-RESULT-3", 1, 0, 0, ""), ("EXEC-SUBMIT-2", 0, 1, 0, "")],
+            [("EXEC-SUBMIT-2", "check", "[EXEC-SUBMIT-2] f2 raised other", err)]),
+        # a clause whose check had no capability is n/a, never pass
+        rec("peer", "T.wait", "pass", [("WAIT-ALL-1", 0, 0, 2, "missing capability wait")]),
+        # a precondition charges the rule it relied on; the test's clause is inconclusive
+        rec("peer2", "T.cancel", "inconclusive", [],
+            [("EXEC-QUEUE-1", "precondition", "[EXEC-QUEUE-1] precondition failed: submit raised", "x")],
+            inconclusive="[EXEC-QUEUE-1] precondition failed: submit raised"),
+        # a hang in progress is charged to its clause, keeps the passes before it
+        rec("peer2", "T.acc", "fail", [("EXEC-SUBMIT-1", 4, 0, 0, "")],
+            [("SHUT-WAIT-1", "hang", "[SHUT-WAIT-1] hang: 60 s", "hang in shutdown")]),
+        rec("peer2", "T.wait", "started"),
+        rec("cpython-thread", "T.acc", "fail", [("EXEC-SUBMIT-1", 1, 0, 0, "")],
+            [("SHUT-WAIT-1", "check", "[SHUT-WAIT-1] late", "late")]),
+        rec("cpython-thread", "T.abandon", "fail", [], [("EXT-ABANDON-1", "check", "[EXT-ABANDON-1] x", "x")]),
+        rec("cpython-thread", "T.wait", "fail", [], [("WAIT-ALL-1", "check", "[WAIT-ALL-1] early", "early")]),
+        rec("reference-thread", "T.acc", "pass", [("SHUT-WAIT-1", 1, 0, 0, ""), ("EXEC-SUBMIT-1", 1, 0, 0, ""),
+                                                  ("EXEC-SUBMIT-2", 1, 0, 0, "")]),
+        rec("reference-thread", "T.cancel", "inconclusive", [], [], inconclusive="precondition failed"),
+    ], baseline={"peer": {"EXEC-SUBMIT-2"}, "peer2": set()})
+    expect("fail charged to its own clause", status[("peer", "EXEC-SUBMIT-2")], "fail")
+    expect("other clauses of a failing test keep their passes", status[("peer", "SHUT-WAIT-1")], "pass")
+    expect("a pass needs a passed check", status[("peer", "FUT-RESULT-3")], "pass")
+    expect("no capability: n/a", status[("peer", "WAIT-ALL-1")], "n/a")
+    expect("n/a names the capability",
+           next(r["reason"] for r in results if (r["implementation"], r["clause"]) == ("peer", "WAIT-ALL-1")),
+           "missing capability wait")
+    expect("a precondition charges the rule relied on", status[("peer2", "EXEC-QUEUE-1")], "fail")
+    expect("the clause under test is inconclusive", status[("peer2", "FUT-RESULT-3")], "inconclusive")
+    expect("a hang is charged to the clause in progress", status[("peer2", "SHUT-WAIT-1")], "fail")
+    expect("a hang keeps earlier passes", status[("peer2", "EXEC-SUBMIT-1")], "pass")
+    expect("a dead test's clauses are inconclusive", status[("peer2", "WAIT-ALL-1")], "inconclusive")
+    expect("native-only clause", next(r["reason"] for r in results
+                                      if (r["implementation"], r["clause"]) == ("peer", "EXEC-QUEUE-1")),
+           NATIVE_ONLY)
+    expect("cpython deviation", status[("cpython-thread", "SHUT-WAIT-1")], "deviation")
+    expect("one root cause, one finding", [(g["observation"], g["clauses"], g["checks"])
+                                           for g in groups["peer"]], [(err, ["EXEC-SUBMIT-2"], 2)])
+    expect("every fail lists its failed checks", all(r.get("failed_checks") for r in results
+                                                     if r["status"] == "fail"), True)
+    expect("a reference inconclusive fails the job", bad, ["reference-thread FUT-RESULT-3 (inconclusive)"])
+    expect("CPython outside EXT- without deviation fails the job", oracle, ["cpython-thread WAIT-ALL-1"])
+    expect("baseline: accepted failures pass, new ones fail", new,
+           ["peer2 EXEC-QUEUE-1", "peer2 SHUT-WAIT-1"])
     for p in problems:
         print("conformance_report selftest:", p)
     if not problems:
-        print("conformance_report selftest: every check held")
+        print("conformance_report selftest: every rule held")
     return 1 if problems else 0
 
 
@@ -405,36 +431,54 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spec")
     ap.add_argument("--records")
+    ap.add_argument("--root", default=str(pathlib.Path(__file__).resolve().parent.parent),
+                    help="the source tree whose tests wrote the records (for each test's clauses)")
     ap.add_argument("--json")
     ap.add_argument("--markdown")
+    ap.add_argument("--only", help="comma-separated columns to report (default: every column with records)")
+    ap.add_argument("--baseline", help="accepted findings per column (see --write-baseline)")
+    ap.add_argument("--write-baseline", metavar="FILE", help="write the current failures as a baseline")
     ap.add_argument("--selftest", action="store_true", help="check the report's own rules and exit")
     args = ap.parse_args()
     if args.selftest:
         return selftest()
-    missing = [f"--{n}" for n in ("spec", "records", "json", "markdown") if getattr(args, n) is None]
-    if missing:
-        ap.error("the following arguments are required: " + ", ".join(missing))
+    if not args.spec or not args.records:
+        ap.error("--spec and --records are required")
     spec = read_spec(args.spec)
     records = read_records(args.records)
+    if args.only:
+        wanted = {c.strip() for c in args.only.split(",") if c.strip()}
+        records = [r for r in records if r["implementation"] in wanted]
     if not records:
         print(f"conformance_report: no test records in {args.records}: nothing ran", file=sys.stderr)
         return 1
-    impls, results = build(spec, records)
+    manifest, native = read_manifest(args.root)
+    impls, results = build(spec, records, manifest, native)
     summary = summarize(impls, results)
     about = abouts(records)
-    print(render_text(spec, impls, results, summary, about))
-    pathlib.Path(args.json).write_text(json.dumps(
-        {"implementations": impls, "about": about, "summary": summary, "results": results},
-        indent=1) + "\n")
-    pathlib.Path(args.markdown).write_text(render_markdown(spec, impls, results, summary, about))
-    print(f"\nreport: {args.json}\n        {args.markdown}")
-    bad, oracle = verdict(impls, results, summary)
+    groups = findings(impls, results)
+    print(render_text(spec, impls, results, summary, about, groups))
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(
+            {"implementations": impls, "about": about, "summary": summary, "findings": groups,
+             "results": results}, indent=1) + "\n")
+    if args.markdown:
+        pathlib.Path(args.markdown).write_text(render_markdown(spec, impls, results, summary, about, groups))
+    if args.json or args.markdown:
+        print("\nreport: " + "\n        ".join(p for p in (args.json, args.markdown) if p))
+    if args.write_baseline:
+        write_baseline(args.write_baseline, impls, results)
+        print(f"baseline written: {args.write_baseline}")
+    bad, oracle, new = verdict(impls, results, read_baseline(args.baseline) if args.baseline else None)
     if bad:
-        print(f"conformance: reference implementation(s) failing: {', '.join(bad)}", file=sys.stderr)
+        print("conformance: reference implementation(s) failing or inconclusive: " + ", ".join(bad),
+              file=sys.stderr)
     if oracle:
         print("conformance: CPython fails clauses with no recorded deviation (fix the spec, "
               "the suite, or record the deviation): " + ", ".join(oracle), file=sys.stderr)
-    return 1 if bad or oracle else 0
+    if new:
+        print("conformance: failures the baseline does not accept: " + ", ".join(new), file=sys.stderr)
+    return 1 if bad or oracle or new else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -17,6 +16,7 @@
 
 #include "cf/detail/schedule_point.hpp"
 #include "cf/detail/spin_wait.hpp"
+#include "cf/detail/sync.hpp"
 #include "cf/log.hpp"
 
 namespace cf {
@@ -52,48 +52,49 @@ struct ThreadPoolExecutor::Impl {
   std::string prefix;
   std::function<void()> initializer;
 
-  std::mutex mutex;
-  std::condition_variable work_ready;
+  detail::sync::Mutex mutex;
+  detail::sync::CondVar work_ready;
   std::deque<std::unique_ptr<detail::WorkItem>> queue;
   // queue.size(), written under the mutex, for a worker to spin on unlocked.
-  std::atomic<std::size_t> queued{0};
+  detail::sync::Atomic<std::size_t> queued{0};
   // Held by the one idle worker that spins; the others park at once, so idle
   // workers never take more than one core between them.
-  std::atomic<bool> spinning{false};
+  detail::sync::Atomic<bool> spinning{false};
   // Workers awake with no call: just started, spinning, just woken, or back
   // from a call. Each looks at the queue under the mutex before it parks, so
   // an item pushed while one is awake is taken without waking a parked worker.
   // Changed under the mutex, except the count after a call (as `idle`).
-  std::atomic<std::size_t> awake{0};
-  // When an awake worker was last seen running (steady clock, ns): one that
-  // has not been seen within kAwakeWindow may be descheduled, and a submit
-  // wakes a parked worker rather than wait for it.
-  std::atomic<std::int64_t> awake_seen{0};
+  // Once the pool is shut down or broken nobody reads it.
+  detail::sync::Atomic<std::size_t> awake{0};
+  // When an awake worker was last seen running: one that has not been seen
+  // within kAwakeWindow may be descheduled, and a submit wakes a parked
+  // worker rather than count on it. Only ever adds wake-ups: an awake worker
+  // takes the call in any case (under the explorer's virtual clock, which
+  // stands still, a submit always counts on it).
+  detail::sync::Atomic<detail::sync::Clock::rep> awake_seen{0};
 
-  static std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+  static detail::sync::Clock::rep now() {
+    return detail::sync::Clock::now().time_since_epoch().count();
   }
-  void seen_awake() { awake_seen.store(now_ns(), std::memory_order_relaxed); }
-  // Whether an awake worker will take the call just queued: without waking
-  // anyone, if it is running now.
+  void seen_awake() { awake_seen.store(now(), std::memory_order_relaxed); }
+  // Whether an awake worker will take the call just queued without a
+  // wake-up: it was running a moment ago.
   bool awake_will_take() const {
-    return now_ns() - awake_seen.load(std::memory_order_relaxed) <
-           std::chrono::nanoseconds(detail::kAwakeWindow).count();
+    return now() - awake_seen.load(std::memory_order_relaxed) <
+           std::chrono::duration_cast<detail::sync::Clock::duration>(detail::kAwakeWindow).count();
   }
-  std::vector<std::thread> threads;
+  std::vector<detail::sync::Thread> threads;
   // Workers free to take a queued item: waiting, just started, or whose call
   // has returned. Counted before the call's future is completed, so a caller
   // that submits again as soon as result() returns finds this worker idle
   // instead of starting a new thread [TPE-REUSE-1]. Changed under the mutex,
   // except the count after a call, which needs no lock (an atomic increment
   // before set_result is seen by a submit that follows result()).
-  std::atomic<std::size_t> idle{0};
+  detail::sync::Atomic<std::size_t> idle{0};
   bool shut_down = false;
   bool broken = false;
 
-  std::mutex join_mutex;  // serialises concurrent shutdown(wait=true) calls
+  detail::sync::Mutex join_mutex;  // serialises concurrent shutdown(wait=true) calls
 
   // Counts the worker idle once per item, however run() ended.
   class Hooks final : public detail::RunHooks {
@@ -135,16 +136,13 @@ struct ThreadPoolExecutor::Impl {
         spinning = false;
         lock.lock();
       }
-      while (queue.empty() && !shut_down && !broken) {
-        --awake;
-        work_ready.wait(lock);
+      if (queue.empty() && !shut_down && !broken) {
+        --awake;  // parked: a submit must wake it
+        work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
         ++awake;
         seen_awake();
       }
-      if (queue.empty()) {  // shut down (or broken) and drained
-        --awake;
-        break;
-      }
+      if (queue.empty()) break;  // shut down (or broken) and drained
       auto item = std::move(queue.front());
       queue.pop_front();
       queued = queue.size();
@@ -248,7 +246,7 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   std::lock_guard join_lock(impl_->join_mutex);
   // No thread is added after shut_down is set, so the vector is stable.
   for (auto& thread : impl_->threads) {
-    if (thread.get_id() == std::this_thread::get_id()) {
+    if (thread.get_id() == detail::sync::this_thread_id()) {
       throw std::logic_error("ThreadPoolExecutor::shutdown(wait=true) called from its own worker");
     }
   }

@@ -60,7 +60,7 @@ class BoostAsio final : public peer::PeerImplementation {
     return std::string("Boost ") + BOOST_LIB_VERSION + " asio::thread_pool with std::packaged_task";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kMaxWorkers | Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     peer::refuse_negative(spec, "boost::asio::thread_pool(std::size_t)");

@@ -58,8 +58,12 @@ class TbbExecutor final : public peer::PeerExecutor {
         group_(std::make_unique<tbb::task_group>()) {}
 
   ~TbbExecutor() override {
+    // ~task_group throws missing_wait when work was never waited for; a
+    // unique_ptr cannot let it through (reset() is noexcept), so the group is
+    // deleted by hand inside the arena.
+    tbb::task_group* group = group_.release();
     try {
-      arena_.execute([&] { group_.reset(); });
+      arena_.execute([group] { delete group; });
     } catch (const tbb::missing_wait&) {
       // The library's verdict on a group destroyed while it had work.
     }
@@ -98,8 +102,8 @@ class OneTbb final : public peer::PeerImplementation {
     return std::string("oneTBB ") + TBB_VERSION_STRING + " task_arena + task_group with std::promise";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kMaxWorkers | Cap::kShutdownNoWait | Cap::kCancelFutures |
-           Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers | Cap::kShutdownNoWait |
+           Cap::kCancelFutures | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     int concurrency = spec.max_workers.value_or(tbb::task_arena::automatic);

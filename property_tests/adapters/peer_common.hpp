@@ -22,7 +22,9 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "harness/adapter.hpp"
@@ -80,9 +82,13 @@ inline void refuse_negative(const ExecutorSpec& spec, const char* api) {
 }
 
 // A future of a peer library, read through a std::shared_future-like handle
-// `F` (get(), wait(), and a deadline wait provided by `Waiter`). Only the
-// consumer operations such a handle has are real: result/exception with a
-// timeout, and done() (readiness). The rest is unsupported.
+// `F` (get(), wait(), and a timed wait provided by `Waiter`). Only the
+// consumer operations such a handle has are real: result/exception with or
+// without a timeout, and done() (readiness). The rest is unsupported.
+//
+// `Waiter::ready_within(f, timeout)` hands the library the timeout as the
+// test wrote it (Timeout::raw()), so the library's own deadline arithmetic is
+// what a huge or negative timeout exercises [FUT-RESULT-7].
 template <class F, class Waiter>
 class ReadOnlyFuture : public Future {
  public:
@@ -91,9 +97,9 @@ class ReadOnlyFuture : public Future {
   bool cancel() override { return false; }
   bool cancelled() override { return false; }
   bool running() override { return false; }
-  bool done() override { return Waiter::ready_by(f_, Deadline::at(Clock::now())); }
+  bool done() override { return Waiter::ready_within(f_, Timeout(std::chrono::seconds(0))); }
   Outcome result(Timeout timeout) override {
-    if (!Waiter::ready_by(f_, timeout.deadline())) {
+    if (!Waiter::ready_within(f_, timeout)) {
       return Outcome::error(Outcome::Kind::kTimeout, "not ready within the timeout");
     }
     try {
@@ -117,15 +123,30 @@ class ReadOnlyFuture : public Future {
   F f_;
 };
 
-// Deadline waits on std::shared_future.
+// Whether a raw timeout can be handed to a library as its own duration type:
+// not "none", and not a period so long that converting it to the clock's
+// ticks cannot even compile (std::ratio overflow); those two take cf's
+// reading of the timeout instead.
+template <class D>
+inline constexpr bool expressible = false;
+template <class Rep, class Period>
+inline constexpr bool expressible<std::chrono::duration<Rep, Period>> = Period::num <= 86400 * 366;
+
+// Timed waits on std::shared_future: wait_for with the duration as written.
 struct StdWaiter {
   template <class F>
-  static bool ready_by(const F& f, const Deadline& deadline) {
-    if (deadline.is_never()) {
-      f.wait();
-      return true;
-    }
-    return f.wait_until(deadline.when()) == std::future_status::ready;
+  static bool ready_within(const F& f, const Timeout& timeout) {
+    return std::visit(
+        [&](auto length) {
+          if constexpr (!expressible<decltype(length)>) {
+            if (!timeout.is_none()) return f.wait_for(timeout.length()) == std::future_status::ready;
+            f.wait();
+            return true;
+          } else {
+            return f.wait_for(length) == std::future_status::ready;
+          }
+        },
+        timeout.raw());
   }
 };
 

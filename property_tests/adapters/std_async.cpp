@@ -59,7 +59,7 @@ class StdAsync final : public peer::PeerImplementation {
   Caps caps() const override {
     // Destroying the last std::async future joins its thread: the executor's
     // destructor drains.
-    return Cap::kResultTimeout | Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec&) override {
     return std::make_unique<AsyncExecutor>(lab);

@@ -79,7 +79,7 @@ class TemplateImplementation final : public peer::PeerImplementation {
   Caps caps() const override {
     // Add Cap::kCancel, Cap::kStateQueries, Cap::kWait, ... only when your
     // Future / Implementation overrides implement them for real.
-    return static_cast<Caps>(Cap::kResultTimeout);
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     return std::make_unique<TemplateExecutor>(lab, spec.max_workers.value_or(4));

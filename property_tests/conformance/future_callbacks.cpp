@@ -2,11 +2,16 @@
 // they run, what a throwing one does, and that they may use their own future.
 //
 // A callback records the CallbackEvent the adapter hands it (the calling
-// thread's token, done(), cancelled(), result(0s) as seen inside it). The
-// test thread's token and the token of a thread the test starts to complete
-// a future (impl().thread_token() read inside it) say where a callback ran.
-// Completions on a helper thread are bounded: a completion that deadlocks
-// fails the test instead of hanging it.
+// thread's token, done(), cancelled() and result(0s) as seen inside it). The
+// event says whether the callback ran once its future was done, which every
+// test checks of every callback, as the clause that says when that callback
+// runs: at the completion [FUT-CB-1], at a successful cancel() [FUT-CB-6], or
+// at once when added to a done future [FUT-CB-3]. What result(0s) read inside
+// it is judged by the clause of that read [FUT-RESULT-1..3]. The test thread's
+// token, and the token of a thread the test starts to complete a future, say
+// where a callback ran. Completions on a helper thread run in a Background: a
+// completion that deadlocks fails its clause instead of hanging the test.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,10 +22,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "harness/background.hpp"
 #include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
@@ -59,7 +64,19 @@ bool complete(Future& f, Completion c) {
   return false;
 }
 
-// What result(0s) inside a callback sees after completion `c`.
+// The rule that says completion `c` is accepted by a future in `from`
+// (pending or running): the scene step's precondition.
+const char* accepting_clause(Completion c, State from = State::kPending) {
+  if (c == Completion::kCancel) return "FUT-CANCEL-1";
+  return from == State::kPending ? "FUT-SET-5" : "FUT-STATE-3";
+}
+
+// The rule that says a callback added before completion `c` runs then.
+const char* pending_clause(Completion c) {
+  return c == Completion::kCancel ? "FUT-CB-6" : "FUT-CB-1";
+}
+
+// What result(0s) reads after completion `c`, and the rule that says so.
 Outcome outcome_after(Completion c) {
   switch (c) {
     case Completion::kValue:
@@ -72,15 +89,37 @@ Outcome outcome_after(Completion c) {
   return {};
 }
 
-::testing::AssertionResult matches(const Outcome& actual, const Outcome& expected) {
-  bool ok = actual.kind == expected.kind;
-  if (ok && expected.is(Kind::kValue)) ok = actual.value == expected.value;
-  if (ok && expected.is(Kind::kTaskError)) {
-    ok = actual.message.find(expected.message) != std::string::npos;
+const char* outcome_clause(Completion c) {
+  switch (c) {
+    case Completion::kValue:
+      return "FUT-RESULT-1";
+    case Completion::kError:
+      return "FUT-RESULT-2";
+    case Completion::kCancel:
+      return "FUT-RESULT-3";
   }
-  if (ok) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "got " << to_string(actual) << ", expected " << to_string(expected);
+  return "";
+}
+
+// Checks that the callback that got `event` ran once its future was done by
+// completion `c`, as `clause` requires: done() was true, result(0s) did not
+// time out, and after a cancel cancelled() was true. What result(0s) read is
+// judged by the clause of that read.
+void check_ran_when_done(const char* clause, const CallbackEvent& event, Completion c,
+                         const std::string& label) {
+  CF_CHECK(clause, event.done) << label << " ran while done() was false";
+  CF_CHECK(clause, !event.result.is(Kind::kTimeout))
+      << label << " ran before its future was done: result(0s) inside it timed out";
+  if (c == Completion::kCancel) {
+    CF_CHECK(clause, event.cancelled) << label << " ran while cancelled() was false";
+  } else {
+    CF_CHECK("FUT-STATE-3", !event.cancelled)
+        << label << " saw cancelled() true on a finished future";
+  }
+  if (!event.result.is(Kind::kTimeout)) {
+    check_outcome(outcome_clause(c), event.result, outcome_after(c),
+                  label + ": result(0s) inside it");
+  }
 }
 
 // The calls of a set of callbacks, from any thread, in the order they happened.
@@ -106,8 +145,8 @@ class Calls {
     std::lock_guard lock(mutex_);
     return entries_;
   }
-  std::vector<int> ids() {
-    std::vector<int> out;
+  Values ids() {
+    Values out;
     for (const auto& e : entries()) out.push_back(e.id);
     return out;
   }
@@ -130,351 +169,344 @@ std::function<void(const CallbackEvent&)> record(const CallsPtr& calls, int id) 
   return [calls, id](const CallbackEvent& event) { calls->add(id, event); };
 }
 
-std::vector<int> iota(int from, int to) {
-  std::vector<int> out;
-  for (int i = from; i < to; ++i) out.push_back(i);
-  return out;
+// check_ran_when_done for every call recorded in `calls`.
+void check_all_ran_when_done(const char* clause, Calls& calls, Completion c,
+                             const std::string& context = "") {
+  for (const auto& entry : calls.entries()) {
+    check_ran_when_done(
+        clause, entry.event, c,
+        context + (context.empty() ? "" : ": ") + "callback " + std::to_string(entry.id));
+  }
 }
 
-// Runs `op` on a new thread and reports that thread's token. A thread that
-// does not finish within kLong (a deadlock) is abandoned and reported, so the
-// test fails rather than hangs; everything `op` uses must be owned by it.
+// Callbacks 0 .. n-1 each ran once, as `once` says, and in the order they
+// were added [FUT-CB-2] (a missing or repeated one is not an order problem).
+void check_each_once_in_order(const char* once, Calls& calls, int n, const std::string& context) {
+  auto ids = calls.ids();
+  CF_CHECK_EQ(once, sorted(ids), iota(0, n)) << context << ": each callback runs once";
+  CF_CHECK("FUT-CB-2", std::is_sorted(ids.begin(), ids.end()))
+      << context << ": run in the order " << ::testing::PrintToString(ids);
+}
+
+// What a thread the test started saw: its token, and what its operation returned.
 struct OnThread {
-  bool finished = false;
   std::int64_t token = 0;
+  bool ok = false;
 };
-OnThread run_on_new_thread(Implementation& impl, std::function<void()> op) {
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool finished = false;
-    std::int64_t token = 0;
-  };
-  auto shared = std::make_shared<Shared>();
-  std::thread thread([shared, &impl, op = std::move(op)] {
-    auto token = impl.thread_token();
-    {
-      std::lock_guard lock(shared->mutex);
-      shared->token = token;
-    }
-    op();
-    {
-      std::lock_guard lock(shared->mutex);
-      shared->finished = true;
-    }
-    shared->changed.notify_all();
+
+// Runs `op` on a new thread, with `clause` in progress there (a Background),
+// and reports that thread's token and op's result. An op that does not return
+// within kLong (a callback deadlocked) fails `clause`: nullopt. `op` must own
+// what it uses.
+std::optional<OnThread> on_new_thread(Lab& lab, Implementation& im, const char* clause,
+                                      std::function<bool()> op, const std::string& what) {
+  Background<OnThread> call(lab, clause, [&im, op = std::move(op)] {
+    OnThread out;
+    out.token = im.thread_token();
+    out.ok = op();
+    return out;
   });
-  std::unique_lock lock(shared->mutex);
-  bool finished = shared->changed.wait_for(lock, kLong, [&] { return shared->finished; });
-  OnThread out{finished, shared->token};
-  lock.unlock();
-  if (finished) {
-    thread.join();
-  } else {
-    thread.detach();
-  }
-  return out;
+  CF_CHECK(clause, call.returns_within(kLong))
+      << what << " did not return (a callback deadlocked?)";
+  if (!call.returns_within(std::chrono::nanoseconds(0))) return std::nullopt;
+  return call.get();
 }
-
-// Runs `op`, failing the test if an exception escapes it.
-template <class Op>
-void expect_no_throw(const char* what, Op&& op) {
-  try {
-    op();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << what << " let an exception escape: " << e.what();
-  } catch (...) {
-    ADD_FAILURE() << what << " let an exception escape";
-  }
-}
-
-// Holds the only worker of a one-worker executor at a gate, with filler tasks
-// queued behind it, so that a task submitted after held() stays pending until
-// release(). The fillers are needed because an executor may claim (mark
-// running) a few queued calls before a worker takes them: CPython's
-// ProcessPoolExecutor moves max_workers + 1 calls into its call queue.
-class HeldWorker {
- public:
-  static constexpr int kFillers = 8;
-
-  HeldWorker(Executor& ex, Lab& lab)
-      : ex_(ex), lab_(lab), gate_(lab.new_gate()), blocker_(ex.submit(Probe::gated(gate_, -1))) {}
-  // Waits (bounded) for the worker to be held, then queues the fillers.
-  bool held() {
-    if (!lab_.await_arrivals(gate_, 1, kLong)) return false;
-    for (int i = 0; i < kFillers; ++i) fillers_.push_back(ex_.submit(Probe::value_of(1000 + i)));
-    return true;
-  }
-  void release() { lab_.open(gate_); }
-  // release(), then accounts for the held task and the fillers: each ran once.
-  void finish() {
-    release();
-    CF_EXPECT_VALUE(blocker_->result(kLong), -1);
-    for (int i = 0; i < kFillers; ++i) CF_EXPECT_VALUE(fillers_[i]->result(kLong), 1000 + i);
-  }
-
- private:
-  Executor& ex_;
-  Lab& lab_;
-  int gate_;
-  FuturePtr blocker_;
-  std::vector<FuturePtr> fillers_;
-};
-
-bool has(Caps caps, Cap cap) { return caps & static_cast<Caps>(cap); }
 
 // ---------------------------------------------------------------------------
 // [FUT-CB-1] once, in the completing thread.
 
 TEST_F(Conformance, FUT_CB_PendingCallbackRunsOnceInCompletingThread) {
-  CF_CLAUSES("FUT-CB-1");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
   const auto test_thread = impl().thread_token();
   struct Row {
-    bool running;  // set_running_or_notify_cancel() before the callback is added
+    State from;  // the callback is added in this state
     Completion completion;
   };
-  const Row table[] = {{false, Completion::kValue},
-                       {false, Completion::kError},
-                       {false, Completion::kCancel},
-                       {true, Completion::kValue},
-                       {true, Completion::kError}};
+  const Row table[] = {{State::kPending, Completion::kValue},
+                       {State::kPending, Completion::kError},
+                       {State::kPending, Completion::kCancel},
+                       {State::kRunning, Completion::kValue},
+                       {State::kRunning, Completion::kError}};
   for (const Row& row : table) {
-    SCOPED_TRACE(std::string(row.running ? "RUNNING" : "PENDING") + ", " + name(row.completion));
-    auto f = impl().make_future();
-    if (row.running) CF_EXPECT_VALUE(f->set_running_or_notify_cancel(), 1);
+    const char* clause = pending_clause(row.completion);
+    std::string label = std::string(name(row.from)) + ", " + name(row.completion);
+    auto f = make_in(impl(), row.from);
     auto calls = std::make_shared<Calls>();
     f->add_done_callback(record(calls, 0));
-    EXPECT_EQ(calls->count(), 0u) << "a callback ran before completion";
-    auto ok = std::make_shared<std::atomic<bool>>(false);
-    auto completer =
-        run_on_new_thread(impl(), [f, ok, c = row.completion] { *ok = complete(*f, c); });
-    ASSERT_TRUE(completer.finished) << "the completion did not return (deadlock?)";
-    EXPECT_TRUE(*ok) << "the completion was refused";
-    ASSERT_TRUE(calls->await(1));
+    CF_CHECK_EQ(clause, calls->count(), 0u) << label << ": the callback ran before completion";
+    auto completer = on_new_thread(
+        lab, impl(), clause, [f, c = row.completion] { return complete(*f, c); }, label);
+    if (!completer) return;
+    CF_PRECONDITION(accepting_clause(row.completion, row.from), completer->ok)
+        << label << ": the completion was refused";
+    CF_ASSERT(clause, calls->await(1)) << label << ": the callback never ran";
     auto entries = calls->entries();
-    ASSERT_EQ(entries.size(), 1u);
+    CF_ASSERT_EQ("FUT-CB-1", entries.size(), 1u)
+        << label << ": the callback did not run exactly once";
     const auto& event = entries[0].event;
-    EXPECT_EQ(event.thread_token, completer.token) << "not run in the completing thread";
-    EXPECT_NE(event.thread_token, test_thread);
-    EXPECT_TRUE(event.done);
-    EXPECT_EQ(event.cancelled, row.completion == Completion::kCancel);
-    EXPECT_TRUE(matches(event.result, outcome_after(row.completion)));
+    CF_CHECK_EQ(clause, event.thread_token, completer->token)
+        << label << ": not run in the completing thread";
+    CF_CHECK(clause, event.thread_token != test_thread) << label << ": run in the test's thread";
+    check_ran_when_done(clause, event, row.completion, label + ": the callback");
 
     // Exactly once: nothing done to the future afterwards runs it again.
     f->cancel();
     f->set_result(1);
     f->set_exception("late");
+    CF_CHECK_EQ("FUT-CB-1", calls->ids(), (Values{0}))
+        << label << ": after a late cancel and outcomes";
     f->add_done_callback(record(calls, 1));
-    EXPECT_EQ(calls->ids(), (std::vector<int>{0, 1}));
+    CF_CHECK_EQ("FUT-CB-3", calls->ids(), (Values{0, 1}))
+        << label << ": a callback added once done";
   }
 }
 
 TEST_F(Conformance, FUT_CB_RunningTaskCallbackRunsOnceAtCompletion) {
-  CF_CLAUSES("FUT-CB-1");
   CF_REQUIRE(Cap::kDoneCallbacks);
   const auto test_thread = impl().thread_token();
   auto& ex = make_executor(2);
   int gate = lab.new_gate();
   auto ok = ex.submit(Probe::gated(gate, kValue));
-  auto failed = ex.submit(Probe().gate(gate).raises(kError));
-  ASSERT_TRUE(lab.await_arrivals(gate, 2, kLong));
+  auto failing = ex.submit(Probe().gate(gate).raises(kError));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 2, kLong)) << "the tasks never started";
   auto calls = std::make_shared<Calls>();
   ok->add_done_callback(record(calls, 0));
-  failed->add_done_callback(record(calls, 1));
-  EXPECT_EQ(calls->count(), 0u) << "a callback ran before completion";
+  failing->add_done_callback(record(calls, 1));
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u) << "a callback ran before completion";
   lab.open(gate);
-  ASSERT_TRUE(calls->await(2));
-  ex.shutdown(true, false);
+  CF_ASSERT("FUT-CB-1", calls->await(2)) << "the callbacks never ran";
+  shutdown_and_wait(ex);
   auto entries = calls->entries();
-  ASSERT_EQ(entries.size(), 2u) << "a callback ran more than once";
+  CF_CHECK_EQ("FUT-CB-1", entries.size(), 2u) << "a callback ran more than once";
   for (const auto& entry : entries) {
-    SCOPED_TRACE(entry.id == 0 ? "returning task" : "failing task");
+    std::string label = entry.id == 0 ? "returning task's callback" : "failing task's callback";
     // The executor completed the future; the test thread only waited.
-    EXPECT_NE(entry.event.thread_token, test_thread);
-    EXPECT_TRUE(entry.event.done);
-    EXPECT_FALSE(entry.event.cancelled);
-    EXPECT_TRUE(matches(entry.event.result,
-                        outcome_after(entry.id == 0 ? Completion::kValue : Completion::kError)));
+    CF_CHECK("FUT-CB-1", entry.event.thread_token != test_thread)
+        << label << " ran in the test's thread";
+    check_ran_when_done("FUT-CB-1", entry.event,
+                        entry.id == 0 ? Completion::kValue : Completion::kError, label);
   }
 }
 
 TEST_F(Conformance, FUT_CB_QueuedTaskCallbackRunsOnceAtCompletion) {
-  CF_CLAUSES("FUT-CB-1");
   CF_REQUIRE(Cap::kDoneCallbacks, Cap::kMaxWorkers);
   const auto test_thread = impl().thread_token();
   auto& ex = make_executor(1);
   HeldWorker worker(ex, lab);
-  ASSERT_TRUE(worker.held());
+  worker.hold();
   auto f = ex.submit(Probe::value_of(kValue));
   auto calls = std::make_shared<Calls>();
   f->add_done_callback(record(calls, 0));
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u)
+      << "the callback of a queued task ran before completion";
   worker.finish();
-  CF_EXPECT_VALUE(f->result(kLong), kValue);
-  ASSERT_TRUE(calls->await(1));
-  ex.shutdown(true, false);
+  CF_CHECK_VALUE("EXEC-SUBMIT-1", f->result(kLong), kValue);
+  CF_ASSERT("FUT-CB-1", calls->await(1)) << "the callback never ran";
+  shutdown_and_wait(ex);
   auto entries = calls->entries();
-  ASSERT_EQ(entries.size(), 1u);
-  EXPECT_NE(entries[0].event.thread_token, test_thread);
-  EXPECT_TRUE(matches(entries[0].event.result, Outcome::of_value(kValue)));
+  CF_ASSERT_EQ("FUT-CB-1", entries.size(), 1u);
+  CF_CHECK("FUT-CB-1", entries[0].event.thread_token != test_thread) << "run in the test's thread";
+  check_ran_when_done("FUT-CB-1", entries[0].event, Completion::kValue, "the callback");
 }
 
 // ---------------------------------------------------------------------------
 // [FUT-CB-2] registration order.
 
 TEST_F(Conformance, FUT_CB_CallbacksRunInRegistrationOrder) {
-  CF_CLAUSES("FUT-CB-2");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
   for (Completion c : kAllCompletions) {
-    SCOPED_TRACE(name(c));
     auto f = impl().make_future();
     auto calls = std::make_shared<Calls>();
     for (int id = 0; id < 10; ++id) f->add_done_callback(record(calls, id));
-    ASSERT_TRUE(complete(*f, c));
-    ASSERT_TRUE(calls->await(10));
-    EXPECT_EQ(calls->ids(), iota(0, 10));
+    CF_PRECONDITION(accepting_clause(c), complete(*f, c)) << name(c);
+    CF_ASSERT(pending_clause(c), calls->await(10)) << name(c) << ": not every callback ran";
+    check_each_once_in_order(pending_clause(c), *calls, 10, name(c));
+    check_all_ran_when_done(pending_clause(c), *calls, c, name(c));
   }
 }
 
 TEST_F(Conformance, FUT_CB_TaskCallbacksRunInRegistrationOrder) {
-  CF_CLAUSES("FUT-CB-2");
   CF_REQUIRE(Cap::kDoneCallbacks);
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   auto f = ex.submit(Probe::gated(gate, kValue));
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the task never started";
   auto calls = std::make_shared<Calls>();
   for (int id = 0; id < 10; ++id) f->add_done_callback(record(calls, id));
   lab.open(gate);
-  ASSERT_TRUE(calls->await(10));
-  ex.shutdown(true, false);
-  EXPECT_EQ(calls->ids(), iota(0, 10));
+  CF_ASSERT("FUT-CB-1", calls->await(10)) << "not every callback ran";
+  shutdown_and_wait(ex);
+  check_each_once_in_order("FUT-CB-1", *calls, 10, "a task's callbacks");
+  check_all_ran_when_done("FUT-CB-1", *calls, Completion::kValue);
 }
 
 // Callbacks queued before completion run first, then each one added later runs
 // as it is added: one order overall.
 TEST_F(Conformance, FUT_CB_OrderKeptAcrossCompletion) {
-  CF_CLAUSES("FUT-CB-2", "FUT-CB-3");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks);
   auto f = impl().make_future();
   auto calls = std::make_shared<Calls>();
   for (int id = 0; id < 5; ++id) f->add_done_callback(record(calls, id));
-  ASSERT_TRUE(complete(*f, Completion::kValue));
-  for (int id = 5; id < 10; ++id) f->add_done_callback(record(calls, id));
-  EXPECT_EQ(calls->ids(), iota(0, 10));
+  CF_PRECONDITION(accepting_clause(Completion::kValue), complete(*f, Completion::kValue));
+  // Run by the completing thread, so before set_result() returned.
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 5u)
+      << "callbacks queued before completion, after set_result()";
+  for (int id = 5; id < 10; ++id) {
+    f->add_done_callback(record(calls, id));
+    CF_CHECK_EQ("FUT-CB-3", calls->count(), static_cast<std::size_t>(id + 1))
+        << "callback " << id << " not run before add_done_callback() returned";
+  }
+  check_each_once_in_order("FUT-CB-1", *calls, 10, "across completion");
+  for (const auto& entry : calls->entries()) {
+    check_ran_when_done(entry.id < 5 ? "FUT-CB-1" : "FUT-CB-3", entry.event, Completion::kValue,
+                        "callback " + std::to_string(entry.id));
+  }
 }
 
 // ---------------------------------------------------------------------------
 // [FUT-CB-3] a done future runs a new callback at once, in the caller.
 
 TEST_F(Conformance, FUT_CB_DoneFutureRunsCallbackImmediately) {
-  CF_CLAUSES("FUT-CB-3");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
   const auto test_thread = impl().thread_token();
   for (Completion c : kAllCompletions) {
-    SCOPED_TRACE(std::string("done by ") + name(c));
+    std::string label = std::string("done by ") + name(c);
     auto f = impl().make_future();
-    ASSERT_TRUE(complete(*f, c));
+    CF_PRECONDITION(accepting_clause(c), complete(*f, c)) << label;
     auto calls = std::make_shared<Calls>();
     for (int id = 0; id < 3; ++id) {
       f->add_done_callback(record(calls, id));
       // Already called, with no waiting: before add_done_callback returned.
-      ASSERT_EQ(calls->count(), static_cast<std::size_t>(id + 1));
+      CF_ASSERT_EQ("FUT-CB-3", calls->count(), static_cast<std::size_t>(id + 1))
+          << label << ": callback " << id;
     }
-    EXPECT_EQ(calls->ids(), iota(0, 3)) << "each callback runs once, when added";
+    CF_CHECK_EQ("FUT-CB-3", calls->ids(), iota(0, 3))
+        << label << ": each callback runs once, when added";
     for (const auto& entry : calls->entries()) {
-      EXPECT_EQ(entry.event.thread_token, test_thread) << "not run in the calling thread";
-      EXPECT_TRUE(entry.event.done);
-      EXPECT_EQ(entry.event.cancelled, c == Completion::kCancel);
-      EXPECT_TRUE(matches(entry.event.result, outcome_after(c)));
+      CF_CHECK_EQ("FUT-CB-3", entry.event.thread_token, test_thread)
+          << label << ": callback " << entry.id << " not run in the calling thread";
     }
+    check_all_ran_when_done("FUT-CB-3", *calls, c, label);
   }
 }
 
 TEST_F(Conformance, FUT_CB_FinishedTaskRunsCallbackImmediately) {
-  CF_CLAUSES("FUT-CB-3");
   CF_REQUIRE(Cap::kDoneCallbacks);
   const auto test_thread = impl().thread_token();
   auto& ex = make_executor(2);
-  auto ok = ex.submit(Probe::value_of(kValue));
-  auto failed = ex.submit(Probe::failure(kError));
-  CF_EXPECT_VALUE(ok->result(kLong), kValue);
-  CF_EXPECT_OUTCOME(failed->result(kLong), Kind::kTaskError);
+  FuturePtr ok;
+  FuturePtr failing;
+  finished(ex, kValue, &ok);
+  failed(ex, kError, &failing);
   auto calls = std::make_shared<Calls>();
   ok->add_done_callback(record(calls, 0));
-  ASSERT_EQ(calls->count(), 1u);
-  failed->add_done_callback(record(calls, 1));
-  ASSERT_EQ(calls->count(), 2u);
+  CF_ASSERT_EQ("FUT-CB-3", calls->count(), 1u) << "the returned task's callback";
+  failing->add_done_callback(record(calls, 1));
+  CF_ASSERT_EQ("FUT-CB-3", calls->count(), 2u) << "the failed task's callback";
   auto entries = calls->entries();
-  for (const auto& entry : entries) EXPECT_EQ(entry.event.thread_token, test_thread);
-  EXPECT_TRUE(matches(entries[0].event.result, outcome_after(Completion::kValue)));
-  EXPECT_TRUE(matches(entries[1].event.result, outcome_after(Completion::kError)));
+  for (const auto& entry : entries) {
+    CF_CHECK_EQ("FUT-CB-3", entry.event.thread_token, test_thread)
+        << "callback " << entry.id << " not run in the calling thread";
+  }
+  check_ran_when_done("FUT-CB-3", entries[0].event, Completion::kValue,
+                      "the returned task's callback");
+  check_ran_when_done("FUT-CB-3", entries[1].event, Completion::kError,
+                      "the failed task's callback");
 }
 
 TEST_F(Conformance, FUT_CB_CancelledTaskRunsCallbackImmediately) {
-  CF_CLAUSES("FUT-CB-3");
   CF_REQUIRE(Cap::kDoneCallbacks, Cap::kCancel, Cap::kMaxWorkers);
   const auto test_thread = impl().thread_token();
   auto& ex = make_executor(1);
   HeldWorker worker(ex, lab);
-  ASSERT_TRUE(worker.held());
-  auto f = ex.submit(Probe::value_of(kValue));
-  ASSERT_TRUE(f->cancel());
+  worker.hold();
+  int log = lab.new_log();
+  FuturePtr f;
+  cancelled_queued(ex, log, kValue, &f);
   auto calls = std::make_shared<Calls>();
   f->add_done_callback(record(calls, 0));
-  ASSERT_EQ(calls->count(), 1u);
+  CF_ASSERT_EQ("FUT-CB-3", calls->count(), 1u) << "not run before add_done_callback() returned";
   auto event = calls->entries()[0].event;
-  EXPECT_EQ(event.thread_token, test_thread);
-  EXPECT_TRUE(event.cancelled);
-  EXPECT_TRUE(matches(event.result, Outcome::error(Kind::kCancelled)));
+  CF_CHECK_EQ("FUT-CB-3", event.thread_token, test_thread) << "not run in the calling thread";
+  check_ran_when_done("FUT-CB-3", event, Completion::kCancel, "the callback");
   worker.finish();
-  ex.shutdown(true, false);
-  EXPECT_EQ(calls->count(), 1u) << "the executor ran the callback of a cancelled task again";
+  shutdown_and_wait(ex);
+  CF_CHECK_EQ("FUT-CB-3", calls->count(), 1u)
+      << "the executor ran the callback of a cancelled task again";
+  CF_CHECK("EXEC-CANCEL-1", lab.log(log).empty()) << "a cancelled task ran";
 }
 
 // ---------------------------------------------------------------------------
 // [FUT-CB-4] a throwing callback is logged and ignored.
 
-// Callbacks 0 and 2 record; callback 1 records, then throws.
+// What escaped `op`, or nothing.
+template <class Op>
+std::optional<std::string> escaped(Op&& op) {
+  try {
+    op();
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  } catch (...) {
+    return std::string("an exception of unknown type");
+  }
+  return std::nullopt;
+}
+
+// Callbacks 0 and 2 record; callback 1 records, then throws `what`. Adding
+// them lets nothing escape, even where they run at once [FUT-CB-4].
 void add_with_thrower(Future& f, const CallsPtr& calls, const std::string& what) {
-  f.add_done_callback(record(calls, 0));
-  f.add_done_callback([calls, what](const CallbackEvent& event) {
-    calls->add(1, event);
-    throw std::runtime_error(what);
+  auto escape = escaped([&] {
+    f.add_done_callback(record(calls, 0));
+    f.add_done_callback([calls, what](const CallbackEvent& event) {
+      calls->add(1, event);
+      throw std::runtime_error(what);
+    });
+    f.add_done_callback(record(calls, 2));
   });
-  f.add_done_callback(record(calls, 2));
+  CF_CHECK("FUT-CB-4", !escape) << "add_done_callback() let an exception escape: "
+                                << escape.value_or("");
+}
+
+// The outcome `got` is not the throwing callback's error [FUT-CB-4], and is
+// the completion's (the clause of that read).
+void check_outcome_kept(const Outcome& got, Completion c, const std::string& what,
+                        const std::string& label) {
+  CF_CHECK("FUT-CB-4", got.message.find(what) == std::string::npos)
+      << label << ": the callback's exception became the outcome: " << to_string(got);
+  check_outcome(outcome_clause(c), got, outcome_after(c), label + ": result() afterwards");
 }
 
 TEST_F(Conformance, FUT_CB_ThrowingCallbackDoesNotStopOthers) {
-  CF_CLAUSES("FUT-CB-4");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
+  const std::string what = "callback failure";
   for (Completion c : kAllCompletions) {
-    SCOPED_TRACE(name(c));
     auto f = impl().make_future();
     auto calls = std::make_shared<Calls>();
-    add_with_thrower(*f, calls, "callback failure");
+    add_with_thrower(*f, calls, what);
     bool ok = false;
-    expect_no_throw(name(c), [&] { ok = complete(*f, c); });
-    EXPECT_TRUE(ok) << "the completion reported the callback's exception";
-    EXPECT_EQ(calls->ids(), iota(0, 3));
-    // The outcome is the completion's, not the callback's error.
-    EXPECT_TRUE(matches(f->result(kLong), outcome_after(c)));
+    auto escape = escaped([&] { ok = complete(*f, c); });
+    CF_CHECK("FUT-CB-4", !escape) << name(c) << " let an exception escape: " << escape.value_or("");
+    CF_CHECK("FUT-CB-4", ok || escape)
+        << name(c) << " reported the callback's exception as a refusal";
+    check_each_once_in_order("FUT-CB-4", *calls, 3, name(c));
+    check_all_ran_when_done(pending_clause(c), *calls, c, name(c));
+    check_outcome_kept(f->result(kLong), c, what, name(c));
   }
 }
 
 TEST_F(Conformance, FUT_CB_ThrowingCallbackOnDoneFutureIsIgnored) {
-  CF_CLAUSES("FUT-CB-4", "FUT-CB-3");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks);
+  const std::string what = "late failure";
   auto f = impl().make_future();
-  ASSERT_TRUE(complete(*f, Completion::kValue));
+  CF_PRECONDITION(accepting_clause(Completion::kValue), complete(*f, Completion::kValue));
   auto calls = std::make_shared<Calls>();
-  expect_no_throw("add_done_callback", [&] { add_with_thrower(*f, calls, "late failure"); });
-  EXPECT_EQ(calls->ids(), iota(0, 3));
-  CF_EXPECT_VALUE(f->result(kLong), kValue);
+  add_with_thrower(*f, calls, what);
+  check_each_once_in_order("FUT-CB-4", *calls, 3, "added once done");
+  check_all_ran_when_done("FUT-CB-3", *calls, Completion::kValue);
+  check_outcome_kept(f->result(kLong), Completion::kValue, what, "added once done");
 }
 
 TEST_F(Conformance, FUT_CB_ThrowingCallbackIsLogged) {
-  CF_CLAUSES("FUT-CB-4");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel, Cap::kLogHook);
   impl().take_logged();  // only what this test causes
   auto logged = [&](const std::string& what) {
@@ -488,38 +520,42 @@ TEST_F(Conformance, FUT_CB_ThrowingCallbackIsLogged) {
     auto calls = std::make_shared<Calls>();
     std::string what = std::string("failure in a callback run by ") + name(c);
     add_with_thrower(*f, calls, what);
-    ASSERT_TRUE(complete(*f, c));
-    EXPECT_TRUE(logged(what)) << "not logged: " << what;
+    CF_PRECONDITION(accepting_clause(c), complete(*f, c)) << name(c);
+    CF_CHECK("FUT-CB-4", logged(what)) << "not logged: " << what;
   }
   auto f = impl().make_future();
-  ASSERT_TRUE(complete(*f, Completion::kValue));
+  CF_PRECONDITION(accepting_clause(Completion::kValue), complete(*f, Completion::kValue));
   auto calls = std::make_shared<Calls>();
   add_with_thrower(*f, calls, "failure in a callback added late");
-  EXPECT_TRUE(logged("failure in a callback added late"));
+  CF_CHECK("FUT-CB-4", logged("failure in a callback added late"));
 }
 
 TEST_F(Conformance, FUT_CB_ThrowingTaskCallbackIsIgnored) {
-  CF_CLAUSES("FUT-CB-4");
   CF_REQUIRE(Cap::kDoneCallbacks);
-  if (has(caps(), Cap::kLogHook)) impl().take_logged();
+  const std::string what = "failure in a task's callback";
+  if (has(Cap::kLogHook)) impl().take_logged();
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   auto f = ex.submit(Probe::gated(gate, kValue));
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the task never started";
   auto calls = std::make_shared<Calls>();
-  add_with_thrower(*f, calls, "failure in a task's callback");
+  add_with_thrower(*f, calls, what);
   lab.open(gate);
-  ASSERT_TRUE(calls->await(3));
-  EXPECT_EQ(calls->ids(), iota(0, 3));
-  CF_EXPECT_VALUE(f->result(kLong), kValue);
+  CF_ASSERT("FUT-CB-1", calls->await(1)) << "no callback ran";
+  CF_CHECK("FUT-CB-4", calls->await(3)) << "the throwing callback stopped the others";
+  check_each_once_in_order("FUT-CB-4", *calls, 3, "a task's callbacks");
+  check_all_ran_when_done("FUT-CB-1", *calls, Completion::kValue);
+  Outcome got = f->result(kLong);
+  CF_CHECK("FUT-CB-4", got.message.find(what) == std::string::npos)
+      << "the callback's exception became the outcome: " << to_string(got);
+  CF_CHECK_VALUE("EXEC-SUBMIT-1", got, kValue);
   // The worker that ran the throwing callback still serves the executor.
-  CF_EXPECT_VALUE(ex.submit(Probe::value_of(7))->result(kLong), 7);
-  if (has(caps(), Cap::kLogHook)) {
+  CF_CHECK_VALUE("FUT-CB-4", ex.submit(Probe::value_of(7))->result(kLong), 7);
+  if (has(Cap::kLogHook)) {
     bool found = false;
-    for (const auto& line : impl().take_logged()) {
-      found = found || line.find("failure in a task's callback") != std::string::npos;
-    }
-    EXPECT_TRUE(found) << "the callback's exception was not logged";
+    for (const auto& line : impl().take_logged())
+      found = found || line.find(what) != std::string::npos;
+    CF_CHECK("FUT-CB-4", found) << "the callback's exception was not logged";
   }
 }
 
@@ -529,14 +565,14 @@ TEST_F(Conformance, FUT_CB_ThrowingTaskCallbackIsIgnored) {
 // What a callback saw when it called back into its own future.
 struct Reentry {
   std::mutex mutex;
-  std::condition_variable finished_changed;
+  std::condition_variable changed;
+  bool started = false;   // the callback was called
   bool finished = false;  // the callback returned
-  bool ran = false;
+  CallbackEvent event;
   Outcome result;
   Outcome exception;
   bool done = false;
   bool cancel = false;
-  std::int64_t thread = 0;
   std::int64_t nested_thread = 0;
   int nested_calls = 0;
 };
@@ -549,6 +585,12 @@ std::function<void(const CallbackEvent&)> reenter(const FuturePtr& f,
   // would keep both alive if it never did.
   std::weak_ptr<Future> weak = f;
   return [weak, seen](const CallbackEvent& event) {
+    {
+      std::lock_guard lock(seen->mutex);
+      seen->started = true;
+      seen->event = event;
+    }
+    seen->changed.notify_all();
     auto self = weak.lock();
     if (!self) return;
     Outcome result = self->result(std::chrono::seconds(0));
@@ -557,12 +599,10 @@ std::function<void(const CallbackEvent&)> reenter(const FuturePtr& f,
     bool cancel = self->cancel();
     {
       std::lock_guard lock(seen->mutex);
-      seen->ran = true;
       seen->result = result;
       seen->exception = exception;
       seen->done = done;
       seen->cancel = cancel;
-      seen->thread = event.thread_token;
     }
     self->add_done_callback([seen](const CallbackEvent& nested) {
       std::lock_guard lock(seen->mutex);
@@ -573,143 +613,188 @@ std::function<void(const CallbackEvent&)> reenter(const FuturePtr& f,
       std::lock_guard lock(seen->mutex);
       seen->finished = true;
     }
-    seen->finished_changed.notify_all();
+    seen->changed.notify_all();
   };
 }
 
-void expect_reentry(Reentry& seen, Completion c) {
+// Judges what a reenter() callback saw after completion `c`; `clause` is the
+// rule that says when it runs, and (when given) in which thread.
+void check_reentry(Reentry& seen, Completion c, const char* clause,
+                   std::optional<std::int64_t> thread) {
   std::unique_lock lock(seen.mutex);
   // Bounded: a callback that deadlocked in its future never finishes.
-  ASSERT_TRUE(seen.finished_changed.wait_for(lock, kLong, [&] { return seen.finished; }))
-      << "the callback did not run to its end";
-  ASSERT_TRUE(seen.ran);
-  EXPECT_TRUE(matches(seen.result, outcome_after(c)));
-  Outcome exception = c == Completion::kValue ? Outcome{} : outcome_after(c);
-  EXPECT_TRUE(matches(seen.exception, exception));
-  EXPECT_TRUE(seen.done);
+  bool finished = seen.changed.wait_for(lock, kLong, [&] { return seen.finished; });
+  CF_ASSERT(clause, seen.started) << "the callback never ran";
+  CF_ASSERT("FUT-CB-5", finished)
+      << "the callback did not run to its end: a call on its own future blocked";
+  if (thread) {
+    CF_CHECK_EQ(clause, seen.event.thread_token, *thread) << "the callback ran in another thread";
+  }
+  check_ran_when_done(clause, seen.event, c, "the callback");
+  CF_CHECK(clause, seen.done) << "done() inside the callback was false";
+  CF_CHECK(clause, !seen.result.is(Kind::kTimeout)) << "result(0s) inside the callback timed out";
+  if (!seen.result.is(Kind::kTimeout)) {
+    check_outcome(outcome_clause(c), seen.result, outcome_after(c),
+                  "result(0s) inside the callback");
+  }
+  CF_CHECK(clause, !seen.exception.is(Kind::kTimeout))
+      << "exception(0s) inside the callback timed out";
+  if (!seen.exception.is(Kind::kTimeout)) {
+    Outcome expected = c == Completion::kValue ? Outcome{} : outcome_after(c);
+    check_outcome(c == Completion::kCancel ? "FUT-EXC-2" : "FUT-EXC-1", seen.exception, expected,
+                  "exception(0s) inside the callback");
+  }
   // cancel() from inside: true on a cancelled future, false on a finished one.
-  EXPECT_EQ(seen.cancel, c == Completion::kCancel);
+  if (c == Completion::kCancel) {
+    CF_CHECK("FUT-CANCEL-4", seen.cancel) << "cancel() inside the callback of a cancelled future";
+  } else {
+    CF_CHECK("FUT-CANCEL-3", !seen.cancel) << "cancel() inside the callback of a finished future";
+  }
   // The future is done, so the nested callback ran at once, in the same thread.
-  EXPECT_EQ(seen.nested_calls, 1);
-  EXPECT_EQ(seen.nested_thread, seen.thread);
+  CF_CHECK_EQ("FUT-CB-3", seen.nested_calls, 1) << "the callback added from inside a callback";
+  CF_CHECK_EQ("FUT-CB-3", seen.nested_thread, seen.event.thread_token)
+      << "the callback added from inside a callback ran in another thread";
 }
 
 TEST_F(Conformance, FUT_CB_CallbackMayUseItsFuture) {
-  CF_CLAUSES("FUT-CB-5");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel, Cap::kResultTimeout,
              Cap::kStateQueries);
   for (Completion c : kAllCompletions) {
-    SCOPED_TRACE(name(c));
     auto f = impl().make_future();
     auto seen = std::make_shared<Reentry>();
     f->add_done_callback(reenter(f, seen));
-    auto completer = run_on_new_thread(impl(), [f, c] { complete(*f, c); });
-    ASSERT_TRUE(completer.finished) << "the completion deadlocked in its callback";
-    expect_reentry(*seen, c);
-    EXPECT_EQ(seen->thread, completer.token);
+    // The callback acts on its future: one run early would change the scene.
+    bool early = [&] {
+      std::lock_guard lock(seen->mutex);
+      return seen->started;
+    }();
+    CF_ASSERT(pending_clause(c), !early) << name(c) << ": the callback ran before completion";
+    auto completer = on_new_thread(
+        lab, impl(), "FUT-CB-5", [f, c] { return complete(*f, c); },
+        std::string(name(c)) + " with a callback using its future");
+    if (!completer) return;
+    CF_PRECONDITION(accepting_clause(c), completer->ok) << name(c);
+    check_reentry(*seen, c, pending_clause(c), completer->token);
   }
 }
 
 TEST_F(Conformance, FUT_CB_LateCallbackMayUseItsFuture) {
-  CF_CLAUSES("FUT-CB-5", "FUT-CB-3");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel, Cap::kResultTimeout,
              Cap::kStateQueries);
   for (Completion c : kAllCompletions) {
-    SCOPED_TRACE(name(c));
     auto f = impl().make_future();
-    ASSERT_TRUE(complete(*f, c));
+    CF_PRECONDITION(accepting_clause(c), complete(*f, c)) << name(c);
     auto seen = std::make_shared<Reentry>();
-    auto adder = run_on_new_thread(impl(), [f, seen] { f->add_done_callback(reenter(f, seen)); });
-    ASSERT_TRUE(adder.finished) << "add_done_callback deadlocked in its callback";
-    expect_reentry(*seen, c);
-    EXPECT_EQ(seen->thread, adder.token);
+    auto adder = on_new_thread(
+        lab, impl(), "FUT-CB-5",
+        [f, seen] {
+          f->add_done_callback(reenter(f, seen));
+          return true;
+        },
+        std::string("add_done_callback() on a future done by ") + name(c));
+    if (!adder) return;
+    check_reentry(*seen, c, "FUT-CB-3", adder->token);
   }
 }
 
 TEST_F(Conformance, FUT_CB_TaskCallbackMayUseItsFuture) {
-  CF_CLAUSES("FUT-CB-5");
   CF_REQUIRE(Cap::kDoneCallbacks, Cap::kResultTimeout, Cap::kStateQueries);
   auto& ex = make_executor(1);
   int gate = lab.new_gate();
   auto f = ex.submit(Probe::gated(gate, kValue));
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the task never started";
   auto seen = std::make_shared<Reentry>();
   f->add_done_callback(reenter(f, seen));
   lab.open(gate);
-  CF_EXPECT_VALUE(f->result(kLong), kValue);
-  expect_reentry(*seen, Completion::kValue);
-  ex.shutdown(true, false);
+  CF_CHECK_VALUE("EXEC-SUBMIT-1", f->result(kLong), kValue);
+  check_reentry(*seen, Completion::kValue, "FUT-CB-1", std::nullopt);
+  shutdown_and_wait(ex);
 }
 
 // ---------------------------------------------------------------------------
 // [FUT-CB-6] cancel() runs the callbacks in the cancelling thread.
 
 TEST_F(Conformance, FUT_CB_CancelRunsCallbacksInCancellingThread) {
-  CF_CLAUSES("FUT-CB-6");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
   const auto test_thread = impl().thread_token();
   auto f = impl().make_future();
   auto calls = std::make_shared<Calls>();
   for (int id = 0; id < 3; ++id) f->add_done_callback(record(calls, id));
-  ASSERT_TRUE(f->cancel());
+  CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "cancel() of a pending future";
   // Already called, with no waiting: before cancel() returned.
-  EXPECT_EQ(calls->ids(), iota(0, 3));
+  CF_CHECK_EQ("FUT-CB-6", calls->count(), 3u) << "cancel() returned before its callbacks ran";
+  check_each_once_in_order("FUT-CB-6", *calls, 3, "cancel()");
   for (const auto& entry : calls->entries()) {
-    EXPECT_EQ(entry.event.thread_token, test_thread);
-    EXPECT_TRUE(entry.event.cancelled);
-    EXPECT_TRUE(matches(entry.event.result, Outcome::error(Kind::kCancelled)));
+    CF_CHECK_EQ("FUT-CB-6", entry.event.thread_token, test_thread)
+        << "callback " << entry.id << " not run in the cancelling thread";
   }
+  check_all_ran_when_done("FUT-CB-6", *calls, Completion::kCancel);
 }
 
 TEST_F(Conformance, FUT_CB_CancelFromAnotherThreadRunsCallbacksThere) {
-  CF_CLAUSES("FUT-CB-6");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
   auto f = impl().make_future();
   auto calls = std::make_shared<Calls>();
   for (int id = 0; id < 3; ++id) f->add_done_callback(record(calls, id));
   auto seen_on_return = std::make_shared<std::atomic<std::size_t>>(0);
-  auto canceller = run_on_new_thread(impl(), [f, calls, seen_on_return] {
-    if (f->cancel()) *seen_on_return = calls->count();
-  });
-  ASSERT_TRUE(canceller.finished);
-  EXPECT_EQ(*seen_on_return, 3u) << "cancel() returned before its callbacks ran";
-  for (const auto& entry : calls->entries()) EXPECT_EQ(entry.event.thread_token, canceller.token);
+  auto canceller = on_new_thread(
+      lab, impl(), "FUT-CB-6",
+      [f, calls, seen_on_return] {
+        bool ok = f->cancel();
+        *seen_on_return = calls->count();
+        return ok;
+      },
+      "cancel() on another thread");
+  if (!canceller) return;
+  CF_PRECONDITION("FUT-CANCEL-1", canceller->ok) << "cancel() of a pending future";
+  CF_CHECK_EQ("FUT-CB-6", seen_on_return->load(), 3u)
+      << "cancel() returned before its callbacks ran";
+  for (const auto& entry : calls->entries()) {
+    CF_CHECK_EQ("FUT-CB-6", entry.event.thread_token, canceller->token)
+        << "callback " << entry.id << " not run in the cancelling thread";
+  }
+  check_all_ran_when_done("FUT-CB-6", *calls, Completion::kCancel);
 }
 
 TEST_F(Conformance, FUT_CB_CancelOfQueuedTaskRunsCallbacksInCancellingThread) {
-  CF_CLAUSES("FUT-CB-6");
   CF_REQUIRE(Cap::kDoneCallbacks, Cap::kCancel, Cap::kMaxWorkers);
   const auto test_thread = impl().thread_token();
   auto& ex = make_executor(1);
   HeldWorker worker(ex, lab);
-  ASSERT_TRUE(worker.held());
+  worker.hold();
   auto f = ex.submit(Probe::value_of(kValue));
   auto calls = std::make_shared<Calls>();
   f->add_done_callback(record(calls, 0));
-  ASSERT_TRUE(f->cancel());
-  ASSERT_EQ(calls->count(), 1u) << "cancel() returned before its callback ran";
-  EXPECT_EQ(calls->entries()[0].event.thread_token, test_thread);
+  CF_CHECK_EQ("FUT-CB-6", calls->count(), 0u)
+      << "the callback of a queued task ran before the cancel";
+  CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "cancel() of a queued task";
+  CF_ASSERT_EQ("FUT-CB-6", calls->count(), 1u) << "cancel() returned before its callback ran";
+  auto event = calls->entries()[0].event;
+  CF_CHECK_EQ("FUT-CB-6", event.thread_token, test_thread) << "not run in the cancelling thread";
+  check_ran_when_done("FUT-CB-6", event, Completion::kCancel, "the callback");
   worker.finish();
-  ex.shutdown(true, false);
+  shutdown_and_wait(ex);
   // The executor skipped the cancelled task without completing it again.
-  EXPECT_EQ(calls->count(), 1u);
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 1u)
+      << "the callback ran again when the executor reached the task";
 }
 
 // A refused cancel() completes nothing, so it runs no callbacks; the producer's
 // completion later runs them, once.
 TEST_F(Conformance, FUT_CB_RefusedCancelRunsNoCallbacks) {
-  CF_CLAUSES("FUT-CB-6", "FUT-CB-1");
   CF_REQUIRE(Cap::kRawFuture, Cap::kDoneCallbacks, Cap::kCancel);
-  auto f = impl().make_future();
-  CF_EXPECT_VALUE(f->set_running_or_notify_cancel(), 1);
+  auto f = make_in(impl(), State::kRunning);
   auto calls = std::make_shared<Calls>();
   f->add_done_callback(record(calls, 0));
-  EXPECT_FALSE(f->cancel());
-  EXPECT_EQ(calls->count(), 0u);
-  ASSERT_TRUE(complete(*f, Completion::kValue));
-  EXPECT_EQ(calls->ids(), (std::vector<int>{0}));
-  EXPECT_FALSE(f->cancel());
-  EXPECT_EQ(calls->count(), 1u);
+  CF_CHECK("FUT-CANCEL-2", !f->cancel()) << "cancel() of a running future";
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u) << "a refused cancel() ran the callback";
+  CF_PRECONDITION(accepting_clause(Completion::kValue, State::kRunning),
+                  complete(*f, Completion::kValue));
+  CF_CHECK_EQ("FUT-CB-1", calls->ids(), (Values{0})) << "at the completion";
+  check_all_ran_when_done("FUT-CB-1", *calls, Completion::kValue);
+  CF_CHECK("FUT-CANCEL-3", !f->cancel()) << "cancel() of a finished future";
+  CF_CHECK_EQ("FUT-CB-1", calls->count(), 1u)
+      << "a refused cancel() of a finished future ran the callback again";
 }
 
 }  // namespace

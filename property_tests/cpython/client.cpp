@@ -23,6 +23,8 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #ifndef CF_MPIEXEC
@@ -125,11 +127,29 @@ json probe_json(const Probe& probe) {
 // A Python timeout in seconds. cf::Timeout exposes only its deadline, and
 // treats >= 1e9 s as "never"; such a timeout is sent as 1e300 s, so CPython
 // sees a huge finite timeout, not None (FUT-RESULT-7 tests exactly that).
+// The timeout in seconds as the test wrote it (Timeout::raw), so CPython's own
+// handling of huge and negative lengths is what is judged; lengths beyond a
+// double's range (and infinities) travel as +-1e300, as large for Python as
+// they were for C++.
 json timeout_json(const Timeout& timeout) {
-  if (timeout.is_none()) return nullptr;
-  auto deadline = timeout.deadline();
-  if (deadline.is_never()) return 1e300;
-  return std::chrono::duration<double>(deadline.remaining()).count();
+  if (!timeout.has_raw()) {
+    if (timeout.is_none()) return nullptr;
+    return std::chrono::duration<double>(timeout.length()).count();
+  }
+  long double seconds = std::visit(
+      [](auto length) -> long double {
+        if constexpr (std::is_same_v<decltype(length), std::monostate>) {
+          return 0;
+        } else {
+          using Period = typename decltype(length)::period;
+          return static_cast<long double>(length.count()) * Period::num / Period::den;
+        }
+      },
+      timeout.raw());
+  if (seconds != seconds) return nullptr;
+  if (seconds > 1e300L) return 1e300;
+  if (seconds < -1e300L) return -1e300;
+  return static_cast<double>(seconds);
 }
 
 // Serves the Lab to probes running in CPython (its threads or its worker
@@ -591,10 +611,12 @@ CpythonImplementation::CpythonImplementation(std::string name, std::string kind)
 CpythonImplementation::~CpythonImplementation() = default;
 
 Caps CpythonImplementation::caps() const {
-  Caps caps = Cap::kCancel | Cap::kStateQueries | Cap::kResultTimeout | Cap::kDoneCallbacks |
-              Cap::kRawFuture | Cap::kWait | Cap::kWaitFirstException | Cap::kAsCompleted |
-              Cap::kMap | Cap::kShutdownNoWait | Cap::kCancelFutures | Cap::kDrainingDestructor |
-              Cap::kMaxWorkers | Cap::kInitializer | Cap::kHugeTimeouts | Cap::kLogHook;
+  Caps caps = Cap::kCancel | Cap::kCancelResult | Cap::kStateQueries | Cap::kResultTimeout |
+              Cap::kResultBlocking | Cap::kDoneCallbacks | Cap::kRawFuture | Cap::kWait |
+              Cap::kWaitTimeout | Cap::kWaitFirstException | Cap::kAsCompleted |
+              Cap::kAsCompletedTimeout | Cap::kMap | Cap::kMapTimeout | Cap::kShutdownNoWait |
+              Cap::kCancelFutures | Cap::kDrainingDestructor | Cap::kMaxWorkers | Cap::kWorkerCount |
+              Cap::kInitializer | Cap::kHugeTimeouts | Cap::kLogHook;
   // map(buffersize=) arrived in 3.14.
   if (version_ >= std::array<int, 3>{3, 14, 0}) caps = caps | Cap::kMapBuffersize;
   if (kind_ == "thread") {

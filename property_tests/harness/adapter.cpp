@@ -53,8 +53,23 @@ std::string cap_name(Cap cap) {
     case Cap::kLogHook: return "log-hook";
     case Cap::kVoidFutures: return "void-futures";
     case Cap::kCrash: return "crash";
+    case Cap::kCancelResult: return "cancel-result";
+    case Cap::kResultBlocking: return "result-blocking";
+    case Cap::kWaitTimeout: return "wait-timeout";
+    case Cap::kAsCompletedTimeout: return "as-completed-timeout";
+    case Cap::kMapTimeout: return "map-timeout";
+    case Cap::kWorkerCount: return "worker-count";
+    case Cap::kDone: return "done";
   }
   return "?";
+}
+
+std::optional<Cap> cap_from_name(const std::string& name) {
+  for (int bit = 0; bit < 64; ++bit) {
+    auto cap = static_cast<Cap>(Caps{1} << bit);
+    if (cap_name(cap) == name) return cap;
+  }
+  return std::nullopt;
 }
 
 std::string missing_caps(Caps have, Caps needed) {

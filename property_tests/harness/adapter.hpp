@@ -22,7 +22,9 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <ratio>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cf/timeout.hpp"
@@ -30,6 +32,58 @@
 #include "probe.hpp"
 
 namespace cf::conformance {
+
+// A timeout as the suite hands it to an adapter: cf::Timeout's reading of it
+// (none, a poll, or a length that fits the steady clock; lengths too large for
+// a deadline read as none [FUT-RESULT-7]), plus the length exactly as the test
+// wrote it. An adapter whose library takes a duration should pass raw() on,
+// so the library's own deadline arithmetic (and its overflow) is what is
+// judged, not cf's.
+class Timeout : public cf::Timeout {
+ public:
+  // The representations the suite writes (monostate: none given); any other
+  // arrives as duration<long double> seconds.
+  using Raw = std::variant<std::monostate, std::chrono::nanoseconds, std::chrono::microseconds,
+                           std::chrono::milliseconds, std::chrono::seconds,
+                           std::chrono::minutes, std::chrono::hours,
+                           std::chrono::duration<double>, std::chrono::duration<long double>,
+                           std::chrono::duration<std::int64_t, std::ratio<INT64_MAX>>>;
+
+  Timeout() = default;
+  Timeout(const cf::Timeout& t) : cf::Timeout(t) {}  // NOLINT: no raw length known
+  template <class Rep, class Period>
+  Timeout(std::chrono::duration<Rep, Period> length)  // NOLINT(google-explicit-constructor)
+      : cf::Timeout(length), raw_(to_raw(length)) {}
+
+  // The length as written; monostate for "no timeout" (and for a Timeout
+  // made from a cf::Timeout). Visit it to hand the library its own type:
+  //   std::visit([&](auto d) { ... fut.wait_for(d) ... }, timeout.raw())
+  // (handle std::monostate as the untimed call).
+  const Raw& raw() const { return raw_; }
+  bool has_raw() const { return raw_.index() != 0; }
+
+ private:
+  template <class Rep, class Period>
+  static Raw to_raw(std::chrono::duration<Rep, Period> length) {
+    using D = std::chrono::duration<Rep, Period>;
+    if constexpr (std::is_constructible_v<Raw, D> &&
+                  (std::is_same_v<D, std::chrono::nanoseconds> ||
+                   std::is_same_v<D, std::chrono::microseconds> ||
+                   std::is_same_v<D, std::chrono::milliseconds> ||
+                   std::is_same_v<D, std::chrono::seconds> ||
+                   std::is_same_v<D, std::chrono::minutes> ||
+                   std::is_same_v<D, std::chrono::hours> ||
+                   std::is_same_v<D, std::chrono::duration<double>> ||
+                   std::is_same_v<D, std::chrono::duration<long double>> ||
+                   std::is_same_v<D, std::chrono::duration<std::int64_t, std::ratio<INT64_MAX>>>)) {
+      return Raw(length);
+    } else {
+      return Raw(std::chrono::duration<long double>(
+          static_cast<long double>(length.count()) * Period::num / Period::den));
+    }
+  }
+  Raw raw_;
+};
 
 // What an operation produced: a value, nothing, or the error it raised.
 struct Outcome {
@@ -71,21 +125,21 @@ struct Raised : std::exception {
 
 // Capabilities an implementation may lack. Tests state what they need.
 enum class Cap : std::uint64_t {
-  kCancel = 1ull << 0,              // Future::cancel of a pending task
+  kCancel = 1ull << 0,              // Future::cancel of a pending task (it takes effect)
   kStateQueries = 1ull << 1,        // cancelled() / running() / done()
-  kResultTimeout = 1ull << 2,       // result(timeout) and exception(timeout)
+  kResultTimeout = 1ull << 2,       // result(timeout) and exception(timeout), timed
   kDoneCallbacks = 1ull << 3,       // add_done_callback
   kRawFuture = 1ull << 4,           // futures made directly, with the producer API
-  kWait = 1ull << 5,                // wait(ALL_COMPLETED / FIRST_COMPLETED), with timeout
+  kWait = 1ull << 5,                // wait(ALL_COMPLETED / FIRST_COMPLETED), no timeout
   kWaitFirstException = 1ull << 6,  // wait(FIRST_EXCEPTION)
-  kAsCompleted = 1ull << 7,         // as_completed, with timeout
-  kMap = 1ull << 8,                 // map with timeout, cancelling the rest
+  kAsCompleted = 1ull << 7,         // as_completed, no timeout
+  kMap = 1ull << 8,                 // map, no timeout; closing it cancels the rest
   kMapBuffersize = 1ull << 9,       // map(buffersize=)
   kShutdownNoWait = 1ull << 10,     // shutdown(wait=false)
   kCancelFutures = 1ull << 11,      // shutdown(cancel_futures=true)
   kDrainingDestructor = 1ull << 12, // destroying the executor = shutdown(wait=true)
-  kMaxWorkers = 1ull << 13,         // a worker count is honoured and validated
-  kDefaultWorkers = 1ull << 14,     // the default worker count is min(32, cores + 4)
+  kMaxWorkers = 1ull << 13,         // a worker count is honoured (and, per the spec, validated)
+  kDefaultWorkers = 1ull << 14,     // an executor can be made without a worker count
   kThreadCount = 1ull << 15,        // how many workers were started
   kThreadNames = 1ull << 16,        // worker thread names with a prefix
   kInitializer = 1ull << 17,        // a per-worker initializer
@@ -95,12 +149,21 @@ enum class Cap : std::uint64_t {
   kLogHook = 1ull << 21,            // a log sink for throwing callbacks
   kVoidFutures = 1ull << 22,        // futures of calls that return nothing
   kCrash = 1ull << 23,              // the crash() probe (process backends)
+  kCancelResult = 1ull << 24,       // cancel() reports whether it succeeded
+  kResultBlocking = 1ull << 25,     // result() and exception() without a timeout
+  kWaitTimeout = 1ull << 26,        // wait(..., timeout)
+  kAsCompletedTimeout = 1ull << 27, // as_completed(..., timeout)
+  kMapTimeout = 1ull << 28,         // map(..., timeout), cancelling the rest at the deadline
+  kWorkerCount = 1ull << 29,        // the configured worker count can be read (max_workers())
+  kDone = 1ull << 30,               // done() answers without blocking (kStateQueries implies it)
 };
 using Caps = std::uint64_t;
 constexpr Caps operator|(Cap a, Cap b) { return static_cast<Caps>(a) | static_cast<Caps>(b); }
 constexpr Caps operator|(Caps a, Cap b) { return a | static_cast<Caps>(b); }
 constexpr Caps all_caps() { return ~Caps{0}; }
 std::string cap_name(Cap cap);
+// The capability named `name` (as cap_name prints it), or nullopt.
+std::optional<Cap> cap_from_name(const std::string& name);
 // Names of the caps in `needed` missing from `have`, comma-separated.
 std::string missing_caps(Caps have, Caps needed);
 std::string missing_caps(Caps have, std::initializer_list<Cap> needed);
@@ -113,9 +176,17 @@ struct CallbackEvent {
   Outcome result;  // result(timeout=0) as seen inside the callback
 };
 
+// Timeouts: a Future, wait, as_completed or map receives Timeout::none()
+// only when the adapter declares the untimed form (kResultBlocking, kWait,
+// kAsCompleted, kMap) and a finite Timeout only when it declares the timed
+// form (kResultTimeout, kWaitTimeout, kAsCompletedTimeout, kMapTimeout); the
+// suite bridges the other form itself where it needs one only as a bound,
+// never where the form itself is judged.
 class Future {
  public:
   virtual ~Future() = default;
+  // Whether the cancel succeeded (Cap::kCancelResult); a library whose cancel
+  // reports nothing returns true and leaves kCancelResult undeclared.
   virtual bool cancel() = 0;
   virtual bool cancelled() = 0;
   virtual bool running() = 0;
@@ -166,10 +237,12 @@ class Executor {
   virtual std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)> make,
                                               const MapSpec& spec) = 0;
   virtual void shutdown(bool wait, bool cancel_futures) = 0;
-  // Workers started so far (Cap::kThreadCount).
-  virtual std::size_t thread_count() = 0;
-  // The configured worker count, resolved (Cap::kDefaultWorkers).
-  virtual int max_workers() = 0;
+  // Worker threads (or processes) this executor has started so far, counting
+  // those that have since exited; read before shutdown (Cap::kThreadCount).
+  virtual std::size_t thread_count() { return 0; }
+  // The configured worker count, resolved: the default when none was given
+  // (Cap::kWorkerCount; Cap::kDefaultWorkers judges the default).
+  virtual int max_workers() { return -1; }
 };
 
 struct ExecutorSpec {

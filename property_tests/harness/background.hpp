@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -16,18 +17,27 @@ namespace cf::conformance {
 // Runs one blocking call on its own thread, so the test can act while it is
 // blocked and then check, with a bound, that it returned.
 //
+// `clause` is the rule that says the call must return (a cancel wakes a
+// reader [FUT-CANCEL-5], shutdown(wait=true) returns once the work is done
+// [SHUT-WAIT-1]): while the call runs, that clause is in progress on its
+// thread, so a hang inside it is charged there.
+//
 // Destroying it while the call is still blocked (a test that failed early, or
 // an implementation that missed a wake-up) first releases every gate and runs
 // `rescue`, so the call's futures complete and it can return. A call still
-// blocked kLateSlack after that is reported and its thread detached: a failed
-// test, not a hung run. The call must own what it uses (copies of the
-// FuturePtrs), since a detached thread outlives the test.
+// blocked kLateSlack after that is a hang of `clause`, recorded, and its
+// thread is detached: a failed check, not a hung run. The call must own what
+// it uses (copies of the FuturePtrs), since a detached thread outlives the
+// test.
 template <class T>
 class Background {
  public:
-  Background(Lab& lab, std::function<T()> call, std::function<void()> rescue = {})
-      : lab_(lab), rescue_(std::move(rescue)) {
-    std::packaged_task<T()> task(std::move(call));
+  Background(Lab& lab, const char* clause, std::function<T()> call, std::function<void()> rescue = {})
+      : lab_(lab), clause_(clause), rescue_(std::move(rescue)) {
+    std::packaged_task<T()> task([clause, call = std::move(call)] {
+      check::Step step(clause, "a blocking call on its own thread", __FILE__, __LINE__);
+      return call();
+    });
     result_ = task.get_future();
     thread_ = std::thread(std::move(task));
   }
@@ -39,8 +49,11 @@ class Background {
       lab_.open_all();
       if (rescue_) rescue_();
       if (!returns_within(kLateSlack)) {
-        ADD_FAILURE() << "a blocking call was still blocked " << kLateSlack.count()
-                      << " s after every gate was opened; its thread is leaked";
+        run::add_finding({clause_, "hang",
+                          "[" + clause_ + "] a blocking call was still blocked " +
+                              std::to_string(kLateSlack.count()) +
+                              " s after every gate was opened (its thread is leaked)",
+                          "", "a blocking call never returned"});
         thread_.detach();
         return;
       }
@@ -57,6 +70,7 @@ class Background {
 
  private:
   Lab& lab_;
+  std::string clause_;
   std::function<void()> rescue_;
   std::future<T> result_;
   std::thread thread_;

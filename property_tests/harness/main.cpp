@@ -1,13 +1,17 @@
-// The conformance runner's main: GoogleTest plus two things ctest cannot do.
+// The conformance runner's main: GoogleTest plus what ctest cannot do.
 //
 // 1. A record per test, written to $CF_REPORT_DIR/<implementation>/<test>.json
-//    at start ("started") and at end (pass / fail / n/a with the failure
-//    messages and the clauses the test named). A test whose process died
-//    leaves only "started", which the report counts as a failure.
+//    at start ("started") and at end: the test's status, every clause its
+//    checks judged (passes, fails, n/a with the reason), every failed check
+//    and precondition with its message and where it is, and the test's output.
+//    See record.hpp for the format.
 // 2. A watchdog: a test running past its budget (CF_TEST_BUDGET_S, default
-//    60 s, scaled by CF_TEST_SCALE) is a hang. The watchdog writes a "fail"
-//    record with a stack dump of every thread and exits, so a broken
-//    implementation costs one test, never the run.
+//    60 s, scaled by CF_TEST_SCALE) is a hang. It is charged to the clauses
+//    whose checks were in progress (check.hpp), keeps the checks recorded
+//    before it, carries a stack dump of every thread, and the process exits,
+//    so a broken implementation costs one test, never the run.
+// 3. A test that dies (a signal, std::terminate) is recorded the same way,
+//    charged to the clauses in progress, or inconclusive when none was.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,82 +19,50 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <cstring>
+#include <exception>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "adapter.hpp"
-#include "stack_dump.hpp"
 #include "cf/process_pool.hpp"
-#include "suite.hpp"
-
+#include "check.hpp"
+#include "record.hpp"
+#include "stack_dump.hpp"
 
 namespace cf::conformance {
 namespace {
 
-std::mutex g_mutex;
-std::vector<std::string> g_clauses;  // of the running test
-std::vector<std::string> g_checks;   // failed checks noted by the running test
+// The test running now, for the watchdog and the crash handlers.
+std::mutex g_current_mutex;
+std::string g_current_test;
+std::atomic<bool> g_finalized{false};  // the running test's final record is written
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
-std::filesystem::path record_path(const std::string& test) {
-  const char* dir = std::getenv("CF_REPORT_DIR");
-  if (!dir || !*dir) return {};
-  auto path = std::filesystem::path(dir) / implementation().name();
-  std::filesystem::create_directories(path);
-  return path / (test + ".json");
-}
-
-void write_record(const std::string& test, const std::string& status, const std::string& detail) {
-  auto path = record_path(test);
-  if (path.empty()) return;
-  std::vector<std::string> clauses;
-  {
-    std::lock_guard lock(g_mutex);
-    clauses = g_clauses;
-  }
-  std::ostringstream out;
-  out << "{\"implementation\": \"" << json_escape(implementation().name()) << "\", \"about\": \""
-      << json_escape(implementation().about()) << "\", \"test\": \"" << json_escape(test)
-      << "\", \"status\": \"" << status << "\", \"clauses\": [";
-  for (std::size_t i = 0; i < clauses.size(); ++i) {
-    out << (i ? ", " : "") << '"' << json_escape(clauses[i]) << '"';
-  }
-  out << "], \"detail\": \"" << json_escape(detail) << "\"}\n";
-  auto tmp = path;
-  tmp += ".tmp";
-  std::ofstream(tmp) << out.str();
-  std::filesystem::rename(tmp, path);  // a reader never sees half a record
+std::string current_test() {
+  std::lock_guard lock(g_current_mutex);
+  return g_current_test;
 }
 
 std::string full_name(const ::testing::TestInfo& info) {
   return std::string(info.test_suite_name()) + "." + info.name();
+}
+
+// Charges a hang or a death to the clauses in progress; with none, the test
+// is inconclusive. Writes the final record.
+void record_abnormal_end(const std::string& kind, const std::string& what, const std::string& detail) {
+  if (g_finalized.exchange(true)) return;
+  auto clauses = run::in_progress_clauses();
+  std::string doing = run::in_progress_text();
+  std::string message = what + (doing.empty() ? std::string() : ", in " + doing);
+  for (const auto& clause : clauses) {
+    run::add_finding({clause, kind, "[" + clause + "] " + message, "", kind + " in " + doing});
+  }
+  if (clauses.empty()) run::set_inconclusive(message + " (outside any check)");
+  write_record(current_test(), final_status(run::snapshot(), false), run::snapshot(), detail);
 }
 
 class Watchdog {
@@ -104,9 +76,8 @@ class Watchdog {
     cv_.notify_all();
     thread_.join();
   }
-  void arm(std::string test, std::chrono::seconds budget) {
+  void arm(std::chrono::seconds budget) {
     std::lock_guard lock(mutex_);
-    test_ = std::move(test);
     deadline_ = std::chrono::steady_clock::now() + budget;
     budget_ = budget;
     armed_ = true;
@@ -127,18 +98,17 @@ class Watchdog {
       }
       if (cv_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ &&
           std::chrono::steady_clock::now() >= deadline_) {
-        std::string test = test_;
         auto budget = budget_;
         lock.unlock();
         try {
           implementation().on_hang();
         } catch (...) {
         }
-        std::string stacks = stack_dump();
-        std::string detail = "hang: the test did not finish within " +
-                             std::to_string(budget.count()) + " s\n" + stacks;
+        std::string what = "hang: the test did not finish within " + std::to_string(budget.count()) + " s";
+        std::string doing = run::in_progress_text();
+        std::string detail = what + (doing.empty() ? "" : "\nin progress: " + doing) + "\n" + stack_dump();
         std::fprintf(stderr, "[watchdog] %s\n", detail.c_str());
-        write_record(test, "fail", detail);
+        record_abnormal_end("hang", what, detail);
         std::fflush(nullptr);
         _exit(3);
       }
@@ -148,7 +118,6 @@ class Watchdog {
   std::condition_variable cv_;
   bool stop_ = false;
   bool armed_ = false;
-  std::string test_;
   std::chrono::seconds budget_{0};
   std::chrono::steady_clock::time_point deadline_{};
   std::thread thread_;
@@ -162,26 +131,67 @@ std::chrono::seconds test_budget() {
   return std::chrono::seconds(seconds * scale);
 }
 
+// --- deaths -----------------------------------------------------------------
+
+[[noreturn]] void on_terminate() {
+  std::string what = "std::terminate";
+  if (auto e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what += ": uncaught exception: " + std::string(ex.what());
+    } catch (...) {
+      what += ": uncaught exception of unknown type";
+    }
+  }
+  std::fprintf(stderr, "[runner] %s\n", what.c_str());
+  alarm(10);  // a deadlock while recording must not outlive the test's budget
+  record_abnormal_end("crash", what, what + "\nin progress: " + run::in_progress_text());
+  std::signal(SIGABRT, SIG_DFL);
+  std::abort();
+}
+
+void on_fatal_signal(int sig) {
+  // Best effort: the process is broken; a deadlock here ends at the alarm.
+  alarm(10);
+  std::string what = std::string("killed by signal ") + std::to_string(sig) + " (" + strsignal(sig) + ")";
+  record_abnormal_end("crash", what, what + "\nin progress: " + run::in_progress_text());
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void install_death_handlers() {
+  std::set_terminate(on_terminate);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, on_fatal_signal);
+}
+
+// --- the listener -------------------------------------------------------------
+
 class RecordListener : public ::testing::EmptyTestEventListener {
  public:
   explicit RecordListener(Watchdog& watchdog) : watchdog_(watchdog) {}
 
   void OnTestStart(const ::testing::TestInfo& info) override {
+    run::reset();
+    run::set_test_thread(true, false);  // gtest runs the body on this thread
     {
-      std::lock_guard lock(g_mutex);
-      g_clauses.clear();
-      g_checks.clear();
+      std::lock_guard lock(g_current_mutex);
+      g_current_test = full_name(info);
     }
-    write_record(full_name(info), "started", "");
-    watchdog_.arm(full_name(info), test_budget());
+    g_finalized = false;
+    write_record(full_name(info), "started", {}, "");
+    run::set_budget(test_budget());
+    watchdog_.arm(test_budget());
   }
 
   void OnTestPartResult(const ::testing::TestPartResult& part) override {
     if (part.failed()) {
-      std::ostringstream line;
-      line << (part.file_name() ? part.file_name() : "?") << ":" << part.line_number() << ": "
-           << part.summary() << "\n";
-      failures_ += line.str();
+      std::string line = std::string(part.file_name() ? part.file_name() : "?") + ":" +
+                         std::to_string(part.line_number()) + ": " + part.message() + "\n";
+      detail_ += line;
+      // A failure no check named: an exception out of the body, an
+      // unconverted assertion, a property that failed by throwing.
+      if (!run::reporting_tagged()) untagged_ += part.summary() + std::string("\n");
     } else if (part.skipped()) {
       skip_ = part.message();
     }
@@ -190,50 +200,44 @@ class RecordListener : public ::testing::EmptyTestEventListener {
   void OnTestEnd(const ::testing::TestInfo& info) override {
     watchdog_.disarm();
     const auto* result = info.result();
-    std::string status = result->Failed() ? "fail" : result->Skipped() ? "n/a" : "pass";
-    if (result->Failed()) {
-      std::lock_guard lock(g_mutex);
-      if (!g_checks.empty()) failures_ += "checks that failed during the run:\n";
-      for (const auto& check : g_checks) failures_ += check + "\n";
+    // An untagged failure beside tagged ones is their echo (RapidCheck's
+    // counterexample, a fatal check's return); alone, it ended the test
+    // before a check could judge: the escape the guard noted, or nothing.
+    if (result->Failed() && !untagged_.empty() && !has_tagged_failure(run::snapshot())) {
+      if (auto escape = run::take_escape()) {
+        run::add_finding(*escape);
+        run::set_inconclusive(escape->message);
+      } else {
+        run::set_inconclusive("a failure that no check names: " + first_line(untagged_));
+      }
     }
-    write_record(full_name(info), status, result->Failed() ? failures_ : skip_);
-    failures_.clear();
+    auto state = run::snapshot();
+    std::string status = result->Skipped() && state.findings.empty() ? "n/a"
+                                                                     : final_status(state, result->Failed());
+    if (!g_finalized.exchange(true)) {
+      write_record(full_name(info), status, state, status == "n/a" ? skip_ : detail_);
+    }
+    detail_.clear();
+    untagged_.clear();
     skip_.clear();
   }
 
  private:
+  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
   Watchdog& watchdog_;
-  std::string failures_;
+  std::string detail_;
+  std::string untagged_;
   std::string skip_;
 };
 
 }  // namespace
-
-void note_failed_check(const std::string& message) {
-  std::lock_guard lock(g_mutex);
-  if (g_checks.size() < 8 && std::find(g_checks.begin(), g_checks.end(), message) == g_checks.end()) {
-    g_checks.push_back(message);
-  }
-}
-
-void record_clauses(std::initializer_list<const char*> clauses) {
-  std::lock_guard lock(g_mutex);
-  for (const char* c : clauses) {
-    // A property body runs many times; each clause is recorded once.
-    if (std::find(g_clauses.begin(), g_clauses.end(), c) == g_clauses.end()) g_clauses.emplace_back(c);
-  }
-  std::string line = "[clauses]";
-  for (const char* c : clauses) line += std::string(" ") + c;
-  ::testing::Test::RecordProperty("clauses", line.substr(10));
-}
-
 }  // namespace cf::conformance
 
 int main(int argc, char** argv) {
   CF_PROCESS_WORKER_ENTRY(argc, argv);  // process-pool workers are this program [PPE-SPAWN-2]
   ::testing::InitGoogleTest(&argc, argv);
+  cf::conformance::install_death_handlers();
   cf::conformance::Watchdog watchdog;
-  ::testing::UnitTest::GetInstance()->listeners().Append(
-      new cf::conformance::RecordListener(watchdog));
+  ::testing::UnitTest::GetInstance()->listeners().Append(new cf::conformance::RecordListener(watchdog));
   return RUN_ALL_TESTS();
 }

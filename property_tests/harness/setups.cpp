@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "check.hpp"
 #include "suite.hpp"
 
 namespace cf::conformance {
@@ -56,7 +57,7 @@ FuturePtr make_in(Implementation& impl, State state) {
       step = f->set_running_or_notify_cancel();
       break;
     case State::kCancelled:
-      EXPECT_TRUE(f->cancel()) << "building CANCELLED";
+      CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "building CANCELLED";
       return f;
     case State::kFinishedValue:
       step = f->set_result(kValue);
@@ -65,14 +66,17 @@ FuturePtr make_in(Implementation& impl, State state) {
       step = f->set_exception(kError);
       break;
   }
-  EXPECT_TRUE(accepted(step)) << "building " << name(state) << ": " << to_string(step);
+  // Each step is the rule that says it is accepted on a pending future.
+  CF_PRECONDITION(state == State::kRunning ? "FUT-STATE-2" : "FUT-SET-5", accepted(step))
+      << "building " << name(state) << ": " << to_string(step);
   return f;
 }
 
 void finished(Executor& ex, std::int64_t value, FuturePtr* out) {
   *out = ex.submit(Probe::value_of(value));
   auto outcome = (*out)->result(kLong);
-  ASSERT_TRUE(outcome.is(Kind::kValue) && outcome.value == value) << to_string(outcome);
+  CF_PRECONDITION("EXEC-SUBMIT-1", outcome.is(Kind::kValue) && outcome.value == value)
+      << "a task returning " << value << " gave " << to_string(outcome);
 }
 
 // Only "finished with an error" matters here; how the error is reported is
@@ -80,20 +84,62 @@ void finished(Executor& ex, std::int64_t value, FuturePtr* out) {
 void failed(Executor& ex, const std::string& message, FuturePtr* out) {
   *out = ex.submit(Probe::failure(message));
   auto outcome = (*out)->result(kLong);
-  ASSERT_FALSE(outcome.is(Kind::kValue) || outcome.is(Kind::kNone) || outcome.is(Kind::kTimeout) ||
-               outcome.is(Kind::kCancelled))
+  CF_PRECONDITION("EXEC-SUBMIT-2", !(outcome.is(Kind::kValue) || outcome.is(Kind::kNone) ||
+                                     outcome.is(Kind::kTimeout) || outcome.is(Kind::kCancelled)))
       << "expected the task's error, got " << to_string(outcome);
 }
 
 void occupy(Executor& ex, Lab& lab, int gate, int log, std::int64_t value, FuturePtr* out) {
   *out = ex.submit(Probe().record(log, value).gate(gate).returns(value));
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong)) << "the blocker never started";
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the blocker never started";
   for (int i = 0; i < kPrefetch; ++i) ex.submit(Probe::value_of(-1));
 }
 
 void cancelled_queued(Executor& ex, int log, std::int64_t value, FuturePtr* out) {
   *out = ex.submit(Probe().record(log, value).returns(value));
-  ASSERT_TRUE((*out)->cancel()) << "cancel() of a queued task failed";
+  CF_PRECONDITION("FUT-CANCEL-1", (*out)->cancel()) << "cancel() of a queued task failed";
+}
+
+HeldWorker::HeldWorker(Executor& ex, Lab& lab)
+    : ex_(ex), lab_(lab), gate_(lab.new_gate()), blocker_(ex.submit(Probe::gated(gate_, -1))) {}
+
+void HeldWorker::hold() {
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab_.await_arrivals(gate_, 1, kLong))
+      << "the task holding the only worker never started";
+  for (int i = 0; i < kPrefetch; ++i) fillers_.push_back(ex_.submit(Probe::value_of(1000 + i)));
+}
+
+void HeldWorker::release() { lab_.open(gate_); }
+
+void HeldWorker::finish() {
+  release();
+  CF_CHECK_VALUE("EXEC-SUBMIT-1", blocker_->result(kLong), -1);
+  for (std::size_t i = 0; i < fillers_.size(); ++i) {
+    CF_CHECK_VALUE("EXEC-SUBMIT-1", fillers_[i]->result(kLong), 1000 + static_cast<std::int64_t>(i));
+  }
+}
+
+void check_outcome(const char* clause, const Outcome& got, const Outcome& expected,
+                   const std::string& context) {
+  if (expected.is(Kind::kValue)) {
+    CF_CHECK_VALUE(clause, got, expected.value) << context;
+    return;
+  }
+  CF_CHECK_OUTCOME(clause, got, expected.kind) << context;
+  if (expected.is(Kind::kTaskError) && got.is(Kind::kTaskError)) {
+    CF_CHECK(clause, got.message.find(expected.message) != std::string::npos)
+        << context << (context.empty() ? "" : ": ") << "the error's message was lost: "
+        << to_string(got) << ", expected one carrying \"" << expected.message << "\"";
+  }
+}
+
+void shutdown_and_wait(Executor& ex, bool cancel_futures) {
+  auto shut = [&] {
+    ex.shutdown(true, cancel_futures);
+    return true;
+  };
+  CF_PRECONDITION("SHUT-WAIT-1", shut()) << "shutdown(wait=true, cancel_futures="
+                                         << (cancel_futures ? "true" : "false") << ")";
 }
 
 }  // namespace cf::conformance

@@ -1,11 +1,13 @@
 // suite.hpp — what every conformance test includes.
 //
-// A test names the spec clauses it checks with CF_CLAUSES (ci/check_clauses
-// reads them from the source; the report reads them at run time), states the
-// capabilities it needs with CF_REQUIRE (missing ones make it "n/a"), and
-// talks to the implementation only through the adapter (`impl()`), the lab
-// (`lab`) and executors made by `make_executor`, which the fixture drains in
-// TearDown so a failing test never leaves tasks behind.
+// A test judges clauses with checks that name them (check.hpp: CF_CHECK and
+// its family; ci/check_clauses derives each test's clauses from them), builds
+// its scene with preconditions (CF_PRECONDITION), states the capabilities the
+// whole scene needs with CF_REQUIRE (missing ones make it "n/a"), and talks to
+// the implementation only through the guarded adapter (`impl()`, guard.hpp),
+// the lab (`lab`) and executors made by `make_executor`, which the fixture
+// drains when the test ends, however it ends, so a failing test never leaves
+// tasks behind.
 //
 // Timing: waits are bounded by named slack constants, never used to
 // synchronise. kLong is an upper bound for things that must happen; kShort is
@@ -21,6 +23,8 @@
 #include <vector>
 
 #include "adapter.hpp"
+#include "check.hpp"
+#include "guard.hpp"
 
 namespace cf::conformance {
 
@@ -35,64 +39,39 @@ inline constexpr auto kShort = std::chrono::milliseconds(50);
 // calls it a bug (scheduling delay on a loaded 2-core machine, sanitizers).
 inline constexpr auto kLateSlack = std::chrono::seconds(5);
 
-// Records the clauses the running test checks.
-void record_clauses(std::initializer_list<const char*> clauses);
-
-// Keeps a failed check's message for the test's record. RapidCheck prints a
-// counterexample by replaying it, and a failure that depends on timing may
-// not recur in the replay; the record still says which check failed.
-void note_failed_check(const std::string& message);
-
 class Conformance : public ::testing::Test {
  protected:
-  Implementation& impl() { return implementation(); }
-  Caps caps() { return impl().caps(); }
+  Conformance();
+  ~Conformance() override;
 
-  // An executor with `workers` workers (none = default), drained at TearDown.
+  // The implementation under test, through the guard.
+  Implementation& impl() { return impl_; }
+  Caps caps() { return impl().caps(); }
+  bool has(Cap cap) { return (caps() & static_cast<Caps>(cap)) != 0; }
+
+  // An executor with `workers` workers (none = default), drained when the
+  // test ends.
   Executor& make_executor(std::optional<int> workers = 4);
   Executor& make_executor(const ExecutorSpec& spec);
 
-  // Opens every gate, then shuts down every executor made by this test.
+  // In a property that has already failed, with less than half its budget
+  // left: the case passes at once, so RapidCheck stops shrinking and reports
+  // the smallest failing case found so far (before the watchdog would end it).
+  void SetUp() override;
+  // Opens every gate, then shuts down every executor made by this test. In a
+  // property, a check that failed on another thread fails the case here.
   void TearDown() override;
 
   Lab lab;
 
  private:
+  void drain() noexcept;
+  GuardedImplementation impl_{implementation()};
   std::vector<std::unique_ptr<Executor>> executors_;
+  bool property_ = false;
 };
 
-// Fails the test unless `op` raises an error of `kind`.
-#define CF_EXPECT_RAISES(op, expected_kind)                                             \
-  do {                                                                                \
-    try {                                                                             \
-      op;                                                                             \
-      ADD_FAILURE() << #op " returned; expected it to raise "                         \
-                    << ::cf::conformance::to_string(expected_kind);                   \
-    } catch (const ::cf::conformance::Raised& raised__) {                             \
-      EXPECT_EQ(::cf::conformance::to_string(raised__.outcome.kind),                  \
-                ::cf::conformance::to_string(expected_kind))                          \
-          << #op " raised " << ::cf::conformance::to_string(raised__.outcome);        \
-    }                                                                                 \
-  } while (0)
-
-// Expects an Outcome of the given kind (and, for kValue, value).
-#define CF_EXPECT_OUTCOME(outcome_expr, expected_kind)                                 \
-  EXPECT_EQ(::cf::conformance::to_string((outcome_expr).kind),                          \
-            ::cf::conformance::to_string(expected_kind))                                \
-      << "outcome was " << ::cf::conformance::to_string(outcome_expr)
-#define CF_EXPECT_VALUE(outcome_expr, expected_value)                                  \
-  do {                                                                                \
-    auto o__ = (outcome_expr);                                                        \
-    EXPECT_TRUE(o__.is(::cf::conformance::Outcome::Kind::kValue) &&                    \
-                o__.value == (expected_value))                                        \
-        << "expected value " << (expected_value) << ", got "                          \
-        << ::cf::conformance::to_string(o__);                                         \
-  } while (0)
-
 }  // namespace cf::conformance
-
-// First statement of every conformance test: the clauses it checks.
-#define CF_CLAUSES(...) ::cf::conformance::record_clauses({__VA_ARGS__})
 
 // Skips the test as "n/a" when the implementation lacks a capability:
 // CF_REQUIRE(Cap::kCancel, Cap::kWait).

@@ -1,0 +1,100 @@
+#include "record.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace cf::conformance {
+namespace {
+
+std::string json(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::filesystem::path record_path(const std::string& test) {
+  const char* dir = std::getenv("CF_REPORT_DIR");
+  if (!dir || !*dir) return {};
+  auto path = std::filesystem::path(dir) / implementation().name();
+  std::filesystem::create_directories(path);
+  return path / (test + ".json");
+}
+
+bool charges_clause(const Finding& f) {
+  return !f.clause.empty() && (f.kind == "check" || f.kind == "hang" || f.kind == "crash");
+}
+
+}  // namespace
+
+bool has_tagged_failure(const TestState& state) {
+  for (const auto& f : state.findings) {
+    if (f.kind == "check" || f.kind == "precondition" || f.kind == "hang" || f.kind == "crash") return true;
+  }
+  return false;
+}
+
+std::string final_status(const TestState& state, bool gtest_failed) {
+  for (const auto& f : state.findings) {
+    if (charges_clause(f)) return "fail";
+  }
+  if (!state.inconclusive.empty() || has_tagged_failure(state) || gtest_failed) return "inconclusive";
+  return "pass";
+}
+
+void write_record(const std::string& test, const std::string& status, const TestState& state,
+                  const std::string& detail) {
+  auto path = record_path(test);
+  if (path.empty()) return;
+  std::ostringstream out;
+  out << "{\"implementation\": " << json(implementation().name())
+      << ", \"about\": " << json(implementation().about()) << ", \"test\": " << json(test)
+      << ", \"status\": " << json(status) << ", \"caps\": [";
+  bool first_cap = true;
+  for (int bit = 0; bit < 64; ++bit) {
+    auto cap = static_cast<Cap>(Caps{1} << bit);
+    if (!(implementation().caps() & static_cast<Caps>(cap)) || cap_name(cap) == "?") continue;
+    out << (first_cap ? "" : ", ") << json(cap_name(cap));
+    first_cap = false;
+  }
+  out << "], \"checks\": [";
+  bool first = true;
+  for (const auto& [clause, n] : state.counts) {
+    out << (first ? "" : ", ") << "{\"clause\": " << json(clause) << ", \"pass\": " << n.pass
+        << ", \"fail\": " << n.fail << ", \"na\": " << n.na << ", \"na_reason\": " << json(n.na_reason)
+        << "}";
+    first = false;
+  }
+  out << "], \"findings\": [";
+  first = true;
+  for (const auto& f : state.findings) {
+    out << (first ? "" : ", ") << "{\"clause\": " << json(f.clause) << ", \"kind\": " << json(f.kind)
+        << ", \"message\": " << json(f.message) << ", \"where\": " << json(f.where)
+        << ", \"observation\": " << json(f.observation) << "}";
+    first = false;
+  }
+  out << "], \"inconclusive\": " << json(state.inconclusive) << ", \"detail\": " << json(detail) << "}\n";
+  auto tmp = path;
+  tmp += ".tmp";
+  std::ofstream(tmp) << out.str();
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace cf::conformance
