@@ -1,9 +1,17 @@
 // Rows for cf::ProcessPoolExecutor with kWorkers worker processes: the same
 // throughput and latency shapes over a registered task, and map with chunks.
 // python_baseline.py measures the same shapes with CPython's pool.
+//
+// The calls run in the workers, so their ledger (ledger.hpp) is a memfd that
+// the workers inherit and map in the pool's initializer.
 #include <benchmark/benchmark.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <ranges>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "cf/process_pool.hpp"
@@ -12,63 +20,135 @@
 
 namespace cf::bench {
 
-int process_identity(int x) { return x; }
-CF_REGISTER_TASK(process_identity);
-
-namespace {
-
 // Calls per process throughput iteration and inputs per chunked map; keep in
 // step with python_baseline.py.
 constexpr int kProcessBatch = 2'000;
 constexpr int kMapInputs = 10'000;
 constexpr int kChunk = 100;
+// Ledger slots: one per input of the largest shape.
+constexpr std::size_t kSlots = kMapInputs;
+
+namespace {
+
+// The ledger shared with the workers: in the parent it is created; in a
+// worker, attach_ledger maps it (the memfd has no FD_CLOEXEC, so every
+// spawned worker inherits it under the same number).
+LedgerView g_ledger;
+
+LedgerSlot* map_slots(int fd) {
+  void* p = ::mmap(nullptr, kSlots * sizeof(LedgerSlot), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) throw std::runtime_error("cannot map the ledger");
+  return static_cast<LedgerSlot*>(p);
+}
+
+class SharedLedger {
+ public:
+  SharedLedger() : fd_(::memfd_create("cf-bench-ledger", 0)) {
+    if (fd_ < 0 || ::ftruncate(fd_, kSlots * sizeof(LedgerSlot)) != 0) {
+      throw std::runtime_error("cannot create the ledger");
+    }
+    slots_ = map_slots(fd_);
+    view_ = LedgerView(slots_, kSlots);
+  }
+  ~SharedLedger() {
+    ::munmap(slots_, kSlots * sizeof(LedgerSlot));
+    ::close(fd_);
+  }
+  SharedLedger(const SharedLedger&) = delete;
+  SharedLedger& operator=(const SharedLedger&) = delete;
+  int fd() const { return fd_; }
+  const LedgerView& view() const { return view_; }
+
+ private:
+  int fd_;
+  LedgerSlot* slots_ = nullptr;
+  LedgerView view_;
+};
+
+}  // namespace
+
+void attach_ledger(int fd) { g_ledger = LedgerView(map_slots(fd), kSlots); }
+CF_REGISTER_TASK(attach_ledger);
+
+// The task of every process row: counts its run, returns its input.
+int process_identity(int x) {
+  g_ledger.ran(static_cast<std::size_t>(x));
+  return x;
+}
+CF_REGISTER_TASK(process_identity);
+
+namespace {
 
 struct ReferenceProcess {
-  using Handle = Future<int>;
-  explicit ReferenceProcess(int workers) : pool(workers) {}
-  Handle submit_value(int i) { return pool.submit(process_identity, i); }
+  explicit ReferenceProcess(const SharedLedger& ledger) : pool(options(ledger)) {
+    std::vector<Future<int>> futures;
+    for (int i = 0; i < 2 * kWorkers; ++i) futures.push_back(pool.submit(process_identity, i));
+    for (auto& f : futures) f.result();
+    ledger.view().settle(0);  // the warm-up calls are not the row's
+  }
+  static ProcessPoolExecutor::Options options(const SharedLedger& ledger) {
+    ProcessPoolExecutor::Options o;
+    o.max_workers = kWorkers;
+    o.initializer = TaskCall(attach_ledger, ledger.fd());
+    return o;
+  }
   ProcessPoolExecutor pool;
 };
 
-void warm_up(ReferenceProcess& ref) {
-  std::vector<Future<int>> futures;
-  for (int i = 0; i < 2 * kWorkers; ++i) futures.push_back(ref.submit_value(i));
-  for (auto& f : futures) f.result();
-}
-
 void throughput(benchmark::State& state) {
-  ReferenceProcess ref(kWorkers);
-  warm_up(ref);
+  SharedLedger ledger;
+  ReferenceProcess ref(ledger);
   std::vector<Future<int>> futures;
   futures.reserve(kProcessBatch);
+  std::string error;
   for (auto _ : state) {
-    for (int i = 0; i < kProcessBatch; ++i) futures.push_back(ref.submit_value(i));
-    long long sum = 0;
-    for (auto& f : futures) sum += f.result();
-    benchmark::DoNotOptimize(sum);
+    for (int i = 0; i < kProcessBatch; ++i) futures.push_back(ref.pool.submit(process_identity, i));
+    for (int i = 0; i < kProcessBatch; ++i) {
+      int got = futures[static_cast<std::size_t>(i)].result();
+      if (got != i && error.empty()) error = wrong_value(got, i);
+    }
     futures.clear();
+    if (error.empty()) error = ledger.view().settle(kProcessBatch);
   }
+  report(state, error);
   state.SetItemsProcessed(state.iterations() * kProcessBatch);
 }
 
 void latency(benchmark::State& state) {
-  ReferenceProcess ref(kWorkers);
-  warm_up(ref);
+  SharedLedger ledger;
+  ReferenceProcess ref(ledger);
+  RoundTrips trips;
+  std::string error;
   int i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(ref.submit_value(i++).result());
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    int got = ref.pool.submit(process_identity, i % static_cast<int>(kSlots)).result();
+    trips.add(std::chrono::steady_clock::now() - start);
+    if (got != i % static_cast<int>(kSlots) && error.empty()) error = wrong_value(got, i);
+    ++i;
+  }
+  if (error.empty()) error = ledger.view().settle(static_cast<std::size_t>(i));
+  report(state, error);
+  trips.report(state);
   state.SetItemsProcessed(state.iterations());
 }
 
 void map_chunked(benchmark::State& state) {
-  ReferenceProcess ref(kWorkers);
-  warm_up(ref);
+  SharedLedger ledger;
+  ReferenceProcess ref(ledger);
   auto inputs = std::views::iota(0, kMapInputs);
+  std::string error;
   for (auto _ : state) {
     auto results = ref.pool.map(process_identity, inputs, {}, kChunk);
-    long long sum = 0;
-    while (auto r = results.next()) sum += *r;
-    benchmark::DoNotOptimize(sum);
+    int i = 0;
+    while (auto r = results.next()) {
+      if (*r != i && error.empty()) error = wrong_value(*r, i);
+      ++i;
+    }
+    if (i != kMapInputs && error.empty()) error = "map lost results";
+    if (error.empty()) error = ledger.view().settle(kMapInputs);
   }
+  report(state, error);
   state.SetItemsProcessed(state.iterations() * kMapInputs);
 }
 

@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <ranges>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -25,51 +26,83 @@ struct ReferenceThread {
   ThreadPoolExecutor pool;
 };
 
-int identity(int x) { return x; }
+// The call of the rows over futures: counts its run, returns its input.
+auto counted_identity(const LedgerView& ledger) {
+  return [ledger = &ledger](int x) {
+    ledger->ran(static_cast<std::size_t>(x));
+    return x;
+  };
+}
 
-std::vector<Future<int>> submit_batch(ThreadPoolExecutor& pool) {
+std::vector<Future<int>> submit_batch(ThreadPoolExecutor& pool, const LedgerView& ledger) {
   std::vector<Future<int>> futures;
   futures.reserve(kBatch);
-  for (int i = 0; i < kBatch; ++i) futures.push_back(pool.submit(identity, i));
+  for (int i = 0; i < kBatch; ++i) futures.push_back(pool.submit(counted_identity(ledger), i));
   return futures;
+}
+
+// "" if futures[i] holds i for every i, else the first mismatch.
+std::string check_values(const std::vector<Future<int>>& futures) {
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    int got = futures[i].result();
+    if (got != static_cast<int>(i)) return wrong_value(got, static_cast<long long>(i));
+  }
+  return "";
 }
 
 void map(benchmark::State& state) {
   ReferenceThread ref(kWorkers);
   warm_up(ref);
+  Ledger ledger(kBatch);
   auto inputs = std::views::iota(0, kBatch);
+  std::string error;
   for (auto _ : state) {
-    auto results = ref.pool.map(identity, inputs);
-    long long sum = 0;
-    while (auto r = results.next()) sum += *r;
-    benchmark::DoNotOptimize(sum);
+    auto results = ref.pool.map(counted_identity(ledger.view()), inputs);
+    int i = 0;
+    while (auto r = results.next()) {
+      if (*r != i && error.empty()) error = wrong_value(*r, i);
+      ++i;
+    }
+    if (i != kBatch && error.empty()) error = "map lost results";
+    if (error.empty()) error = ledger.view().settle(kBatch);
   }
+  report(state, error);
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
 void as_completed(benchmark::State& state) {
   ReferenceThread ref(kWorkers);
   warm_up(ref);
+  Ledger ledger(kBatch);
+  std::string error;
   for (auto _ : state) {
-    auto futures = submit_batch(ref.pool);
+    auto futures = submit_batch(ref.pool, ledger.view());
     int seen = 0;
     for (const auto& f : cf::as_completed(futures)) {
       benchmark::DoNotOptimize(&f);
       ++seen;
     }
-    if (seen != kBatch) state.SkipWithError("as_completed lost a future");
+    if (seen != kBatch && error.empty()) error = "as_completed lost a future";
+    if (error.empty()) error = check_values(futures);
+    if (error.empty()) error = ledger.view().settle(kBatch);
   }
+  report(state, error);
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
 void wait_all(benchmark::State& state) {
   ReferenceThread ref(kWorkers);
   warm_up(ref);
+  Ledger ledger(kBatch);
+  std::string error;
   for (auto _ : state) {
-    auto futures = submit_batch(ref.pool);
+    auto futures = submit_batch(ref.pool, ledger.view());
     auto result = cf::wait(futures);
-    if (!result.not_done.empty()) state.SkipWithError("wait returned early");
+    if (!result.not_done.empty() && error.empty()) error = "wait returned early";
+    if (error.empty()) error = check_values(futures);
+    if (error.empty()) error = ledger.view().settle(kBatch);
   }
+  report(state, error);
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 

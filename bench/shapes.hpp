@@ -10,11 +10,15 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <latch>
 #include <string>
 #include <vector>
+
+#include "ledger.hpp"
 
 namespace cf::bench {
 
@@ -34,34 +38,81 @@ void warm_up(Pool& pool) {
   for (auto& h : handles) Pool::get(h);
 }
 
+// The call every shape makes: counts its run in the ledger, returns its index.
+inline auto counted_call(const LedgerView& ledger, int i) {
+  return [ledger = &ledger, i] {
+    ledger->ran(static_cast<std::size_t>(i));
+    return i;
+  };
+}
+
 // Submit kBatch trivial calls, then collect every result.
 template <class Pool>
 void throughput(benchmark::State& state) {
   Pool pool(kWorkers);
   warm_up(pool);
+  Ledger ledger(kBatch);
   std::vector<typename Pool::Handle> handles;
   handles.reserve(kBatch);
+  std::string error;
   for (auto _ : state) {
-    for (int i = 0; i < kBatch; ++i) handles.push_back(pool.submit([i] { return i; }));
-    long long sum = 0;
-    for (auto& h : handles) sum += Pool::get(h);
-    benchmark::DoNotOptimize(sum);
+    for (int i = 0; i < kBatch; ++i) handles.push_back(pool.submit(counted_call(ledger.view(), i)));
+    for (int i = 0; i < kBatch; ++i) {
+      int got = Pool::get(handles[static_cast<std::size_t>(i)]);
+      if (got != i && error.empty()) error = wrong_value(got, i);
+    }
     handles.clear();
+    if (error.empty()) error = ledger.view().settle(kBatch);
   }
+  report(state, error);
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
-// One call at a time: submit, then block for its result.
+// Submit -> result round-trip times, reported as the counters p50_us,
+// p99_us and p999_us of the row (the row's time is their mean).
+class RoundTrips {
+ public:
+  RoundTrips() { samples_.reserve(1 << 20); }
+  void add(std::chrono::steady_clock::duration d) {
+    if (samples_.size() < samples_.capacity()) samples_.push_back(d);
+  }
+  void report(benchmark::State& state) {
+    if (samples_.empty()) return;
+    std::sort(samples_.begin(), samples_.end());
+    auto at = [&](double q) {
+      auto i = static_cast<std::size_t>(q * static_cast<double>(samples_.size() - 1));
+      return std::chrono::duration<double, std::micro>(samples_[i]).count();
+    };
+    state.counters["p50_us"] = at(0.50);
+    state.counters["p99_us"] = at(0.99);
+    state.counters["p999_us"] = at(0.999);
+  }
+
+ private:
+  std::vector<std::chrono::steady_clock::duration> samples_;
+};
+
+// One call at a time: submit, then block for its result (a blocking round
+// trip). Each is timed on its own for the percentiles.
 template <class Pool>
 void latency(benchmark::State& state) {
   Pool pool(kWorkers);
   warm_up(pool);
+  Ledger ledger(kBatch);
+  RoundTrips trips;
+  std::string error;
   int i = 0;
   for (auto _ : state) {
-    auto h = pool.submit([i] { return i; });
-    benchmark::DoNotOptimize(Pool::get(h));
+    auto start = std::chrono::steady_clock::now();
+    auto h = pool.submit(counted_call(ledger.view(), i));
+    int got = Pool::get(h);
+    trips.add(std::chrono::steady_clock::now() - start);
+    if (got != i && error.empty()) error = wrong_value(got, i);
     ++i;
   }
+  if (error.empty()) error = ledger.view().settle(static_cast<std::size_t>(i));
+  report(state, error);
+  trips.report(state);
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -71,9 +122,11 @@ template <class Pool>
 void queued_memory(benchmark::State& state) {
   Pool pool(kWorkers);
   warm_up(pool);
+  Ledger ledger(kBatch);
   std::vector<typename Pool::Handle> handles;
   handles.reserve(kBatch + kWorkers);
   long long bytes = 0;
+  std::string error;
   for (auto _ : state) {
     std::latch started(kWorkers);
     std::atomic<bool> open{false};
@@ -81,18 +134,24 @@ void queued_memory(benchmark::State& state) {
       handles.push_back(pool.submit([&] {
         started.count_down();
         open.wait(false);
-        return 0;
+        return -1;
       }));
     }
     started.wait();
     long long before = heap_in_use();
-    for (int i = 0; i < kBatch; ++i) handles.push_back(pool.submit([i] { return i; }));
+    for (int i = 0; i < kBatch; ++i) handles.push_back(pool.submit(counted_call(ledger.view(), i)));
     bytes += heap_in_use() - before;
     open = true;
     open.notify_all();
-    for (auto& h : handles) Pool::get(h);
+    for (std::size_t k = 0; k < handles.size(); ++k) {
+      int want = k < std::size_t{kWorkers} ? -1 : static_cast<int>(k) - kWorkers;
+      int got = Pool::get(handles[k]);
+      if (got != want && error.empty()) error = wrong_value(got, want);
+    }
     handles.clear();
+    if (error.empty()) error = ledger.view().settle(kBatch);
   }
+  report(state, error);
   state.counters["bytes_per_task"] =
       static_cast<double>(bytes) / static_cast<double>(state.iterations() * kBatch);
 }

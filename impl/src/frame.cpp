@@ -15,7 +15,7 @@ std::uint64_t get_le(const char* p, int bytes) {
   return v;
 }
 
-bool known_type(std::uint8_t t) { return t >= 1 && t <= 3; }
+bool known_type(std::uint8_t t) { return t >= 1 && t <= 4; }
 
 bool flag(BodyReader& in) {
   std::uint8_t v = in.u8();
@@ -34,6 +34,14 @@ std::string encode_frame(FrameType type, std::string_view body) {
   put_le(out, body.size(), 4);
   out.append(body);
   return out;
+}
+
+Frame decode_whole_frame(std::string_view bytes) {
+  FrameDecoder decoder;
+  decoder.feed(bytes.data(), bytes.size());
+  auto frame = decoder.next();
+  if (!frame || decoder.buffered() != 0) throw FrameError("not exactly one frame");
+  return std::move(*frame);
 }
 
 void FrameDecoder::feed(const char* data, std::size_t size) {
@@ -111,6 +119,27 @@ std::size_t BodyReader::count(std::size_t min_item) {
 }
 void BodyReader::finish() const {
   if (pos_ != in_.size()) throw FrameError("trailing bytes in frame body");
+}
+
+std::string encode_call_frame(std::uint64_t id, std::string_view task,
+                              const std::vector<std::string>& args) {
+  BodyWriter body;
+  body.u64(id).bytes(task).u64(args.size());
+  for (const auto& a : args) body.bytes(a);
+  return encode_frame(FrameType::kCall, body.take());
+}
+
+CallFrame parse_call_frame(const Frame& frame) {
+  if (frame.type != FrameType::kCall) throw FrameError("unexpected frame type");
+  BodyReader in(frame.body);
+  CallFrame call;
+  call.id = in.u64();
+  call.task = in.bytes();
+  std::size_t n = in.count(8);
+  call.args.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) call.args.push_back(in.bytes());
+  in.finish();
+  return call;
 }
 
 std::string encode_result_body(const ResultFrame& reply) {

@@ -20,14 +20,15 @@ const char cf_process_worker_entry_present = 1;
 namespace cf::detail {
 
 int process_worker_entry(int argc, char** argv) {
-  if (argc != 4 || std::strcmp(argv[1], kWorkerFlag) != 0) return -1;
+  if (argc != 5 || std::strcmp(argv[1], kWorkerFlag) != 0) return -1;
   int fd = std::atoi(argv[2]);
-  pid_t parent = static_cast<pid_t>(std::atol(argv[3]));
+  int call_fd = std::atoi(argv[3]);
+  pid_t parent = static_cast<pid_t>(std::atol(argv[4]));
   // Die with the parent [PPE-SPAWN-3]; the check after it closes the race
   // with a parent that died before prctl.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) return 3;
-  return worker_main(fd);
+  return worker_main(fd, call_fd);
 }
 
 }  // namespace cf::detail

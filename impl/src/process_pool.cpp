@@ -1,36 +1,43 @@
-// The parent side of ProcessPoolExecutor: the manager thread.
+// The parent side of ProcessPoolExecutor: submission and the manager thread.
 //
-// The manager (CPython's _ExecutorManagerThread) is the only thread that
-// spawns, writes to, reads from and reaps workers. Each worker runs one call
-// at a time; a call is sent only to an idle worker, right after its future
-// moved to RUNNING, so queued calls stay cancellable. The manager polls an
-// eventfd (woken by submit/shutdown) and every worker's socket; EOF on a
-// socket we did not close, from a worker that did not announce its exit,
-// means the worker died, and the pool breaks [PPE-BROKEN-1].
+// A call waits in `pending` (PENDING, cancellable) until there is room in the
+// window, then moves to RUNNING and into the call queue that every worker
+// takes from (call_queue.hpp). At most window() calls are in flight (in the
+// queue or running): one per live worker and max_workers + 1 ahead of them,
+// as CPython's call queue; those already count as started [EXEC-RUNNING-1]. A
+// submit that finds room puts its call in the queue itself, so a call does not
+// wait for the manager thread to wake up; the others wait for the manager.
+//
+// The manager thread (CPython's _ExecutorManagerThread) is the only thread
+// that spawns, reads from and reaps workers, and completes futures. Its loop
+// is CPython's: add calls to the queue, wait for a result, a broken worker or
+// a wake-up, process the results; a broken pool leaves the loop at one place,
+// terminate_broken(). EOF on a worker's socket that the worker did not
+// announce with its last result means it died, and the pool breaks
+// [PPE-BROKEN-1].
 #include "cf/process_pool.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
+#include "call_queue.hpp"
 #include "cf/detail/frame.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
+#include "posix_io.hpp"
 
 extern char** environ;
 
@@ -41,90 +48,222 @@ extern "C" __attribute__((weak)) const char cf_process_worker_entry_present;
 namespace cf {
 namespace {
 
+using detail::ProcessCall;
+using CallPtr = std::shared_ptr<ProcessCall>;
+
 int process_cpu_count() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-[[noreturn]] void throw_errno(const char* what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
-
-// Writes all of `data`; false if the worker is gone.
-bool write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 struct Worker {
   pid_t pid = -1;
-  int fd = -1;
+  detail::UniqueFd fd;  // its own socket: config out, results in
   detail::FrameDecoder decoder;
-  std::shared_ptr<detail::ProcessCall> call;  // in flight, or null when idle
-  std::uint64_t call_id = 0;
-  int sent = 0;          // calls sent over its life
-  bool exiting = false;  // announced its exit, or was told to (EOF from us)
+  bool exiting = false;  // announced its exit with its last result
 };
 
-struct Completion {
-  std::shared_ptr<detail::ProcessCall> call;
-  bool ok = false;
-  std::vector<std::string> results;
-  std::exception_ptr error;
+struct InFlight {
+  std::uint64_t id;
+  CallPtr call;
+};
+
+// A worker's reply, matched to its call and taken out of the window.
+struct Reply {
+  CallPtr call;
+  detail::ResultFrame frame;
 };
 
 }  // namespace
 
-struct ProcessPoolExecutor::Impl : std::enable_shared_from_this<Impl> {
+struct ProcessPoolExecutor::Impl {
   int max_workers = 0;
   int max_tasks = 0;  // 0: unlimited
   std::string initializer;
   std::string initializer_args;
 
   mutable std::mutex mutex;
-  std::deque<std::shared_ptr<detail::ProcessCall>> pending;
-  std::vector<std::unique_ptr<Worker>> workers;
-  std::size_t spawned = 0;
+  std::deque<CallPtr> pending;      // not started: still cancellable
+  std::vector<InFlight> in_flight;  // RUNNING: in the queue, or in a worker
+  std::vector<std::string> outbox;  // frames of in-flight calls the queue had no room for
   std::uint64_t next_id = 1;
+  detail::CallQueue queue;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::size_t accepting = 0;  // workers that have not announced their exit
+  std::size_t spawned = 0;
   bool shut_down = false;
   bool broken = false;
   bool manager_started = false;
+  // The manager sleeps in poll() (and whether someone has woken it since):
+  // a submit writes the eventfd only then, else the manager sees the call
+  // on its next turn.
+  bool manager_waiting = false;
+  bool woken = false;
   std::thread manager;
   std::thread::id manager_id;
-  int wake_fd = -1;
+  detail::UniqueFd wake_fd;
   std::mutex join_mutex;
 
-  ~Impl() {
-    if (wake_fd >= 0) ::close(wake_fd);
+  // Calls in flight at most: one per worker that takes calls, and
+  // max_workers + 1 ahead of them in the queue, as CPython's call queue
+  // (EXTRA_QUEUED_CALLS = 1). None while no worker would take them: a call
+  // stays cancellable until there is a worker to run it.
+  std::size_t window() const {
+    return accepting == 0 ? 0 : accepting + static_cast<std::size_t>(max_workers) + 1;
   }
 
-  void wake() {
+  void wake() const {
     std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+    [[maybe_unused]] auto n = ::write(wake_fd.get(), &one, sizeof one);
+  }
+
+  // Whether a submit that needs the manager must wake it.
+  bool must_wake_locked() {
+    if (!manager_waiting || woken) return false;
+    woken = true;
+    return true;
+  }
+
+  // --- Submission (any thread, under the mutex) -----------------------------
+
+  // Moves `call` to RUNNING and adds its frame to `frames`; false if it was
+  // cancelled, so it never runs [EXEC-CANCEL-1].
+  bool start_locked(const CallPtr& call, std::vector<std::string>& frames) {
+    if (!call->set_running()) return false;
+    std::uint64_t id = next_id++;
+    frames.push_back(detail::encode_call_frame(id, call->task, call->args));
+    call->args = {};  // the frame has them now
+    in_flight.push_back({id, call});
+    return true;
+  }
+
+  // Puts the outbox and then `frames` in the queue, keeping what does not fit.
+  // Throws std::system_error if the queue failed.
+  void send_locked(std::vector<std::string>& frames) {
+    if (outbox.empty()) {
+      std::size_t sent = queue.put(frames);
+      outbox.assign(std::make_move_iterator(frames.begin() + static_cast<std::ptrdiff_t>(sent)),
+                    std::make_move_iterator(frames.end()));
+    } else {
+      outbox.insert(outbox.end(), std::make_move_iterator(frames.begin()),
+                    std::make_move_iterator(frames.end()));
+      std::size_t sent = queue.put(outbox);
+      outbox.erase(outbox.begin(), outbox.begin() + static_cast<std::ptrdiff_t>(sent));
+    }
+    frames.clear();
+  }
+
+  // More calls than workers that will take them, and room for another worker
+  // [PPE-WORKERS-1]. A retiring worker counts until it is reaped, as Python
+  // joins it before adjusting the process count.
+  bool needs_worker_locked() const {
+    return workers.size() < static_cast<std::size_t>(max_workers) &&
+           in_flight.size() + pending.size() > accepting;
+  }
+
+  // The submit path. True if the manager must act (queue the call, spawn a
+  // worker, or send what the queue had no room for).
+  bool submit_locked(CallPtr call) {
+    bool direct =
+        pending.empty() && outbox.empty() && in_flight.size() < window() && !call->encode_error;
+    if (!direct) {
+      pending.push_back(std::move(call));
+      return true;
+    }
+    std::vector<std::string> frames;
+    if (start_locked(call, frames)) {
+      try {
+        send_locked(frames);
+      } catch (const std::system_error&) {
+        outbox.insert(outbox.end(), std::make_move_iterator(frames.begin()),
+                      std::make_move_iterator(frames.end()));
+        return true;  // the manager retries, and breaks the pool if it fails again
+      }
+    }
+    return !outbox.empty() || needs_worker_locked();
   }
 
   // --- Manager thread ------------------------------------------------------
 
+  void run() {
+    std::unique_lock lock(mutex);
+    std::vector<Reply> replies;
+    std::string cause;
+    for (;;) {
+      cause = add_calls_to_queue(lock);
+      if (!cause.empty()) break;
+      if (shut_down && pending.empty() && in_flight.empty()) {
+        join_executor_internals();  // [SHUT-WAIT-1]
+        return;
+      }
+      cause = wait_result_broken_or_wakeup(lock, replies);
+      if (!cause.empty()) break;
+      cause = process_results(lock, replies);
+      if (!cause.empty()) break;
+    }
+    terminate_broken(lock, cause, replies);
+  }
+
+  // Starts the workers the calls need, then moves pending calls into the
+  // window and sends them. Returns why the pool broke, or "".
+  std::string add_calls_to_queue(std::unique_lock<std::mutex>& lock) {
+    try {
+      while (needs_worker_locked()) spawn_locked();
+    } catch (const std::exception& e) {
+      return std::string("could not start a worker process: ") + e.what();
+    }
+    std::vector<std::string> frames;
+    std::vector<CallPtr> unencodable;
+    while (!pending.empty()) {
+      if (pending.front()->cancelled()) {  // never runs [EXEC-CANCEL-1]
+        pending.pop_front();
+        continue;
+      }
+      if (pending.front()->encode_error) {
+        // Python: a task that cannot be pickled fails alone, the pool lives.
+        unencodable.push_back(std::move(pending.front()));
+        pending.pop_front();
+        continue;
+      }
+      if (in_flight.size() >= window()) break;
+      CallPtr call = std::move(pending.front());
+      pending.pop_front();
+      start_locked(call, frames);
+    }
+    std::string cause;
+    try {
+      send_locked(frames);
+    } catch (const std::exception& e) {
+      cause = std::string("could not send a call to the workers: ") + e.what();
+    }
+    if (!unencodable.empty()) {
+      lock.unlock();
+      for (auto& call : unencodable) call->fail(call->encode_error);
+      lock.lock();
+    }
+    return cause;
+  }
+
   void spawn_locked() {
     int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw_errno("socketpair");
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      detail::throw_errno("socketpair");
+    }
+    detail::UniqueFd ours(sv[0]);
+    detail::UniqueFd theirs(sv[1]);
     std::string fd_arg = std::to_string(sv[1]);
+    std::string queue_arg = std::to_string(queue.worker_fd());
     std::string parent_arg = std::to_string(::getpid());
     std::vector<char*> argv = {const_cast<char*>("cf-process-worker"),
                                const_cast<char*>(detail::kWorkerFlag), fd_arg.data(),
-                               parent_arg.data(), nullptr};
+                               queue_arg.data(), parent_arg.data(), nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     // dup2 onto itself clears FD_CLOEXEC in the child only (glibc >= 2.29):
-    // no other thread's spawn can inherit this socket.
+    // no other thread's spawn can inherit these sockets.
     posix_spawn_file_actions_adddup2(&actions, sv[1], sv[1]);
+    posix_spawn_file_actions_adddup2(&actions, queue.worker_fd(), queue.worker_fd());
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none, defaults;
@@ -138,236 +277,144 @@ struct ProcessPoolExecutor::Impl : std::enable_shared_from_this<Impl> {
     int rc = ::posix_spawn(&pid, "/proc/self/exe", &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    ::close(sv[1]);
-    if (rc != 0) {
-      ::close(sv[0]);
-      throw std::system_error(rc, std::generic_category(), "posix_spawn");
-    }
+    if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn");
     auto worker = std::make_unique<Worker>();
     worker->pid = pid;
-    worker->fd = sv[0];
+    worker->fd = std::move(ours);
     ++spawned;
+    ++accepting;
     detail::BodyWriter config;
     config.bytes(initializer).bytes(initializer_args).u64(static_cast<std::uint64_t>(max_tasks));
-    write_all(worker->fd, detail::encode_frame(detail::FrameType::kConfig, config.take()));
+    // A worker that is already gone shows as EOF on its socket, below.
+    detail::write_all(worker->fd.get(),
+                      detail::encode_frame(detail::FrameType::kConfig, config.take()));
     workers.push_back(std::move(worker));
   }
 
-  bool idle(const Worker& w) const {
-    return !w.call && !w.exiting && (max_tasks == 0 || w.sent < max_tasks);
-  }
+  // Sleeps until a worker sends something or dies, the queue has room for the
+  // outbox, or a submit/shutdown wakes us; then reads what the workers sent
+  // into `replies`, taking each call out of the window. Returns why the pool
+  // broke, or "".
+  std::string wait_result_broken_or_wakeup(std::unique_lock<std::mutex>& lock,
+                                           std::vector<Reply>& replies) {
+    std::vector<pollfd> fds;
+    fds.push_back({wake_fd.get(), POLLIN, 0});
+    for (auto& w : workers) fds.push_back({w->fd.get(), POLLIN, 0});
+    if (!outbox.empty()) fds.push_back({queue.parent_fd(), POLLOUT, 0});
+    manager_waiting = true;
+    lock.unlock();
+    while (::poll(fds.data(), fds.size(), -1) < 0 && errno == EINTR) {
+    }
+    if (fds[0].revents) {
+      std::uint64_t n;
+      [[maybe_unused]] auto r = ::read(wake_fd.get(), &n, sizeof n);
+    }
+    lock.lock();
+    manager_waiting = false;
+    woken = false;
 
-  // Sends queued calls to idle workers, spawning workers while more calls
-  // wait than idle workers can take [PPE-WORKERS-1]. Returns calls that
-  // could not be encoded (to fail outside the lock). Sets `dead` to a
-  // worker whose socket refused the call.
-  void dispatch_locked(std::vector<Completion>& done, bool& dead) {
-    for (;;) {
-      // Drop cancelled calls at the head; they never run [EXEC-CANCEL-1].
-      while (!pending.empty() && pending.front()->cancelled()) pending.pop_front();
-      if (pending.empty()) return;
-      auto& head = pending.front();
-      if (head->encode_error) {
-        // Python: a task that cannot be pickled fails alone, the pool lives.
-        done.push_back({head, false, {}, head->encode_error});
-        pending.pop_front();
+    std::vector<std::size_t> gone;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      if (!fds[i + 1].revents) continue;
+      Worker& w = *workers[i];
+      char buf[65536];
+      long n = detail::read_some(w.fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EAGAIN) continue;
+      if (n <= 0) {
+        // Death: expected only after the worker announced its exit with its
+        // last result [PPE-MAXTASKS-1].
+        if (!w.exiting || w.decoder.buffered() != 0) return msg::kBrokenProcessPool;
+        gone.push_back(i);
         continue;
       }
-      Worker* target = nullptr;
-      for (auto& w : workers) {
-        if (idle(*w)) {
-          target = w.get();
-          break;
-        }
-      }
-      if (!target) {
-        // A retiring worker counts until it is reaped, as Python joins it
-        // before adjusting the process count: never more than max_workers
-        // processes [PPE-WORKERS-1].
-        if (workers.size() < static_cast<std::size_t>(max_workers)) {
-          spawn_locked();
-          continue;
-        }
-        return;  // every worker busy: the head waits, still cancellable
-      }
-      auto call = std::move(pending.front());
-      pending.pop_front();
-      if (!call->set_running()) continue;  // cancelled just now
-      std::uint64_t id = next_id++;
-      detail::BodyWriter body;
-      body.u64(id).bytes(call->task).u64(call->args.size());
-      for (auto& a : call->args) body.bytes(a);
-      target->call = std::move(call);
-      target->call_id = id;
-      ++target->sent;
-      if (!write_all(target->fd, detail::encode_frame(detail::FrameType::kCall, body.take()))) {
-        dead = true;
-        return;
+      try {
+        w.decoder.feed(buf, static_cast<std::size_t>(n));
+        while (auto frame = w.decoder.next()) replies.push_back(take_reply(w, *frame));
+      } catch (const std::exception& e) {
+        return std::string(msg::kMalformedFrame) + e.what();  // [PPE-FRAME-1]
       }
     }
+    for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
+      auto& w = workers[*it];
+      w->fd.reset();
+      detail::reap(w->pid);
+      workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(*it));
+    }
+    return "";
   }
 
-  // Marks the pool broken and takes every unfinished call [PPE-BROKEN-1].
-  std::vector<std::shared_ptr<detail::ProcessCall>> break_locked() {
+  // Parses a result frame (untrusted) from worker `w` and takes its call out
+  // of the window, before its future completes: a caller that submits as soon
+  // as result() returns finds the room (and the idle worker) free.
+  Reply take_reply(Worker& w, const detail::Frame& frame) {
+    detail::ResultFrame reply = detail::parse_result_frame(frame);
+    if (w.exiting) throw detail::FrameError("a result after the worker's last");
+    auto it = std::find_if(in_flight.begin(), in_flight.end(),
+                           [&](const InFlight& f) { return f.id == reply.id; });
+    if (it == in_flight.end()) throw detail::FrameError("result for a call that is not running");
+    CallPtr call = std::move(it->call);
+    *it = std::move(in_flight.back());
+    in_flight.pop_back();
+    if (reply.exiting) {
+      w.exiting = true;
+      --accepting;
+    }
+    return {std::move(call), std::move(reply)};
+  }
+
+  // Completes the futures of `replies` (outside the lock: callbacks run
+  // here). Returns why the pool broke, or "".
+  std::string process_results(std::unique_lock<std::mutex>& lock, std::vector<Reply>& replies) {
+    if (replies.empty()) return "";
+    lock.unlock();
+    std::string cause;
+    for (auto& r : replies) {
+      if (!r.frame.ok) {
+        detail::RemoteException remote{std::move(r.frame.error_type),
+                                       std::move(r.frame.error_message)};
+        r.call->fail(detail::rebuild_exception(remote));  // [PPE-REMOTE-1]
+        continue;
+      }
+      try {
+        r.call->succeed(r.frame.results);
+      } catch (const std::exception& e) {
+        cause = std::string(msg::kMalformedFrame) + "result does not decode: " + e.what();
+        r.call->fail(std::make_exception_ptr(BrokenProcessPool(cause)));
+      }
+    }
+    replies.clear();
+    lock.lock();
+    return cause;
+  }
+
+  // The one exit of a broken pool [PPE-BROKEN-1]: every unfinished call fails
+  // with BrokenProcessPool(cause), later submits throw [PPE-BROKEN-2], every
+  // worker is killed and reaped.
+  void terminate_broken(std::unique_lock<std::mutex>& lock, const std::string& cause,
+                        std::vector<Reply>& replies) {
     broken = true;
-    std::vector<std::shared_ptr<detail::ProcessCall>> victims(pending.begin(), pending.end());
+    std::vector<CallPtr> victims(pending.begin(), pending.end());
     pending.clear();
-    for (auto& w : workers) {
-      if (w->call) victims.push_back(std::move(w->call));
-      ::kill(w->pid, SIGKILL);  // unreaped, so the pid is still ours
-    }
-    return victims;
-  }
-
-  // Closes and reaps every worker (they are dead, dying or told to exit).
-  void reap_all_locked() {
-    for (auto& w : workers) ::close(w->fd);
-    for (auto& w : workers) {
-      while (::waitpid(w->pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
-    workers.clear();
-  }
-
-  void fail_all(const std::vector<std::shared_ptr<detail::ProcessCall>>& victims,
-                const std::string& reason) {
-    auto error = std::make_exception_ptr(BrokenProcessPool(reason));
+    for (auto& f : in_flight) victims.push_back(std::move(f.call));
+    in_flight.clear();
+    outbox.clear();
+    for (auto& r : replies) victims.push_back(std::move(r.call));
+    replies.clear();
+    for (auto& w : workers) ::kill(w->pid, SIGKILL);  // unreaped, so the pid is still ours
+    join_executor_internals();
+    lock.unlock();
+    auto error = std::make_exception_ptr(BrokenProcessPool(cause));
     for (auto& v : victims) v->fail(error);
   }
 
-  void run() {
-    std::unique_lock lock(mutex);
-    std::string broken_reason;
-    for (;;) {
-      std::vector<Completion> done;
-      bool dead = false;
-      if (!broken) {
-        try {
-          dispatch_locked(done, dead);
-        } catch (const std::exception& e) {
-          broken_reason = std::string("could not start a worker process: ") + e.what();
-          dead = true;
-        }
-      }
-      if (dead || !broken_reason.empty()) {
-        if (broken_reason.empty()) broken_reason = msg::kBrokenProcessPool;
-        auto victims = break_locked();
-        reap_all_locked();
-        lock.unlock();
-        for (auto& c : done) c.call->fail(c.error);
-        fail_all(victims, broken_reason);
-        return;
-      }
-      bool busy = std::any_of(workers.begin(), workers.end(), [](auto& w) { return w->call; });
-      if (shut_down && pending.empty() && !busy && done.empty()) {
-        reap_all_locked();  // closing our ends: workers read EOF and exit [SHUT-WAIT-1]
-        return;
-      }
-      if (!done.empty()) {
-        lock.unlock();
-        for (auto& c : done) c.call->fail(c.error);
-        lock.lock();
-        continue;
-      }
-
-      std::vector<pollfd> fds;
-      fds.push_back({wake_fd, POLLIN, 0});
-      for (auto& w : workers) fds.push_back({w->fd, POLLIN, 0});
-      lock.unlock();
-      while (::poll(fds.data(), fds.size(), -1) < 0 && errno == EINTR) {
-      }
-      if (fds[0].revents) {
-        std::uint64_t n;
-        [[maybe_unused]] auto r = ::read(wake_fd, &n, sizeof n);
-      }
-      lock.lock();
-
-      std::vector<Completion> completions;
-      std::vector<std::size_t> gone;
-      for (std::size_t i = 0; i < workers.size() && broken_reason.empty(); ++i) {
-        if (!fds[i + 1].revents) continue;
-        Worker& w = *workers[i];
-        char buf[65536];
-        ssize_t n = ::read(w.fd, buf, sizeof buf);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n <= 0) {
-          // Death: expected only after the worker announced its exit with
-          // its last result [PPE-MAXTASKS-1].
-          if (w.exiting && !w.call) {
-            gone.push_back(i);
-          } else {
-            broken_reason = msg::kBrokenProcessPool;
-          }
-          continue;
-        }
-        try {
-          w.decoder.feed(buf, static_cast<std::size_t>(n));
-          while (auto frame = w.decoder.next()) read_result(w, *frame, completions);
-        } catch (const std::exception& e) {
-          broken_reason = std::string(msg::kMalformedFrame) + e.what();  // [PPE-FRAME-1]
-        }
-      }
-      if (!broken_reason.empty()) {
-        auto victims = break_locked();
-        for (auto& c : completions) victims.push_back(c.call);
-        reap_all_locked();
-        lock.unlock();
-        fail_all(victims, broken_reason);
-        return;
-      }
-      for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
-        auto& w = workers[*it];
-        ::close(w->fd);
-        while (::waitpid(w->pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
-        workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(*it));
-      }
-      if (completions.empty()) continue;
-      // The workers are idle again before the futures complete, so a caller
-      // who submits as soon as result() returns reuses one.
-      lock.unlock();
-      std::string decode_error;
-      for (auto& c : completions) {
-        if (!c.ok) {
-          c.call->fail(c.error);
-          continue;
-        }
-        try {
-          c.call->succeed(c.results);
-        } catch (const std::exception& e) {
-          decode_error = std::string(msg::kMalformedFrame) + "result does not decode: " + e.what();
-          c.call->fail(std::make_exception_ptr(BrokenProcessPool(decode_error)));
-        }
-      }
-      lock.lock();
-      if (!decode_error.empty()) broken_reason = decode_error;
-      if (!broken_reason.empty()) {
-        auto victims = break_locked();
-        reap_all_locked();
-        lock.unlock();
-        fail_all(victims, broken_reason);
-        return;
-      }
-    }
-  }
-
-  // Parses a result frame (untrusted) for worker `w`.
-  void read_result(Worker& w, const detail::Frame& frame, std::vector<Completion>& out) {
-    detail::ResultFrame reply = detail::parse_result_frame(frame);
-    if (!w.call || reply.id != w.call_id) throw detail::FrameError("result for a call it was not given");
-    Completion c;
-    c.call = std::move(w.call);
-    c.ok = reply.ok;
-    if (c.ok) {
-      c.results = std::move(reply.results);
-    } else {
-      detail::RemoteException remote;
-      remote.type = std::move(reply.error_type);
-      remote.message = std::move(reply.error_message);
-      c.error = detail::rebuild_exception(remote);  // [PPE-REMOTE-1]
-    }
-    if (reply.exiting) w.exiting = true;
-    out.push_back(std::move(c));
+  // Closes the queue (idle workers read its end and exit [SHUT-WAIT-1]) and
+  // every socket, and reaps every worker, dead or exiting.
+  void join_executor_internals() {
+    queue.close();
+    for (auto& w : workers) w->fd.reset();
+    for (auto& w : workers) detail::reap(w->pid);
+    workers.clear();
+    accepting = 0;
   }
 };
 
@@ -382,8 +429,8 @@ ProcessPoolExecutor::ProcessPoolExecutor(Options options) : impl_(std::make_shar
   impl_->max_tasks = options.max_tasks_per_child.value_or(0);
   impl_->initializer = options.initializer.task();
   impl_->initializer_args = options.initializer.args();
-  impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (impl_->wake_fd < 0) throw_errno("eventfd");
+  impl_->wake_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!impl_->wake_fd) detail::throw_errno("eventfd");
 }
 
 ProcessPoolExecutor::~ProcessPoolExecutor() {
@@ -399,23 +446,19 @@ ProcessPoolExecutor::~ProcessPoolExecutor() {
 }
 
 void ProcessPoolExecutor::enqueue(std::shared_ptr<detail::ProcessCall> call) {
+  bool wake = false;
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->shut_down) throw ShutdownError();
     if (impl_->broken) throw BrokenProcessPool(msg::kBrokenProcessPoolSubmit);  // [PPE-BROKEN-2]
-    impl_->pending.push_back(std::move(call));
     if (!impl_->manager_started) {
-      try {
-        impl_->manager = std::thread([impl = impl_] { impl->run(); });
-      } catch (...) {
-        impl_->pending.pop_back();
-        throw;
-      }
+      impl_->manager = std::thread([impl = impl_] { impl->run(); });
       impl_->manager_id = impl_->manager.get_id();
       impl_->manager_started = true;
     }
+    wake = impl_->submit_locked(std::move(call)) && impl_->must_wake_locked();
   }
-  impl_->wake();
+  if (wake) impl_->wake();
 }
 
 void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
@@ -423,7 +466,7 @@ void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   {
     std::lock_guard lock(impl_->mutex);
     impl_->shut_down = true;
-    // Only calls not yet sent: a sent call is RUNNING [SHUT-CANCEL-1].
+    // Only calls not yet in flight: those are RUNNING [SHUT-CANCEL-1].
     if (cancel_futures) not_started.swap(impl_->pending);
   }
   for (auto& call : not_started) call->cancel();

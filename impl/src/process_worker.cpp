@@ -1,43 +1,29 @@
 #include "cf/detail/process_worker.hpp"
 
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "call_queue.hpp"
 #include "cf/codec.hpp"
 #include "cf/detail/frame.hpp"
 #include "cf/errors.hpp"
+#include "posix_io.hpp"
 
 namespace cf::detail {
 namespace {
 
 int g_socket = -1;
 
-bool write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// The next frame, or nullopt at EOF. Throws FrameError on garbage.
+// The next frame on the worker's own socket, or nullopt at EOF. Throws
+// FrameError on garbage.
 std::optional<Frame> read_frame(int fd, FrameDecoder& decoder) {
   for (;;) {
     if (auto frame = decoder.next()) return frame;
-    char buf[65536];
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    char buf[4096];
+    long n = read_some(fd, buf, sizeof buf);
     if (n <= 0) return std::nullopt;
     decoder.feed(buf, static_cast<std::size_t>(n));
   }
@@ -48,23 +34,20 @@ std::string describe(const std::exception_ptr& error) {
   return remote.type + ": " + remote.message;
 }
 
-}  // namespace
-
-int worker_socket_fd() { return g_socket; }
-
-int worker_main(int fd) {
-  g_socket = fd;
-  ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not inherited by anything a task spawns
+// Reads the config and runs the initializer. The task limit, or nullopt if the
+// worker must exit with `exit_code`.
+std::optional<std::uint64_t> start(int fd, int& exit_code) {
   FrameDecoder decoder;
-  std::uint64_t max_tasks = 0;
   try {
     auto config = read_frame(fd, decoder);
-    if (!config) return 0;
-    if (config->type != FrameType::kConfig) return 2;
+    exit_code = 0;
+    if (!config) return std::nullopt;
+    exit_code = 2;
+    if (config->type != FrameType::kConfig) return std::nullopt;
     BodyReader in(config->body);
     std::string initializer = in.bytes();
     std::string initializer_args = in.bytes();
-    max_tasks = in.u64();
+    std::uint64_t max_tasks = in.u64();
     in.finish();
     if (!initializer.empty()) {
       // Python logs the failure at CRITICAL and the worker exits; the parent
@@ -76,63 +59,74 @@ int worker_main(int fd) {
       } catch (...) {
         std::fprintf(stderr, "%s%s\n", msg::kInitializerFailed,
                      describe(std::current_exception()).c_str());
-        return 1;
+        exit_code = 1;
+        return std::nullopt;
       }
     }
+    return max_tasks;
   } catch (const std::exception&) {
-    return 2;
+    exit_code = 2;
+    return std::nullopt;
   }
+}
 
-  std::uint64_t done = 0;
-  for (;;) {
-    std::optional<Frame> frame;
-    std::uint64_t id = 0;
-    std::string task;
-    std::vector<std::string> args;
+// Runs one call; the reply to send back.
+ResultFrame run(CallFrame& call) {
+  ResultFrame reply;
+  reply.id = call.id;
+  std::vector<std::string> results;
+  try {
+    const TaskEntry* entry = find_task(call.task);
+    if (!entry) throw std::invalid_argument("task is not registered in the worker: " + call.task);
+    results.reserve(call.args.size());
+    for (auto& a : call.args) results.push_back(entry->invoke(entry->fn, a));
+    reply.ok = true;
+    reply.results = std::move(results);
+  } catch (...) {
+    // The call's own failure [PPE-REMOTE-1].
+    auto remote = describe_exception(std::current_exception());
+    reply.error_type = std::move(remote.type);
+    reply.error_message = std::move(remote.message);
+  }
+  return reply;
+}
+
+}  // namespace
+
+int worker_socket_fd() { return g_socket; }
+
+int worker_main(int fd, int call_fd) {
+  g_socket = fd;
+  // Not inherited by anything a task spawns.
+  set_cloexec(fd);
+  set_cloexec(call_fd);
+  int exit_code = 0;
+  auto max_tasks = start(fd, exit_code);
+  if (!max_tasks) return exit_code;
+
+  for (std::uint64_t done = 1;; ++done) {
+    CallFrame call;
     try {
-      frame = read_frame(fd, decoder);
-      if (!frame) return 0;  // the pool closed our socket: shut down [SHUT-WAIT-1]
-      if (frame->type != FrameType::kCall) return 2;
-      BodyReader in(frame->body);
-      id = in.u64();
-      task = in.bytes();
-      std::size_t n = in.count(8);
-      for (std::size_t i = 0; i < n; ++i) args.push_back(in.bytes());
-      in.finish();
+      // Taken from the queue all workers share: whichever worker is free
+      // takes the next call.
+      auto frame = take_call(call_fd);
+      if (!frame) return 0;  // the pool closed the queue: shut down [SHUT-WAIT-1]
+      call = parse_call_frame(*frame);
     } catch (const std::exception&) {
       return 2;
     }
-
-    std::vector<std::string> results;
-    std::exception_ptr error;
-    try {
-      const TaskEntry* entry = find_task(task);
-      if (!entry) throw std::invalid_argument("task is not registered in the worker: " + task);
-      for (auto& a : args) results.push_back(entry->invoke(entry->fn, a));
-    } catch (...) {
-      error = std::current_exception();  // the call's own failure [PPE-REMOTE-1]
-    }
-    ++done;
-    bool exiting = max_tasks != 0 && done >= max_tasks;  // [PPE-MAXTASKS-1]
-    ResultFrame reply;
-    reply.id = id;
-    reply.exiting = exiting;
-    reply.ok = !error;
-    if (error) {
-      auto remote = describe_exception(error);
-      reply.error_type = std::move(remote.type);
-      reply.error_message = std::move(remote.message);
-    } else {
-      reply.results = std::move(results);
-    }
+    ResultFrame reply = run(call);
+    // After its last call a worker takes no more from the queue, and says so
+    // with the result [PPE-MAXTASKS-1].
+    reply.exiting = *max_tasks != 0 && done >= *max_tasks;
     std::string body = encode_result_body(reply);
     if (body.size() > kMaxFrameBody) {
-      ResultFrame too_big{id, exiting, false, {}, "std::length_error",
+      ResultFrame too_big{call.id, reply.exiting, false, {}, "std::length_error",
                           "result is larger than the frame limit"};
       body = encode_result_body(too_big);
     }
     if (!write_all(fd, encode_frame(FrameType::kResult, body))) return 0;
-    if (exiting) return 0;
+    if (reply.exiting) return 0;
   }
 }
 

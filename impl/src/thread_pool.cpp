@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -59,6 +60,29 @@ struct ThreadPoolExecutor::Impl {
   // Held by the one idle worker that spins; the others park at once, so idle
   // workers never take more than one core between them.
   detail::sync::Atomic<bool> spinning{false};
+  // Workers awake with no call: just started, spinning, just woken, or back
+  // from a call. Each looks at the queue under the mutex before it parks, so
+  // an item pushed while one is awake is taken without waking a parked worker.
+  // Changed under the mutex, except the count after a call (as `idle`).
+  // Once the pool is shut down or broken nobody reads it.
+  detail::sync::Atomic<std::size_t> awake{0};
+  // When an awake worker was last seen running: one that has not been seen
+  // within kAwakeWindow may be descheduled, and a submit wakes a parked
+  // worker rather than count on it. Only ever adds wake-ups: an awake worker
+  // takes the call in any case (under the explorer's virtual clock, which
+  // stands still, a submit always counts on it).
+  detail::sync::Atomic<detail::sync::Clock::rep> awake_seen{0};
+
+  static detail::sync::Clock::rep now() {
+    return detail::sync::Clock::now().time_since_epoch().count();
+  }
+  void seen_awake() { awake_seen.store(now(), std::memory_order_relaxed); }
+  // Whether an awake worker will take the call just queued without a
+  // wake-up: it was running a moment ago.
+  bool awake_will_take() const {
+    return now() - awake_seen.load(std::memory_order_relaxed) <
+           std::chrono::duration_cast<detail::sync::Clock::duration>(detail::kAwakeWindow).count();
+  }
   std::vector<detail::sync::Thread> threads;
   // Workers free to take a queued item: waiting, just started, or whose call
   // has returned. Counted before the call's future is completed, so a caller
@@ -105,22 +129,34 @@ struct ThreadPoolExecutor::Impl {
         // A call submitted within microseconds starts without a futex
         // wake-up (cf_bench latency/reference-thread).
         lock.unlock();
-        detail::spin_until([this] { return queued.load(std::memory_order_relaxed) != 0; });
+        detail::spin_until([this] {
+          seen_awake();
+          return queued.load(std::memory_order_relaxed) != 0;
+        });
         spinning = false;
         lock.lock();
       }
-      work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
+      if (queue.empty() && !shut_down && !broken) {
+        --awake;  // parked: a submit must wake it
+        work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
+        ++awake;
+        seen_awake();
+      }
       if (queue.empty()) break;  // shut down (or broken) and drained
       auto item = std::move(queue.front());
       queue.pop_front();
       queued = queue.size();
       --idle;
+      --awake;
       lock.unlock();
       CF_SCHEDULE_POINT("worker-took-item");
       Hooks hooks(*this);
       item->run(hooks);
       hooks.before_publish();  // a cancelled item was skipped without publishing
-      item.reset();            // the callable and its arguments die here, unlocked
+      // Back, its callbacks run: it looks at the queue next.
+      ++awake;
+      seen_awake();
+      item.reset();  // the callable and its arguments die here, unlocked
       lock.lock();
     }
   }
@@ -134,6 +170,7 @@ struct ThreadPoolExecutor::Impl {
       std::lock_guard lock(mutex);
       broken = true;
       --idle;
+      --awake;
       orphans.swap(queue);
       queued = 0;
     }
@@ -160,6 +197,7 @@ ThreadPoolExecutor::ThreadPoolExecutor(Options options) : impl_(std::make_shared
 ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true, false); }
 
 void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
+  bool wake = true;
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->shut_down) throw ShutdownError();
@@ -178,9 +216,16 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
         throw;
       }
       ++impl_->idle;
+      ++impl_->awake;
+      impl_->seen_awake();
     }
+    wake = impl_->queue.size() > impl_->awake.load(std::memory_order_relaxed);
   }
-  impl_->work_ready.notify_one();
+  // An awake worker that is running takes the call: wake nobody. One not seen
+  // running lately may be descheduled (a loaded machine): then a parked
+  // worker gets the call, so a stalled spinner never stalls it.
+  if (!wake && !impl_->awake_will_take()) wake = true;
+  if (wake) impl_->work_ready.notify_one();
 }
 
 void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {

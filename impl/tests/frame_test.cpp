@@ -161,5 +161,23 @@ TEST(ResultFrame, RejectsOtherTypesFlagBytesAndTrailingBytes) {
   EXPECT_THROW(parse_result_frame({FrameType::kResult, result_body() + "x"}), FrameError);
 }
 
+TEST(CallFrame, RoundTripsAndRefusesOtherFrames) {
+  Frame frame = decode_whole_frame(encode_call_frame(9, "square", {"a", "", "bc"}));
+  CallFrame call = parse_call_frame(frame);
+  EXPECT_EQ(call.id, 9u);
+  EXPECT_EQ(call.task, "square");
+  EXPECT_EQ(call.args, (std::vector<std::string>{"a", "", "bc"}));
+  EXPECT_THROW(parse_call_frame(Frame{FrameType::kResult, frame.body}), FrameError);
+  EXPECT_THROW(parse_call_frame(Frame{FrameType::kCall, frame.body + "x"}), FrameError);
+}
+
+TEST(DecodeWholeFrame, RefusesPartsAndExtras) {
+  std::string f = encode_frame(FrameType::kCall, "abc");
+  EXPECT_EQ(decode_whole_frame(f).body, "abc");
+  EXPECT_THROW(decode_whole_frame(f.substr(0, f.size() - 1)), FrameError);
+  EXPECT_THROW(decode_whole_frame(f + f), FrameError);
+  EXPECT_THROW(decode_whole_frame(""), FrameError);
+}
+
 }  // namespace
 }  // namespace cf::detail

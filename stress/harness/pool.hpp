@@ -23,6 +23,13 @@ int task_crash(int v);           // process: the worker dies (SIGKILL); thread: 
 int task_value_or_crash(int v);  // v < 0: as task_crash; else v
 int task_gate(int id);           // blocks until the parent releases gate id
 
+// Calls a pool may send ahead to a busy worker per worker, already running
+// and no longer cancellable [EXEC-RUNNING-1] (the process pool keeps
+// max_workers + 1 ahead, as CPython's). A scenario that needs a call known
+// to be still queued behind a held worker submits this many padding calls
+// per worker first; as property_tests/harness/setups.hpp's kPrefetch.
+inline constexpr int kPrefetch = 4;
+
 struct PoolOptions {
   int workers = 2;
   std::optional<int> max_tasks_per_child;

@@ -1,7 +1,8 @@
 // executor.shutdown_cancel_vs_submit — shutdown(wait=false, cancel_futures=true)
 // races submit().
 //
-// A one-worker pool holds its worker (or is about to) and has two calls queued. Actor 0 shuts it
+// A one-worker pool holds its worker (or is about to), has kPrefetch padding calls that it may
+// have sent ahead (each ends with its value or cancelled) and two calls queued. Actor 0 shuts it
 // down cancelling futures; actor 1 submits one more call. Then the worker is
 // released and the pool joined; every future must have an ending.
 //
@@ -30,6 +31,8 @@ class ShutdownCancelVsSubmit final : public Trial {
   void setup() override {
     pool_ = Pool::make(backend_, {1, {}, false});
     held_ = pool_->hold();
+    padding_.clear();
+    for (int i = 0; i < kPrefetch; ++i) padding_.push_back(pool_->submit(task_value, 0));
     queued_ = {pool_->submit(task_value, 1), pool_->submit(task_value, 2)};
     late_.reset();
     refused_ = false;
@@ -51,6 +54,11 @@ class ShutdownCancelVsSubmit final : public Trial {
     // The held call may still have been queued when the shutdown came.
     auto held = ending_of(held_);
     if (held != "value" && held != "cancelled") return held == "pending" ? "lost" : held;
+    // Sent ahead, a padding call is running [EXEC-RUNNING-1]; else it is cancelled.
+    for (auto& f : padding_) {
+      auto end = ending_of(f);
+      if (end != "value" && end != "cancelled") return end == "pending" ? "lost" : end;
+    }
     for (auto& f : queued_) {
       auto end = ending_of(f);
       if (end == "value") return "queued ran";
@@ -69,6 +77,7 @@ class ShutdownCancelVsSubmit final : public Trial {
   Backend backend_;
   std::unique_ptr<Pool> pool_;
   Future<int> held_;
+  std::vector<Future<int>> padding_;
   std::vector<Future<int>> queued_;
   std::optional<Future<int>> late_;
   bool refused_ = false;

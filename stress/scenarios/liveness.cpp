@@ -1,7 +1,9 @@
 // liveness.<waiter>.<trigger> — termination mode: a thread blocked on a
 // future must wake when something ends it.
 //
-// The target call is queued behind a held worker. Actor 0 blocks on it in
+// The target call is queued behind a held worker and kPrefetch padding calls
+// (which the pool may have sent ahead, running [EXEC-RUNNING-1], so the
+// target itself stays queued and cancellable). Actor 0 blocks on it in
 // result(), wait() or as_completed(), each bounded by kGenerous; actor 1
 // fires the trigger:
 //   complete  releases the held worker, so the target runs
@@ -45,7 +47,11 @@ class Liveness final : public Trial {
     bool breakable = trigger_ == Trigger::kBreak && backend_ == Backend::kThread;
     pool_ = Pool::make(backend_, {1, {}, breakable});
     // A breakable thread pool's worker is stuck in its initializer already.
-    if (!breakable) held_ = pool_->hold();
+    if (!breakable) {
+      held_ = pool_->hold();
+      padding_.clear();
+      for (int p = 0; p < kPrefetch; ++p) padding_.push_back(pool_->submit(task_value, 0));
+    }
     target_ = pool_->submit(task_value, 1);
   }
   void actor(int i) override {
@@ -106,6 +112,7 @@ class Liveness final : public Trial {
   Trigger trigger_;
   std::unique_ptr<Pool> pool_;
   Future<int> held_;
+  std::vector<Future<int>> padding_;
   Future<int> target_;
   bool woke_ = false;
 };

@@ -22,13 +22,14 @@
 #include <cereal/types/tuple.hpp>
 #include <cereal/types/vector.hpp>
 #include <exception>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
+
+#include "cf/detail/string_stream.hpp"
 
 namespace cf::detail {
 
@@ -53,24 +54,25 @@ const TaskEntry& task_for(AnyFunction fn);
 
 template <class T>
 std::string encode(const T& value) {
-  std::ostringstream out(std::ios::binary);
+  std::string out;
+  EncodeLease lease(out);
   {
-    cereal::BinaryOutputArchive archive(out);
+    cereal::BinaryOutputArchive archive(lease.stream());
     archive(value);
   }
-  return std::move(out).str();
+  return out;
 }
 
 template <class T>
 T decode(std::string_view bytes) {
-  std::istringstream in(std::string(bytes), std::ios::binary);
+  DecodeLease lease(bytes);
   T value{};
   {
-    cereal::BinaryInputArchive archive(in);
+    cereal::BinaryInputArchive archive(lease.stream());
     archive(value);
   }
   // A payload with bytes left over was not written by encode<T>.
-  if (in.peek() != std::char_traits<char>::eof()) throw std::runtime_error("trailing payload bytes");
+  if (!lease.at_end()) throw std::runtime_error("trailing payload bytes");
   return value;
 }
 

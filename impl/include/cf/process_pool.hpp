@@ -5,9 +5,12 @@
 // /proc/self/exe), never forked from the threaded parent [PPE-SPAWN-1]; the
 // program's main must start with CF_PROCESS_WORKER_ENTRY(argc, argv), else the
 // constructor throws std::logic_error [PPE-SPAWN-2]. Workers start lazily on
-// submit and idle ones are reused. One manager thread per pool sends calls,
-// reads results, and reaps workers; every future of this pool is completed
-// (and its callbacks run) on that thread.
+// submit and idle ones are reused. Calls go to one queue that every worker
+// takes from, like CPython's call queue: up to max_workers + 1 calls wait
+// there ahead of the workers, already RUNNING [EXEC-RUNNING-1], so a worker
+// that finishes a call finds the next one without a round trip to the parent.
+// One manager thread per pool reads results, spawns and reaps workers; every
+// future of this pool is completed (and its callbacks run) on that thread.
 //
 // A worker that dies (crash, abort, SIGKILL) or sends a malformed frame
 // breaks the pool [PPE-BROKEN-1] [PPE-FRAME-1]: every unfinished future fails
@@ -21,17 +24,22 @@
 // Requires: CF_PROCESS_WORKER_ENTRY in main; cf is linked statically (the
 // entry check relies on a symbol only the macro pulls in); shutdown(wait=true)
 // is not called from a done-callback of this pool's futures.
-// Guarantees: a call is sent to a worker only after its future moved to
-// RUNNING, so a future that is still cancellable never runs; every call runs
-// once, or is cancelled, or fails with BrokenProcessPool — none is dropped.
-// Non-guarantees: a running call is never interrupted, except by
+// Guarantees: a call enters the queue only after its future moved to RUNNING,
+// so a future that is still cancellable never runs, and only while a worker is
+// alive to take it; every call runs once, or is cancelled, or fails with
+// BrokenProcessPool — none is dropped.
+// Non-guarantees: which worker runs a call; that a call marked running has
+// started (up to max_workers + 1 wait in the queue; shutdown(cancel_futures)
+// cannot cancel them). A running call is never interrupted, except by
 // terminate_workers()/kill_workers() [PPE-KILL-1].
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -184,17 +192,23 @@ auto ProcessPoolExecutor::map_chunked(F fn, Inputs&& inputs, MapOptions options,
                 "cf::ProcessPoolExecutor::map takes a plain function registered with "
                 "CF_REGISTER_TASK(fn)");
   using R = detail::process_result_t<F, std::ranges::range_reference_t<Inputs>>;
+  auto deadline = options.timeout.deadline();  // measured from the call [MAP-TIMEOUT-1]
+  if (options.buffersize && *options.buffersize < 1) throw std::invalid_argument(msg::kBufferSize);
   const detail::TaskEntry& entry = detail::task_for(reinterpret_cast<detail::AnyFunction>(fn));
-  // Each input is a future of its own, completed when its chunk is; cancelling
-  // one (map abandoned, timed out) cancels its chunk if not yet sent [PPE-CHUNK-2].
-  std::vector<Future<R>> items;
+  // Each input is a future of its own, completed when its chunk is; every
+  // chunk is queued now (buffersize does not apply to chunks).
+  std::deque<Future<R>> items;
   std::shared_ptr<detail::ChunkCall<R>> chunk;
   std::vector<std::shared_ptr<detail::ChunkCall<R>>> chunks;
   for (auto&& input : inputs) {
-    if (!chunk) chunk = std::make_shared<detail::ChunkCall<R>>(entry.name);
+    if (!chunk) {
+      chunk = std::make_shared<detail::ChunkCall<R>>(entry.name);
+      chunk->items.reserve(chunksize);
+      chunk->args.reserve(chunksize);
+    }
     Future<R> item;
     chunk->items.push_back(item);
-    items.push_back(item);
+    items.push_back(std::move(item));
     try {
       chunk->args.push_back(detail::encode_args(fn, input));
     } catch (...) {
@@ -204,28 +218,13 @@ auto ProcessPoolExecutor::map_chunked(F fn, Inputs&& inputs, MapOptions options,
   }
   if (chunk) chunks.push_back(std::move(chunk));
   try {
-    for (auto& c : chunks) {
-      c->link_cancellation();
-      enqueue(c);
-    }
+    for (auto& c : chunks) enqueue(std::move(c));
   } catch (...) {
     for (auto& f : items) f.cancel();
     throw;
   }
-  std::vector<std::size_t> positions(items.size());
-  for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
-  // The item futures are already submitted; map() over them keeps the
-  // order, timeout and cancel-on-abandon rules of cf::map.
-  struct Replay {
-    std::vector<Future<R>>* items;
-    Future<R> submit(R (*)(std::size_t), std::size_t i) { return (*items)[i]; }
-    void shutdown(bool, bool) {}
-  };
-  auto holder = std::make_shared<std::vector<Future<R>>>(std::move(items));
-  Replay replay{holder.get()};
-  options.buffersize.reset();  // every chunk is already queued
-  return cf::map(replay, static_cast<R (*)(std::size_t)>(nullptr), std::move(positions),
-                 std::move(options));
+  // The order, timeout and cancel-on-abandon rules of cf::map, over the items.
+  return MapResult<R>(std::move(items), nullptr, deadline);
 }
 
 }  // namespace cf

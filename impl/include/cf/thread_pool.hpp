@@ -4,8 +4,10 @@
 // [TPE-LAZY-1], reusing idle ones first [TPE-REUSE-1], never more than
 // max_workers [TPE-MAX-1]. Calls start in submission order [TPE-FIFO-1] from
 // one FIFO queue; no thread per task. An idle worker spins for at most
-// detail::kSpinBudget (tens of microseconds) before it parks, so a call
-// submitted soon after starts without a wake-up.
+// detail::kSpinBudget (tens of microseconds) before it parks, and a submit
+// wakes a parked worker only when no idle worker was seen running within
+// detail::kAwakeWindow (microseconds), so a call submitted soon after the
+// last one starts without a wake-up.
 //
 // Thread-safety: every method may be called from any thread, concurrently.
 // Blocking: submit() never blocks on running work; shutdown(wait=true) and

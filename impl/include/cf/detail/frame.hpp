@@ -31,9 +31,10 @@ inline constexpr std::size_t kFrameHeader = 12;
 inline constexpr std::size_t kMaxFrameBody = 64u << 20;  // 64 MiB per call's payload
 
 enum class FrameType : std::uint8_t {
-  kConfig = 1,  // parent -> worker: initializer name, max tasks
-  kCall = 2,    // parent -> worker: id, task name, argument archives
-  kResult = 3,  // worker -> parent: id, exiting flag, results or error
+  kConfig = 1,    // parent -> worker: initializer name, max tasks
+  kCall = 2,      // parent -> worker: id, task name, argument archives
+  kResult = 3,    // worker -> parent: id, exiting flag, results or error
+  kCallInFd = 4,  // parent -> worker, empty: the kCall frame is in the attached memfd
 };
 
 struct Frame {
@@ -48,6 +49,10 @@ class FrameError : public std::runtime_error {
 
 // Header + body, ready to write.
 std::string encode_frame(FrameType type, std::string_view body);
+
+// Exactly one frame and nothing else (a message of the call queue); throws
+// FrameError otherwise.
+Frame decode_whole_frame(std::string_view bytes);
 
 // Splits a byte stream into frames. feed() appends bytes; next() returns the
 // next complete frame, nullopt if more bytes are needed, or throws FrameError
@@ -95,6 +100,20 @@ class BodyReader {
   std::string_view in_;
   std::size_t pos_ = 0;
 };
+
+// One call for a worker: the body of a kCall frame. A map chunk has one
+// argument archive per input; any other call has one.
+struct CallFrame {
+  std::uint64_t id = 0;
+  std::string task;
+  std::vector<std::string> args;
+};
+
+// The whole kCall frame (header included) for a call.
+std::string encode_call_frame(std::uint64_t id, std::string_view task,
+                              const std::vector<std::string>& args);
+// Throws FrameError unless `frame` is a kCall frame holding one CallFrame.
+CallFrame parse_call_frame(const Frame& frame);
 
 // A worker's reply to one call: the body of a kResult frame.
 struct ResultFrame {

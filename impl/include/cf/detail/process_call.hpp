@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -83,23 +82,17 @@ class SingleCall final : public ProcessCall {
 // any input fails every item of the chunk, so map raises it at the chunk's
 // first position, as Python's chained chunk results do [PPE-CHUNK-2].
 template <class R>
-class ChunkCall final : public ProcessCall,
-                        public std::enable_shared_from_this<ChunkCall<R>> {
+class ChunkCall final : public ProcessCall {
  public:
   explicit ChunkCall(std::string task_name) : ProcessCall(std::move(task_name)) {}
 
-  // An item future cancelled while the chunk is queued cancels the chunk.
-  void link_cancellation() {
-    std::weak_ptr<ChunkCall> self = this->shared_from_this();
-    for (auto& item : items) {
-      item.add_done_callback([self](const Future<R>& f) {
-        if (!f.cancelled()) return;
-        if (auto chunk = self.lock()) chunk->cancel();
-      });
-    }
-  }
-
+  // A chunk with a cancelled item (map abandoned or timed out: it cancels
+  // every item from there on) is not run; its other items are cancelled too.
   bool set_running() override {
+    if (std::any_of(items.begin(), items.end(), [](const auto& f) { return f.cancelled(); })) {
+      cancel();
+      return false;
+    }
     bool any = false;
     for (auto& item : items) {
       try {
@@ -107,10 +100,9 @@ class ChunkCall final : public ProcessCall,
       } catch (const InvalidStateError&) {
       }
     }
-    if (!any) return false;
-    // Partly cancelled: Python cannot cancel part of a chunk either; the
-    // cancelled items stay cancelled, the rest run.
-    return true;
+    // Cancelled between the check and here: Python cannot cancel part of a
+    // chunk either; the cancelled items stay cancelled, the rest run.
+    return any;
   }
   void succeed(const std::vector<std::string>& results) override {
     if (results.size() != items.size()) throw std::runtime_error("wrong number of chunk results");

@@ -29,6 +29,11 @@ namespace cf::detail {
 // Long enough for a round trip through an idle pool on this kind of machine,
 // short enough that an idle thread's spinning is noise.
 inline constexpr std::chrono::microseconds kSpinBudget{50};
+// An idle worker seen running this recently (spinning, or back from a call)
+// takes a call just queued without a wake-up; one not seen for longer is
+// likely descheduled, and a parked worker is woken instead. Several polls of
+// a spinner fit in it, a scheduling quantum of a loaded machine does not.
+inline constexpr std::chrono::microseconds kAwakeWindow{5};
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
