@@ -58,8 +58,12 @@ class TbbExecutor final : public peer::PeerExecutor {
         group_(std::make_unique<tbb::task_group>()) {}
 
   ~TbbExecutor() override {
+    // ~task_group throws missing_wait when work was never waited for; a
+    // unique_ptr cannot let it through (reset() is noexcept), so the group is
+    // deleted by hand inside the arena.
+    tbb::task_group* group = group_.release();
     try {
-      arena_.execute([&] { group_.reset(); });
+      arena_.execute([group] { delete group; });
     } catch (const tbb::missing_wait&) {
       // The library's verdict on a group destroyed while it had work.
     }

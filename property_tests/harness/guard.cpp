@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -155,8 +156,13 @@ class GuardedExecutor final : public Executor {
   }
 
   FuturePtr submit(const Probe& probe) override {
-    // A submit that raises before any shutdown refused work it had to queue.
-    return guard(forward("Executor::submit", shut_down_ ? nullptr : "EXEC-QUEUE-1",
+    // Before any shutdown, a submit that raises refused work it had to queue,
+    // and one that blocks waits for a free worker: both break EXEC-QUEUE-1,
+    // so a hang inside it is charged there (when no check is in progress).
+    const bool open = !shut_down_;
+    std::optional<check::Step> step;
+    if (open && !check::inside_check()) step.emplace("EXEC-QUEUE-1", "Executor::submit", __FILE__, __LINE__);
+    return guard(forward("Executor::submit", open ? "EXEC-QUEUE-1" : nullptr,
                          [&] { return inner_->submit(probe); }));
   }
   std::unique_ptr<MapRun> map(const std::vector<Probe>& probes, const MapSpec& spec) override {

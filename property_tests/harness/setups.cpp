@@ -133,9 +133,13 @@ void check_outcome(const char* clause, const Outcome& got, const Outcome& expect
   }
 }
 
-void shutdown_and_wait(Executor& ex) {
-  CF_STEP("SHUT-WAIT-1");
-  ex.shutdown(true, false);
+void shutdown_and_wait(Executor& ex, bool cancel_futures) {
+  auto shut = [&] {
+    ex.shutdown(true, cancel_futures);
+    return true;
+  };
+  CF_PRECONDITION("SHUT-WAIT-1", shut()) << "shutdown(wait=true, cancel_futures="
+                                         << (cancel_futures ? "true" : "false") << ")";
 }
 
 }  // namespace cf::conformance

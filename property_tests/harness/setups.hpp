@@ -111,8 +111,32 @@ class HeldWorker {
 void check_outcome(const char* clause, const Outcome& got, const Outcome& expected,
                    const std::string& context = "");
 
-// shutdown(wait=true) as a scene step, once every gate the scene needs is
-// open: a call that never returns is charged to SHUT-WAIT-1.
-void shutdown_and_wait(Executor& ex);
+// shutdown(wait=true) as a scene step, for tests that judge what happens
+// after it: the call returns once every task not cancelled has finished
+// [SHUT-WAIT-1], so a hang or a raise in it is charged there.
+void shutdown_and_wait(Executor& ex, bool cancel_futures = false);
+
+// Opens every gate of `lab` when it goes out of scope. Declared after a pool
+// the test made itself, it is destroyed before it, so a test that ends early
+// (a failed precondition or assertion) releases the pool's gated tasks
+// instead of leaving the pool's destructor waiting for Lab::kGateLimit.
+class OpenGatesOnExit {
+ public:
+  explicit OpenGatesOnExit(Lab& lab) : lab_(lab) {}
+  ~OpenGatesOnExit() {
+    if (armed_) lab_.open_all();
+  }
+  OpenGatesOnExit(const OpenGatesOnExit&) = delete;
+  OpenGatesOnExit& operator=(const OpenGatesOnExit&) = delete;
+
+  // Leaves the lab alone from here on, for a test about to kill a worker
+  // that waits at a gate: a process that dies inside the lab's condition
+  // wait can leave a later broadcast (open, open_all) waiting for it forever.
+  void dismiss() { armed_ = false; }
+
+ private:
+  Lab& lab_;
+  bool armed_ = true;
+};
 
 }  // namespace cf::conformance
