@@ -5,6 +5,7 @@ Fails (exit 1) when
   - a clause in spec/SPEC.md has no test judging it (a check naming it),
   - a check names a clause SPEC.md does not have,
   - a conformance test or property judges no clause (no tagged check),
+  - a stress scenario's outcome table names a clause SPEC.md does not have,
   - a test file or the harness holds an untagged verdict (EXPECT_*, ASSERT_*,
     RC_ASSERT, RC_FAIL, ADD_FAILURE, FAIL(), ...): every verdict is a
     CF_CHECK-family check naming its clause (property_tests/harness/check.hpp),
@@ -41,10 +42,12 @@ CALL = re.compile(r"\b([A-Za-z_]\w*)\s*[(<{]")
 CAP_NAME = re.compile(r'case Cap::k\w+: return "([a-z-]+)";')
 
 TEST_DIRS = ("property_tests/conformance", "property_tests/properties", "property_tests/reference",
-             "property_tests/process")
+             "property_tests/process", "property_tests/sanitizer")
 # Tests outside the harness (a binary that must lack the worker entry) whose
 # checks still name their clause.
 TEST_FILES = ("impl/tests/process_entry_test.cpp",)
+# Stress scenarios: their outcome tables name clauses, which must exist.
+STRESS_DIRS = ("stress/scenarios", "stress/native")
 # Scanned for untagged verdicts and as a source of helpers, but holding no tests.
 SHARED_DIRS = ("property_tests/harness",)
 ADAPTER_SOURCE = "property_tests/harness/adapter.cpp"
@@ -188,6 +191,14 @@ def check(root):
                 shared_defs.update(definitions(code))
             if d in TEST_DIRS or d in TEST_FILES:
                 files.append((rel, code))
+    for d in STRESS_DIRS:
+        for path in sorted((root / d).rglob("*.cpp")) if (root / d).exists() else []:
+            code = strip_comments(path.read_text(encoding="utf-8"))
+            rel = path.relative_to(root)
+            for cid in CLAUSE_LITERAL.findall(code):
+                if cid not in clauses:
+                    line = code.count("\n", 0, code.find(f'"{cid}"')) + 1
+                    errors.append(f"{rel}:{line}: names unknown clause {cid}")
     tests = {}
     for rel, code in files:
         local = definitions(code)

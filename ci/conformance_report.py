@@ -21,6 +21,16 @@ A clause's status for an implementation:
                 not declared (the reason names them), or only cf's own C++ API
                 has tests of it.
 
+Evidence comes in kinds, all in the same table: example tests, RapidCheck
+properties, stress scenarios (cf_stress_<column>: a forbidden outcome of an
+outcome table is a failure of the clause its row names, with its count, seed
+and replay line) and sanitizer reports (EXT-SAN-1, from a tsan or asan build's
+records, which --records may add beside the default build's). Every failed
+check says which kind it is; a stress record also brings its figures
+(iterations per second and distinct outcomes, quiet and with noise), shown in
+a section of their own, and a sanitizer build's records say which libraries
+it could not instrument.
+
 Findings are grouped by what was observed ("task-error expected, got
 other-error"), so one root cause reads as one finding listing the clauses it
 breaks. A baseline (--baseline) lists accepted findings per column: a column it
@@ -46,7 +56,7 @@ RULE = re.compile(r"\*\*Rule\.\*\*\s*(.*)")
 NEEDS = re.compile(r"\*\*Needs\.\*\*\s*(.*)")
 DEVIATION = "**Known CPython deviation.**"
 STATUSES = ("pass", "fail", "deviation", "inconclusive", "n/a")
-CHARGING = ("check", "precondition", "hang", "crash")
+CHARGING = ("check", "precondition", "hang", "crash", "stress", "sanitizer")
 NATIVE_ONLY = "checked only through cf's own C++ API, which only the reference implementations have"
 NATIVE_DIRS = ("property_tests/reference", "property_tests/process")
 
@@ -79,9 +89,14 @@ def read_manifest(root):
     return tests, native
 
 
-def read_records(root):
+def read_records(roots):
+    """The records under each directory of `roots` (one, or a list: the default
+    build's and a sanitizer build's, say), all judged together."""
     records = []
-    for path in sorted(pathlib.Path(root).glob("*/*.json")):
+    paths = []
+    for root in [roots] if isinstance(roots, (str, pathlib.Path)) else roots:
+        paths += sorted(pathlib.Path(root).glob("*/*.json"))
+    for path in paths:
         try:
             rec = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
@@ -118,6 +133,21 @@ def na_reason(reasons):
     return "; ".join(parts)
 
 
+def evidence_of(rec, finding=None):
+    """What kind of evidence a record (or one of its findings) is: example,
+    property, stress or sanitizer, and the sanitizer build it came from."""
+    if finding is not None and finding.get("kind") == "sanitizer":
+        kind = "sanitizer"
+    else:
+        kind = rec.get("evidence") or ("property" if "_RapidCheck." in rec.get("test", "") else "example")
+    san = (rec.get("sanitizer") or {}).get("kind")
+    if san and kind != "sanitizer":
+        kind += f" ({'tsan' if san == 'thread' else 'asan'} build)"
+    elif san:
+        kind += f" ({'tsan' if san == 'thread' else 'asan'})"
+    return kind
+
+
 def first_line(text, limit=200):
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
     return line if len(line) <= limit else line[:limit - 1] + "…"
@@ -147,8 +177,9 @@ def build(spec, records, manifest, native):
                         fails += 1
                         failed.append({"clause": clause, "test": r["test"], "kind": f["kind"],
                                        "message": f.get("message", ""), "where": f.get("where", ""),
-                                       "observation": f.get("observation", "")})
-                covers = clause in manifest.get(r["test"], [])
+                                       "observation": f.get("observation", ""),
+                                       "evidence": evidence_of(r, f), "replay": f.get("replay", "")})
+                covers = clause in manifest.get(r["test"], []) or clause in r.get("judges", [])
                 if covers and r["status"] == "n/a":
                     na.add(first_line(r["detail"]).removeprefix("n/a: "))
                 if covers and r["status"] == "inconclusive" and r["inconclusive"]:
@@ -199,17 +230,65 @@ def findings(impls, results):
             for f in r["failed_checks"]:
                 key = f["observation"] or first_line(f["message"])
                 g = groups.setdefault(key, {"observation": key, "clauses": set(), "deviation": set(),
-                                            "checks": 0, "tests": set(), "example": f["message"]})
+                                            "checks": 0, "tests": set(), "example": f["message"],
+                                            "evidence": set(), "replay": ""})
                 (g["deviation"] if r["status"] == "deviation" else g["clauses"]).add(r["clause"])
                 g["checks"] += 1
                 g["tests"].add(f["test"])
+                g["evidence"].add(f.get("evidence", "example"))
+                g["replay"] = g["replay"] or f.get("replay", "")
         out[impl] = sorted(
             ({"observation": g["observation"], "clauses": sorted(g["clauses"]),
               "deviation_clauses": sorted(g["deviation"]), "checks": g["checks"],
-              "tests": sorted(g["tests"]), "example": first_line(g["example"], 400)}
+              "tests": sorted(g["tests"]), "example": first_line(g["example"], 400),
+              "evidence": sorted(g["evidence"]), "replay": g["replay"]}
              for g in groups.values()),
             key=lambda g: (-len(g["clauses"]) - len(g["deviation_clauses"]), g["observation"]))
     return out
+
+
+def stress_runs(records):
+    """Per implementation, the stress scenarios it ran: status, figures per
+    noise setting, and what no clause was charged with."""
+    out = {}
+    for r in records:
+        if r.get("evidence") != "stress":
+            continue
+        st = r.get("stress") or {}
+        phases = {("noise" if p.get("noise") else "quiet"): p for p in st.get("phases", [])}
+        forbidden = sum(f.get("clause", "") != "" for f in r["findings"] if f.get("kind") == "stress")
+        uncharged = [first_line(f.get("message", ""), 300) for f in r["findings"] if not f.get("clause")]
+        if r["status"] == "inconclusive" and r.get("inconclusive"):
+            uncharged.append(first_line(r["inconclusive"], 300))
+        out.setdefault(r["implementation"], []).append({
+            "scenario": r["test"].removeprefix("Stress."), "status": r["status"],
+            "build": (r.get("sanitizer") or {}).get("kind", ""),
+            "clauses": r.get("judges", []), "source": st.get("source", ""),
+            "reason": first_line(r.get("detail", "")).removeprefix("n/a: ") if r["status"] == "n/a" else "",
+            "quiet": {k: phases["quiet"].get(k) for k in ("iterations", "seconds", "rate", "distinct")}
+            if "quiet" in phases else None,
+            "noise": {k: phases["noise"].get(k) for k in ("iterations", "seconds", "rate", "distinct")}
+            if "noise" in phases else None,
+            "shim": st.get("shim", ""), "forbidden_findings": forbidden, "uncharged": uncharged})
+    for runs in out.values():
+        runs.sort(key=lambda x: (x["scenario"], x["build"]))
+    return out
+
+
+def sanitizer_notes(records):
+    """Per implementation, what each sanitizer build could instrument."""
+    out = {}
+    for r in records:
+        san = r.get("sanitizer") or {}
+        if san.get("note"):
+            out.setdefault(r["implementation"], set()).add(san["note"])
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def phase_text(p):
+    if not p:
+        return "-"
+    return f"{p['rate']:.0f}/s, {p['distinct']} outcomes" if p.get("rate") is not None else "-"
 
 
 def abouts(records):
@@ -220,7 +299,7 @@ def abouts(records):
     return out
 
 
-def render_text(spec, impls, results, summary, about, groups):
+def render_text(spec, impls, results, summary, about, groups, stress=None, sanitizers=None):
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     width = max(len(c) for c in spec)
     cols = [max(len(i), 12) for i in impls]
@@ -251,17 +330,36 @@ def render_text(spec, impls, results, summary, about, groups):
             for g in groups[impl]:
                 names = g["clauses"] + [f"{c} (recorded deviation)" for c in g["deviation_clauses"]]
                 lines.append(f"- {g['observation']}: {', '.join(names)} "
-                             f"[{g['checks']} checks, {len(g['tests'])} tests]")
+                             f"[{g['checks']} checks, {len(g['tests'])} tests; {', '.join(g['evidence'])}]")
                 lines.append(f"    e.g. {g['example']}")
+                if g.get("replay"):
+                    lines.append(f"    replay: {g['replay']}")
     inc = [r for r in results if r["status"] == "inconclusive"]
     if inc:
         lines += ["", "Inconclusive (a test that would judge the clause could not):"]
         for r in inc:
             lines.append(f"- {r['implementation']} {r['clause']}: {r['reason']}")
+    for impl in impls:
+        runs = (stress or {}).get(impl)
+        if not runs:
+            continue
+        lines += ["", f"Stress scenarios for {impl} (iterations per second and distinct outcomes, quiet | with noise):"]
+        for x in runs:
+            build = f" [{x['build']} build]" if x["build"] else ""
+            if x["status"] == "n/a":
+                lines.append(f"- {x['scenario']}{build}: n/a ({x['reason']})")
+                continue
+            lines.append(f"- {x['scenario']}{build}: {x['status']}; {phase_text(x['quiet'])} | "
+                         f"{phase_text(x['noise'])}")
+            for u in x["uncharged"]:
+                lines.append(f"    charged to no clause: {u}")
+    for impl in impls:
+        for note in (sanitizers or {}).get(impl, []):
+            lines.append(f"{impl}: {note}")
     return "\n".join(lines)
 
 
-def render_markdown(spec, impls, results, summary, about, groups):
+def render_markdown(spec, impls, results, summary, about, groups, stress=None, sanitizers=None):
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     md = ["# cfspec conformance report", "",
           "| implementation | what was run | pass | fail | known deviation | inconclusive | n/a |",
@@ -279,7 +377,10 @@ def render_markdown(spec, impls, results, summary, about, groups):
             for g in groups[impl]:
                 names = g["clauses"] + [f"{c} (recorded deviation)" for c in g["deviation_clauses"]]
                 md.append(f"- **{g['observation']}** — {', '.join(names)} "
-                          f"({g['checks']} checks in {len(g['tests'])} tests); e.g. `{g['example']}`")
+                          f"({g['checks']} checks in {len(g['tests'])} tests; evidence: "
+                          f"{', '.join(g['evidence'])}); e.g. `{g['example']}`")
+                if g.get("replay"):
+                    md.append(f"  - replay: `{g['replay']}`")
     failures = [r for r in results if r["status"] in ("fail", "deviation")]
     if failures:
         md += ["", "## Failed checks by clause", ""]
@@ -287,12 +388,30 @@ def render_markdown(spec, impls, results, summary, about, groups):
             tag = " (recorded CPython deviation)" if r["status"] == "deviation" else ""
             md.append(f"- **{r['implementation']} {r['clause']}**{tag} — {spec[r['clause']]['rule']}")
             for f in r["failed_checks"][:8]:
-                md.append(f"  - `{f['test']}` ({f['kind']}): {first_line(f['message'], 400)}")
+                md.append(f"  - `{f['test']}` ({f.get('evidence', f['kind'])}): {first_line(f['message'], 400)}")
     inc = [r for r in results if r["status"] == "inconclusive"]
     if inc:
         md += ["", "## Inconclusive", ""]
         for r in inc:
             md.append(f"- {r['implementation']} {r['clause']}: {r['reason']}")
+    for impl in impls:
+        runs = (stress or {}).get(impl)
+        if not runs:
+            continue
+        md += ["", f"## Stress: {impl}", "",
+               "| scenario | status | quiet: it/s, outcomes | with noise: it/s, outcomes | clauses |",
+               "|---|---|---|---|---|"]
+        for x in runs:
+            build = f" ({x['build']} build)" if x["build"] else ""
+            status = f"n/a ({x['reason']})" if x["status"] == "n/a" else x["status"]
+            md.append(f"| {x['scenario']}{build} | {status} | {phase_text(x['quiet'])} | "
+                      f"{phase_text(x['noise'])} | {', '.join(x['clauses'])} |")
+        extra = [(x["scenario"], u) for x in runs for u in x["uncharged"]]
+        if extra:
+            md += ["", "Charged to no clause:", ""] + [f"- {sc}: {u}" for sc, u in extra]
+    notes = [(impl, n) for impl in impls for n in (sanitizers or {}).get(impl, [])]
+    if notes:
+        md += ["", "## Sanitizer builds", ""] + [f"- {impl}: {n}" for impl, n in notes]
     na = [r for r in results if r["status"] == "n/a"]
     if na:
         md += ["", "## Not applicable", ""]
@@ -301,13 +420,17 @@ def render_markdown(spec, impls, results, summary, about, groups):
     return "\n".join(md) + "\n"
 
 
-def verdict(impls, results, baseline=None):
+def verdict(impls, results, baseline=None, stress=None):
     """What fails the job: a reference implementation failing or inconclusive
     on any clause; CPython failing a clause outside EXT- with no recorded
     deviation (the spec describes CPython: then the spec or the suite is
     wrong); a baselined column failing a clause its baseline does not accept."""
     bad = sorted({f"{r['implementation']} {r['clause']} ({r['status']})" for r in results
                   if r["implementation"].startswith("reference-") and r["status"] in ("fail", "inconclusive")})
+    # A reference's stress run that no clause could be charged with (an
+    # outcome the table does not name, a leak) is the suite's or cf's bug too.
+    bad += sorted(f"{impl} Stress.{x['scenario']} ({x['uncharged'][0]})" for impl, runs in (stress or {}).items()
+                  if impl.startswith("reference-") for x in runs if x["uncharged"])
     oracle = sorted({f"{r['implementation']} {r['clause']}" for r in results
                      if r["implementation"].startswith("cpython-") and r["status"] == "fail"
                      and not r["clause"].startswith("EXT-")})
@@ -351,7 +474,9 @@ def selftest():
             "### EXT-ABANDON-1 — cf's own\n**Rule.** r4\n\n"
             "### FUT-RESULT-3 — cancelled\n**Rule.** r5\n\n"
             "### WAIT-ALL-1 — wait\n**Rule.** r6\n\n"
-            "### EXEC-QUEUE-1 — queue\n**Rule.** r7\n", encoding="utf-8")
+            "### EXEC-QUEUE-1 — queue\n**Rule.** r7\n"
+            "### EXEC-CANCEL-1 — cancel\n**Rule.** r8\n"
+            "### EXT-SAN-1 — no race\n**Rule.** r9\n", encoding="utf-8")
         spec = read_spec(spec_path)
     manifest = {"T.acc": ["SHUT-WAIT-1", "EXEC-SUBMIT-1", "EXEC-SUBMIT-2"],
                 "T.cancel": ["FUT-RESULT-3", "EXEC-SUBMIT-2"], "T.wait": ["WAIT-ALL-1"],
@@ -367,9 +492,50 @@ def selftest():
                 "inconclusive": inconclusive, "detail": detail}
 
     def judge(records, baseline=None):
+        records = [normalized(r) for r in records]
         impls, results = build(spec, records, manifest, native)
         status = {(r["implementation"], r["clause"]): r["status"] for r in results}
-        return status, results, verdict(impls, results, baseline), findings(impls, results)
+        return status, results, verdict(impls, results, baseline, stress_runs(records)), findings(impls, results)
+
+    def stress_rec(impl, scenario, checks, findings, status, uncharged=""):
+        r = rec(impl, "Stress." + scenario, status, checks, inconclusive=uncharged)
+        r.update({"evidence": "stress", "judges": [c for c, *_ in checks],
+                  "stress": {"phases": [{"noise": False, "iterations": 500, "seconds": 1, "rate": 500,
+                                         "distinct": 2},
+                                        {"noise": True, "iterations": 300, "seconds": 1, "rate": 300,
+                                         "distinct": 3}]},
+                  "findings": findings})
+        return r
+
+    stress_found = {"clause": "EXEC-CANCEL-1", "kind": "stress", "where": "stress/scenarios/x.cpp",
+                    "message": "[EXEC-CANCEL-1] forbidden outcome 'cancelled but ran' x3",
+                    "observation": "stress future.cancel_vs_start: cancelled but ran",
+                    "replay": "cf_stress_peer3 --scenario future.cancel_vs_start --seed 1 --noise on"}
+    san_found = {"clause": "EXT-SAN-1", "kind": "sanitizer", "where": "racy.cpp:3",
+                 "message": "[EXT-SAN-1] ThreadSanitizer: data race in done() racy.cpp:3",
+                 "observation": "ThreadSanitizer: data race at racy.cpp:3", "replay": "prog --gtest_filter=T.wait"}
+    san_rec = rec("peer3", "T.wait", "fail", [("WAIT-ALL-1", 1, 0, 0, ""), ("EXT-SAN-1", 0, 1, 0, "")])
+    san_rec.update({"findings": [san_found], "sanitizer": {"kind": "thread", "note": "not instrumented: libx.so"}})
+    s_status, s_results, (s_bad, _, _), s_groups = judge([
+        stress_rec("peer3", "future.cancel_vs_start", [("EXEC-CANCEL-1", 797, 3, 0, ""),
+                                                         ("EXEC-SUBMIT-1", 800, 0, 0, "")],
+                   [stress_found], "fail"),
+        san_rec,
+        stress_rec("reference-thread", "map.abandoned", [("EXEC-SUBMIT-1", 10, 0, 0, "")],
+                   [{"clause": "", "kind": "stress", "message": "leaked 2 file descriptors", "where": "",
+                     "observation": "stress: leaked"}], "inconclusive", "leaked 2 file descriptors"),
+    ])
+    expect("a forbidden stress outcome fails its row's clause", s_status[("peer3", "EXEC-CANCEL-1")], "fail")
+    expect("a stress run's other clauses pass", s_status[("peer3", "EXEC-SUBMIT-1")], "pass")
+    expect("a stress finding says its evidence and replay",
+           [(g["evidence"], bool(g["replay"])) for g in s_groups["peer3"]
+            if g["observation"].startswith("stress")], [(["stress"], True)])
+    expect("a sanitizer report fails EXT-SAN-1 only",
+           (s_status[("peer3", "EXT-SAN-1")], s_status[("peer3", "WAIT-ALL-1")]), ("fail", "pass"))
+    expect("a sanitizer finding says its build", [g["evidence"] for g in s_groups["peer3"]
+                                                  if g["observation"].startswith("Thread")], [["sanitizer (tsan)"]])
+    expect("a reference stress run charged to no clause fails the job",
+           [b for b in s_bad if "Stress." in b], ["reference-thread Stress.map.abandoned (leaked 2 file descriptors)"])
 
     err = "task-error expected, got other-error"
     status, results, (bad, oracle, new), groups = judge([
@@ -430,7 +596,8 @@ def selftest():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spec")
-    ap.add_argument("--records")
+    ap.add_argument("--records", action="append",
+                    help="a directory of records (repeat to judge several builds' records together)")
     ap.add_argument("--root", default=str(pathlib.Path(__file__).resolve().parent.parent),
                     help="the source tree whose tests wrote the records (for each test's clauses)")
     ap.add_argument("--json")
@@ -457,19 +624,22 @@ def main():
     summary = summarize(impls, results)
     about = abouts(records)
     groups = findings(impls, results)
-    print(render_text(spec, impls, results, summary, about, groups))
+    stress = stress_runs(records)
+    sanitizers = sanitizer_notes(records)
+    print(render_text(spec, impls, results, summary, about, groups, stress, sanitizers))
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(
             {"implementations": impls, "about": about, "summary": summary, "findings": groups,
-             "results": results}, indent=1) + "\n")
+             "stress": stress, "sanitizer": sanitizers, "results": results}, indent=1) + "\n")
     if args.markdown:
-        pathlib.Path(args.markdown).write_text(render_markdown(spec, impls, results, summary, about, groups))
+        pathlib.Path(args.markdown).write_text(
+            render_markdown(spec, impls, results, summary, about, groups, stress, sanitizers))
     if args.json or args.markdown:
         print("\nreport: " + "\n        ".join(p for p in (args.json, args.markdown) if p))
     if args.write_baseline:
         write_baseline(args.write_baseline, impls, results)
         print(f"baseline written: {args.write_baseline}")
-    bad, oracle, new = verdict(impls, results, read_baseline(args.baseline) if args.baseline else None)
+    bad, oracle, new = verdict(impls, results, read_baseline(args.baseline) if args.baseline else None, stress)
     if bad:
         print("conformance: reference implementation(s) failing or inconclusive: " + ", ".join(bad),
               file=sys.stderr)

@@ -5,9 +5,10 @@
 
 Copies the working tree to build/stress-twin/src, plants the twin's
 bug there (explore/twins/<name>.twin, the same replace blocks the explorer's
-twin build applies), builds cf_stress from the copy and runs it on the thread
-backend for --duration seconds. Prints cf_stress's verdict and exits with its
-code: 0 means stress did not find the bug in that time.
+twin build applies), builds the reference-thread column's stress program
+(cf_stress_reference-thread) from the copy and runs it for --duration seconds,
+quiet then with noise. Prints its verdict and exits with its code: 0 means
+stress did not find the bug in that time.
 """
 import argparse
 import pathlib
@@ -23,7 +24,7 @@ def plant(twin_text, tree):
     m = re.search(r"^file: (.*)$", twin_text, re.M)
     if not m:
         sys.exit("stress_twin: this twin plants its bug with defines, not a file; "
-                 "configure cf_stress with them instead")
+                 "configure the stress build with them instead")
     path = tree / m.group(1)
     code = path.read_text()
     blocks = re.findall(r"--- replace\n(.*?)--- with\n(.*?)--- end", twin_text, re.S)
@@ -59,17 +60,17 @@ def main():
     print(f"stress_twin: planted {args.twin} in {planted}", flush=True)
     build = work / "build"
     subprocess.run(["cmake", "-S", tree, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
-                    "-DCF_BUILD_TESTS=OFF", "-DCF_BUILD_EXAMPLES=OFF", "-DCF_PEER_ADAPTERS=OFF",
+                    "-DCF_BUILD_EXAMPLES=OFF", "-DCF_PEER_ADAPTERS=OFF",
                     "-DCF_CPYTHON_ADAPTERS=OFF"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build, "--target", "cf_stress", "-j2"], check=True,
+    subprocess.run(["cmake", "--build", build, "--target", "cf_stress_reference-thread", "-j2"], check=True,
                    stdout=subprocess.DEVNULL)
-    cmd = [str(build / "stress" / "cf_stress"), "--backend", "thread", "--duration", str(args.duration),
+    cmd = [str(build / "property_tests" / "cf_stress_reference-thread"), "--duration", str(args.duration),
            "--seed", str(args.seed)]
     for s in args.scenario:
         cmd += ["--scenario", s]
     print("stress_twin:", " ".join(cmd), flush=True)
     rc = subprocess.run(cmd).returncode
-    print(f"stress_twin: cf_stress exited {rc}: "
+    print(f"stress_twin: cf_stress_reference-thread exited {rc}: "
           + ("the bug was NOT found" if rc == 0 else "the bug was found (or the run failed)"))
     return rc
 

@@ -22,21 +22,10 @@ const char* status_name(Status status) {
 bool StateBase::cancel() {
   CF_SCHEDULE_POINT("cancel");
   std::vector<Callback> callbacks;
-#if defined(CF_PLANT_BUG_CANCEL_NO_LOCK)
-  // Planted bug for the stress self-check (CMake CF_PLANT_BUG=cancel-no-lock):
-  // the state is checked without the lock, so a worker can start or finish
-  // the call between the check and the change, and cancel() overwrites it.
-  Status seen = status_;
-  if (seen == Status::kRunning || seen == Status::kFinished) return false;
-  if (seen == Status::kCancelled) return true;
-  CF_SCHEDULE_POINT("cancel-planted");
-#endif
   {
     std::lock_guard lock(mutex_);
-#if !defined(CF_PLANT_BUG_CANCEL_NO_LOCK)
     if (status_ == Status::kRunning || status_ == Status::kFinished) return false;  // [FUT-CANCEL-2/3]
     if (status_ == Status::kCancelled) return true;  // callbacks already ran [FUT-CANCEL-4]
-#endif
     status_ = Status::kCancelled;
     // Unlike CPython, waiters hear of the cancellation now, not when an
     // executor later calls set_running_or_notify_cancel [WAIT-CANCEL-1].

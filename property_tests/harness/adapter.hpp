@@ -33,6 +33,13 @@
 
 namespace cf::conformance {
 
+// Calls an executor may hand to a worker ahead of time and mark running
+// before the worker takes them, per worker. They count as started (SPEC
+// "Executors"); CPython's process pool keeps max_workers + 1 of them in its
+// call queue (EXEC-RUNNING-1). A test that needs a call known to be still
+// queued puts this many padding calls per worker ahead of it.
+inline constexpr int kPrefetch = 4;
+
 // A timeout as the suite hands it to an adapter: cf::Timeout's reading of it
 // (none, a poll, or a length that fits the steady clock; lengths too large for
 // a deadline read as none [FUT-RESULT-7]), plus the length exactly as the test

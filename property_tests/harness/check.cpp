@@ -336,6 +336,13 @@ void add_finding(Finding finding) {
   add_finding_locked(std::move(finding));
 }
 
+void tally(const std::string& clause, std::int64_t held, std::int64_t failed) {
+  std::lock_guard lock(g_mutex);
+  auto& n = count_of(clause);
+  n.pass += held;
+  n.fail += failed;
+}
+
 void set_inconclusive(const std::string& reason) {
   std::lock_guard lock(g_mutex);
   if (g_state.inconclusive.empty()) g_state.inconclusive = reason;

@@ -219,6 +219,7 @@ struct Finding {
   std::string message;
   std::string where;        // file:line
   std::string observation;  // grouping key
+  std::string replay = {};  // a command that runs it again (stress, sanitizer), if any
 };
 
 struct TestState {
@@ -236,6 +237,9 @@ std::vector<std::string> in_progress_clauses();
 std::string in_progress_text();
 // Adds a finding (a hang, a crash, an untagged failure).
 void add_finding(Finding finding);
+// Adds verdicts on `clause` judged outside a check site (a stress run's
+// iterations, a sanitizer's silence): held and failed counts.
+void tally(const std::string& clause, std::int64_t held, std::int64_t failed);
 void set_inconclusive(const std::string& reason);
 // The escape noted last (see check::note_escape), consumed.
 std::optional<Finding> take_escape();

@@ -132,6 +132,16 @@ void Lab::open_all() {
   pthread_cond_broadcast(&block_->changed);
 }
 
+void Lab::reset_gate(int gate) {
+  Locked lock(block_);
+  block_->gates[gate] = {0, false};
+}
+
+void Lab::clear_log(int log) {
+  Locked lock(block_);
+  block_->logs[log].size = 0;
+}
+
 int Lab::arrived(int gate) const {
   Locked lock(block_);
   return block_->gates[gate].arrived;

@@ -42,6 +42,11 @@ class Lab {
   int new_log();
   void open(int gate);
   void open_all();
+  // Closes `gate` and forgets its arrivals, and empties `log`, so a scene
+  // repeated many times (a stress scenario's iterations) reuses its gates and
+  // logs. Only once no task of the last round can still reach them.
+  void reset_gate(int gate);
+  void clear_log(int log);
   // Tasks that have reached `gate` so far (started, possibly still blocked).
   int arrived(int gate) const;
   // Blocks until `count` tasks have reached `gate`, or `timeout`; true if so.

@@ -12,6 +12,12 @@
 //    so a broken implementation costs one test, never the run.
 // 3. A test that dies (a signal, std::terminate) is recorded the same way,
 //    charged to the clauses in progress, or inconclusive when none was.
+// 4. In a sanitizer build (with CF_REPORT_DIR), every sanitizer report the
+//    test's process or its workers write is a finding of EXT-SAN-1 in its
+//    record, with the report's first frames (sanitizer.hpp); a report that
+//    ends the process is recorded before it does.
+// 5. CF_NOISE=<seed>: the program runs again with the noise shim preloaded,
+//    so the noise reaches inside the implementation too (noise.hpp).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -31,7 +37,9 @@
 #include "adapter.hpp"
 #include "cf/process_pool.hpp"
 #include "check.hpp"
+#include "noise.hpp"
 #include "record.hpp"
+#include "sanitizer.hpp"
 #include "stack_dump.hpp"
 
 namespace cf::conformance {
@@ -51,10 +59,19 @@ std::string full_name(const ::testing::TestInfo& info) {
   return std::string(info.test_suite_name()) + "." + info.name();
 }
 
+// How to run the current test alone again.
+std::string replay_line() {
+  char exe[4096] = {};
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  std::string program = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : "<program>";
+  return program + " --gtest_filter=" + current_test();
+}
+
 // Charges a hang or a death to the clauses in progress; with none, the test
 // is inconclusive. Writes the final record.
 void record_abnormal_end(const std::string& kind, const std::string& what, const std::string& detail) {
   if (g_finalized.exchange(true)) return;
+  sanitizer::charge(replay_line());
   auto clauses = run::in_progress_clauses();
   std::string doing = run::in_progress_text();
   std::string message = what + (doing.empty() ? std::string() : ", in " + doing);
@@ -160,6 +177,25 @@ void on_fatal_signal(int sig) {
   std::raise(sig);
 }
 
+// A sanitizer report is about to end the process (halt_on_error, or a leak
+// found at exit): its findings go into the record first, instead of a
+// crash charged to whatever was in progress.
+void on_sanitizer_death() {
+  if (current_test().empty()) return;
+  if (g_finalized.exchange(true)) {
+    // After the test's end (LeakSanitizer at exit): its record gains the report.
+    if (sanitizer::charge(replay_line()) > 0) {
+      auto state = run::snapshot();
+      write_record(current_test(), final_status(state, false), state, "a sanitizer report at exit");
+    }
+    return;
+  }
+  sanitizer::charge(replay_line());
+  auto state = run::snapshot();
+  write_record(current_test(), final_status(state, false), state,
+               "a sanitizer report ended the test\nin progress: " + run::in_progress_text());
+}
+
 void install_death_handlers() {
   std::set_terminate(on_terminate);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, on_fatal_signal);
@@ -199,6 +235,7 @@ class RecordListener : public ::testing::EmptyTestEventListener {
 
   void OnTestEnd(const ::testing::TestInfo& info) override {
     watchdog_.disarm();
+    sanitizer::charge(replay_line());
     const auto* result = info.result();
     // An untagged failure beside tagged ones is their echo (RapidCheck's
     // counterexample, a fatal check's return); alone, it ended the test
@@ -235,8 +272,10 @@ class RecordListener : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
   CF_PROCESS_WORKER_ENTRY(argc, argv);  // process-pool workers are this program [PPE-SPAWN-2]
+  cf::conformance::noise::preload_shim(argv, cf::conformance::noise::enabled());
   ::testing::InitGoogleTest(&argc, argv);
   cf::conformance::install_death_handlers();
+  cf::conformance::sanitizer::install(cf::conformance::on_sanitizer_death);
   cf::conformance::Watchdog watchdog;
   ::testing::UnitTest::GetInstance()->listeners().Append(new cf::conformance::RecordListener(watchdog));
   return RUN_ALL_TESTS();

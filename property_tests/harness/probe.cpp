@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "lab.hpp"
+#include "noise.hpp"
 
 namespace cf::conformance {
 
@@ -13,7 +14,10 @@ std::int64_t this_thread_token() {
 }
 
 std::int64_t run_probe(Lab& lab, const Probe& probe, std::int64_t worker_token) {
+  // Noise points (noise.hpp) before each step and before the probe ends, so
+  // a task's own timing varies too; no-ops unless noise is on.
   for (const Step& step : probe.steps) {
+    noise::point();
     switch (step.kind) {
       case Step::Kind::kRecord: lab.append(step.slot, step.value); break;
       case Step::Kind::kGate: lab.pass_gate(step.slot); break;
@@ -22,6 +26,7 @@ std::int64_t run_probe(Lab& lab, const Probe& probe, std::int64_t worker_token) 
       case Step::Kind::kCrash: std::raise(SIGKILL); break;
     }
   }
+  noise::point();
   if (probe.fails) throw ProbeError(probe.message);
   return probe.value;
 }

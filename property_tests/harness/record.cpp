@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sanitizer.hpp"
+
 namespace cf::conformance {
 namespace {
 
@@ -39,14 +41,26 @@ std::filesystem::path record_path(const std::string& test) {
 }
 
 bool charges_clause(const Finding& f) {
-  return !f.clause.empty() && (f.kind == "check" || f.kind == "hang" || f.kind == "crash");
+  return !f.clause.empty() && (f.kind == "check" || f.kind == "hang" || f.kind == "crash" ||
+                               f.kind == "stress" || f.kind == "sanitizer");
+}
+
+bool is_property(const std::string& test) { return test.find("_RapidCheck.") != std::string::npos; }
+
+// What the build's sanitizer covers, computed once (it reads every loaded library).
+const std::string& sanitizer_note() {
+  static const std::string note = sanitizer::coverage_note();
+  return note;
 }
 
 }  // namespace
 
 bool has_tagged_failure(const TestState& state) {
   for (const auto& f : state.findings) {
-    if (f.kind == "check" || f.kind == "precondition" || f.kind == "hang" || f.kind == "crash") return true;
+    if (f.kind == "check" || f.kind == "precondition" || f.kind == "hang" || f.kind == "crash" ||
+        f.kind == "stress" || f.kind == "sanitizer") {
+      return true;
+    }
   }
   return false;
 }
@@ -61,6 +75,11 @@ std::string final_status(const TestState& state, bool gtest_failed) {
 
 void write_record(const std::string& test, const std::string& status, const TestState& state,
                   const std::string& detail) {
+  write_record(test, status, state, detail, RecordExtra{});
+}
+
+void write_record(const std::string& test, const std::string& status, const TestState& state,
+                  const std::string& detail, const RecordExtra& extra) {
   auto path = record_path(test);
   if (path.empty()) return;
   std::ostringstream out;
@@ -87,10 +106,25 @@ void write_record(const std::string& test, const std::string& status, const Test
   for (const auto& f : state.findings) {
     out << (first ? "" : ", ") << "{\"clause\": " << json(f.clause) << ", \"kind\": " << json(f.kind)
         << ", \"message\": " << json(f.message) << ", \"where\": " << json(f.where)
-        << ", \"observation\": " << json(f.observation) << "}";
+        << ", \"observation\": " << json(f.observation);
+    if (!f.replay.empty()) out << ", \"replay\": " << json(f.replay);
+    out << "}";
     first = false;
   }
-  out << "], \"inconclusive\": " << json(state.inconclusive) << ", \"detail\": " << json(detail) << "}\n";
+  out << "], \"inconclusive\": " << json(state.inconclusive) << ", \"detail\": " << json(detail);
+  std::string evidence = extra.evidence.empty() ? (is_property(test) ? "property" : "example") : extra.evidence;
+  out << ", \"evidence\": " << json(evidence);
+  if (!extra.judges.empty()) {
+    out << ", \"judges\": [";
+    for (std::size_t i = 0; i < extra.judges.size(); ++i) out << (i ? ", " : "") << json(extra.judges[i]);
+    out << "]";
+  }
+  if (!extra.stress_json.empty()) out << ", \"stress\": " << extra.stress_json;
+  if (*sanitizer::active() && status != "started") {
+    out << ", \"sanitizer\": {\"kind\": " << json(sanitizer::active())
+        << ", \"note\": " << json(sanitizer_note()) << "}";
+  }
+  out << "}\n";
   auto tmp = path;
   tmp += ".tmp";
   std::ofstream(tmp) << out.str();

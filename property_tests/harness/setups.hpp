@@ -52,12 +52,8 @@ FuturePtr make_in(Implementation& impl, State state);
 
 // --- executor situations ---------------------------------------------------
 
-// Calls an executor may hand to a worker ahead of time and mark running
-// before the worker takes them, per worker. They count as started (SPEC
-// "Executors"); CPython's process pool keeps max_workers + 1 of them in its
-// call queue (EXEC-RUNNING-1). A test that needs a call known to be still
-// queued puts this many padding calls per worker ahead of it.
-inline constexpr int kPrefetch = 4;
+// kPrefetch (adapter.hpp): the padding calls per worker that keep a later
+// call queued.
 
 // A task that returned `value`, awaited.
 void finished(Executor& ex, std::int64_t value, FuturePtr* out);

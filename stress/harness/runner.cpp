@@ -10,17 +10,22 @@
 #include <fstream>
 #include <memory>
 
-#include "cf/codec.hpp"
-#include "cf/detail/schedule_point.hpp"
+#include "adapter.hpp"
+#include "noise.hpp"
 #include "stack_dump.hpp"
 
 namespace cf::stress {
 
-Verdict Tally::verdict_of(const std::string& outcome) const {
+const Outcome* Tally::row_of(const std::string& outcome) const {
   for (const auto& o : scenario->outcomes) {
-    if (o.id == outcome) return o.verdict;
+    if (o.id == outcome) return &o;
   }
-  return Verdict::kForbidden;  // the catch-all: an outcome nobody foresaw
+  return nullptr;
+}
+
+Verdict Tally::verdict_of(const std::string& outcome) const {
+  const auto* row = row_of(outcome);
+  return row ? row->verdict : Verdict::kForbidden;  // the catch-all: an outcome nobody foresaw
 }
 
 long Tally::forbidden() const {
@@ -75,10 +80,16 @@ long resident_kib() {
   return resident * (::sysconf(_SC_PAGESIZE) / 1024);
 }
 
-// "type: message", as the process pool describes a task's exception.
 std::string describe(const std::exception_ptr& error) {
-  auto d = cf::detail::describe_exception(error);
-  return d.message.empty() ? d.type : d.type + ": " + d.message;
+  try {
+    std::rethrow_exception(error);
+  } catch (const conformance::Raised& r) {
+    return r.what();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception of unknown type";
+  }
 }
 
 // The actor threads of one run, reused across iterations. Each iteration:
@@ -127,114 +138,150 @@ class Team {
   std::vector<std::thread> threads_;
 };
 
+// Resources a run left behind. Worker processes and their pipes may take a
+// moment to go after the executor is gone: wait for them a little before
+// calling them leaked.
+std::vector<std::string> leaks(const Resources& before) {
+  auto after = Resources::now();
+  for (int i = 0; i < 40 && (after.children > before.children || after.fds > before.fds); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a grace period, not a synchronisation
+    after = Resources::now();
+  }
+  std::vector<std::string> out;
+  if (after.children > before.children) {
+    out.push_back(std::to_string(after.children - before.children) +
+                  " child process(es) left behind (zombie or live worker)");
+  }
+  if (after.fds > before.fds) {
+    out.push_back("leaked " + std::to_string(after.fds - before.fds) + " file descriptor(s): " +
+                  std::to_string(before.fds) + " -> " + std::to_string(after.fds));
+  }
+  return out;
+}
+
 }  // namespace
 
 Resources Resources::now() { return Resources{count_fds(), count_children(), resident_kib()}; }
 
-Runner::Runner(std::chrono::seconds hang_after)
+Runner::Runner(std::chrono::seconds hang_after, std::function<void(const std::string&)> on_hang)
     : hang_after_(hang_after),
+      on_hang_(std::move(on_hang)),
       started_(std::chrono::steady_clock::now()),
       watchdog_([this] { watch(); }) {}
 
 Runner::~Runner() {
-  stop_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
   watchdog_.join();
 }
 
-// Wakes four times a second: prints progress every 5 s, and dumps every
-// thread's stack and exits 3 when no iteration finished for hang_after_.
+Tally Runner::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+// Wakes four times a second: prints progress every 5 s, and reports a hang
+// and exits 3 when no iteration finished for hang_after_.
 void Runner::watch() {
   using namespace std::chrono;
   auto last_change = steady_clock::now();
   auto last_print = last_change;
   std::uint64_t seen = progress_.load();
-  while (!stop_) {
-    std::this_thread::sleep_for(milliseconds(250));  // a polling period, not a synchronisation
+  std::unique_lock lock(mutex_);
+  while (!stop_cv_.wait_for(lock, milliseconds(250), [this] { return stop_; })) {
     auto now = steady_clock::now();
     std::uint64_t p = progress_.load();
     if (p != seen) {
       seen = p;
       last_change = now;
     }
-    std::string label;
-    {
-      std::lock_guard lock(label_mutex_);
-      label = label_;
-    }
+    std::string label = label_;
     if (now - last_print >= seconds(5)) {
       last_print = now;
       std::fprintf(stderr, "[cf_stress] %6.1f s  %s  (%ld iterations so far)\n",
-                   duration<double>(now - started_).count(), label.c_str(),
-                   iterations_total_.load());
+                   duration<double>(now - started_).count(), label.c_str(), iterations_total_.load());
     }
     if (now - last_change >= hang_after_) {
-      std::fprintf(stderr, "[cf_stress] HANG: %s made no progress for %lld s; stacks follow\n%s\n",
-                   label.c_str(), static_cast<long long>(hang_after_.count()),
-                   cf::conformance::stack_dump().c_str());
+      lock.unlock();
+      std::string what = label + " made no progress for " + std::to_string(hang_after_.count()) + " s";
+      std::fprintf(stderr, "[cf_stress] HANG: %s; stacks follow\n%s\n", what.c_str(),
+                   conformance::stack_dump().c_str());
+      try {
+        conformance::implementation().on_hang();
+      } catch (...) {
+      }
+      if (on_hang_) on_hang_(what);
       std::fflush(nullptr);
       std::_Exit(3);
     }
   }
 }
 
-Tally Runner::run(const Scenario& scenario, Backend backend, std::uint64_t seed,
-                  const RunLimits& limits) {
+Tally Runner::run(const Scenario& scenario, std::uint64_t seed, bool noise, const RunLimits& limits) {
   Tally tally;
   tally.scenario = &scenario;
-  tally.backend = backend;
+  tally.noise = noise;
   tally.seed = seed;
   {
-    std::lock_guard lock(label_mutex_);
-    label_ = scenario.name + " [" + backend_name(backend) + "]";
+    std::lock_guard lock(mutex_);
+    label_ = scenario.name + (noise ? " [noise]" : " [quiet]");
+    current_ = tally;
   }
-  cf::detail::set_schedule_seed(seed);
   auto before = Resources::now();
+  conformance::noise::set(noise, seed);
   auto start = std::chrono::steady_clock::now();
   auto out_of_time = [&] {
     return limits.budget && std::chrono::steady_clock::now() - start >= *limits.budget;
   };
   try {
-    auto trial = scenario.make(Context{backend, seed});
+    Stage stage(seed);
+    auto trial = scenario.make(stage);
     trial->rng_.seed(seed);
-    Team team(*trial, scenario.actors);
-    do {
-      std::string outcome;
-      try {
-        trial->setup();
-        outcome = team.iterate();
-        std::string judged = trial->arbiter();
-        if (outcome.empty()) outcome = judged;
-        trial->teardown();
-      } catch (...) {
-        outcome = "harness error: " + describe(std::current_exception());
-      }
-      ++tally.counts[outcome];
-      ++tally.iterations;
-      ++iterations_total_;
-      ++progress_;
-    } while (!(limits.iterations && tally.iterations >= *limits.iterations) && !out_of_time());
-  } catch (...) {
-    tally.failures.push_back("could not run: " + describe(std::current_exception()));
-  }
-  cf::detail::set_schedule_seed(0, false);
-  tally.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ++progress_;
-
-  for (const auto& [outcome, count] : tally.counts) {
-    if (tally.verdict_of(outcome) == Verdict::kForbidden) {
-      tally.failures.push_back("forbidden outcome '" + outcome + "' x" + std::to_string(count));
+    {
+      Team team(*trial, scenario.actors);
+      long done = 0;
+      do {
+        std::string outcome;
+        try {
+          trial->setup();
+          outcome = team.iterate();
+          std::string judged = trial->arbiter();
+          if (outcome.empty()) outcome = judged;
+          trial->teardown();
+        } catch (...) {
+          outcome = "harness error: " + describe(std::current_exception());
+        }
+        bool forbidden = false;
+        {
+          std::lock_guard lock(mutex_);
+          ++current_.counts[outcome];
+          ++current_.iterations;
+          forbidden = current_.verdict_of(outcome) == Verdict::kForbidden;
+        }
+        ++done;
+        ++iterations_total_;
+        ++progress_;
+        if (forbidden && limits.stop_at_forbidden) break;
+      } while (!(limits.iterations && done >= *limits.iterations) && !out_of_time());
     }
+    stage.lab().open_all();  // whatever is still held can finish
+    trial.reset();
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    current_.problems.push_back("could not run: " + describe(std::current_exception()));
   }
-  auto after = Resources::now();
-  if (after.children > before.children) {
-    tally.failures.push_back(std::to_string(after.children - before.children) +
-                             " child process(es) left behind (zombie or live worker)");
+  conformance::noise::set(false, 0);
+  ++progress_;
+  {
+    std::lock_guard lock(mutex_);
+    tally = current_;
   }
-  if (after.fds > before.fds) {
-    tally.failures.push_back("leaked " + std::to_string(after.fds - before.fds) +
-                             " file descriptor(s): " + std::to_string(before.fds) + " -> " +
-                             std::to_string(after.fds));
-  }
+  tally.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto& leak : leaks(before)) tally.problems.push_back(leak);
+  ++progress_;
   return tally;
 }
 

@@ -1,12 +1,15 @@
-// runner.hpp — runs scenarios, keeps the histograms, watches for hangs.
+// runner.hpp — runs a scenario for a budget, keeps its histogram, watches for
+// hangs.
 //
 // Thread-safety: one Runner is driven from one thread; its watchdog thread
-// only reads atomics and the current label under a mutex.
+// reads the current run's figures under a mutex.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,18 +21,20 @@
 
 namespace cf::stress {
 
-// The histogram of one scenario on one backend.
+// The histogram of one scenario in one noise setting.
 struct Tally {
   const Scenario* scenario = nullptr;
-  Backend backend = Backend::kThread;
+  bool noise = false;
   std::uint64_t seed = 0;
   long iterations = 0;
   double seconds = 0;
   std::map<std::string, long> counts;
-  std::vector<std::string> failures;  // forbidden outcomes, leaks, errors
+  std::vector<std::string> problems;  // leaks, a trial that could not run: no clause named
 
   Verdict verdict_of(const std::string& outcome) const;
+  const Outcome* row_of(const std::string& outcome) const;
   long forbidden() const;
+  double rate() const { return seconds > 0 ? static_cast<double>(iterations) / seconds : 0; }
 };
 
 // Process-wide resources, compared before and after each run.
@@ -41,25 +46,33 @@ struct Resources {
 };
 
 struct RunLimits {
-  std::optional<std::chrono::duration<double>> budget;  // per scenario and backend
+  std::optional<std::chrono::duration<double>> budget;
   std::optional<long> iterations;
+  bool stop_at_forbidden = false;  // end the run at its first forbidden outcome
 };
 
 class Runner {
  public:
-  explicit Runner(std::chrono::seconds hang_after);
+  // `on_hang` runs on the watchdog's thread when no iteration finished for
+  // `hang_after`, with what was in progress; the process then exits 3.
+  Runner(std::chrono::seconds hang_after, std::function<void(const std::string&)> on_hang);
   ~Runner();
 
-  Tally run(const Scenario& scenario, Backend backend, std::uint64_t seed, const RunLimits& limits);
+  Tally run(const Scenario& scenario, std::uint64_t seed, bool noise, const RunLimits& limits);
+  // The figures of the run in progress (for the hang report).
+  Tally current() const;
 
  private:
   void watch();
   std::chrono::seconds hang_after_;
+  std::function<void(const std::string&)> on_hang_;
   std::atomic<std::uint64_t> progress_{0};
   std::atomic<long> iterations_total_{0};
-  std::atomic<bool> stop_{false};
-  std::mutex label_mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
   std::string label_;
+  Tally current_;
   std::chrono::steady_clock::time_point started_;
   std::thread watchdog_;
 };

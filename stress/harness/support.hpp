@@ -7,11 +7,11 @@
 #include <string>
 #include <thread>
 
-#include "cf/errors.hpp"
-#include "cf/future.hpp"
 #include "scenario.hpp"
 
 namespace cf::stress {
+
+using Kind = conformance::Outcome::Kind;
 
 // Hands a value from one actor to another: the reader spins (yielding) until
 // the writer published, so both actors are released by the same barrier and
@@ -43,21 +43,41 @@ class Handoff {
 };
 
 // How a future ended, waiting up to kGenerous: "value", "cancelled",
-// "broken", "error: <what>", or "pending" if it never completed.
-template <class T>
-std::string ending_of(const Future<T>& f) {
-  try {
-    f.result(kGenerous);
-    return "value";
-  } catch (const CancelledError&) {
-    return "cancelled";
-  } catch (const TimeoutError&) {
-    return "pending";
-  } catch (const BrokenExecutor&) {
-    return "broken";
-  } catch (const std::exception& e) {
-    return std::string("error: ") + e.what();
+// "broken", "task error", "pending" if it never completed, or
+// "error: <kind>" for anything else.
+inline std::string ending_of(conformance::Future& f) {
+  auto o = f.result(kGenerous);
+  switch (o.kind) {
+    case Kind::kValue: return "value";
+    case Kind::kCancelled: return "cancelled";
+    case Kind::kBroken: return "broken";
+    case Kind::kTaskError: return "task error";
+    case Kind::kTimeout: return "pending";
+    default: return "error: " + conformance::to_string(o);
   }
+}
+inline std::string ending_of(const FuturePtr& f) { return ending_of(*f); }
+
+// Submits `probe`; a submit that raises returns null (the caller decides
+// what a refusal means).
+inline FuturePtr try_submit(Executor& executor, const Probe& probe, Kind* raised = nullptr) {
+  try {
+    return executor.submit(probe);
+  } catch (const conformance::Raised& r) {
+    if (raised) *raised = r.outcome.kind;
+    return nullptr;
+  }
+}
+
+// Shuts an executor down and waits, whatever it has left, so the next
+// iteration starts clean; a raising shutdown is not this scene's business.
+inline void retire(std::unique_ptr<Executor>& executor) {
+  if (!executor) return;
+  try {
+    executor->shutdown(true, false);
+  } catch (const conformance::Raised&) {
+  }
+  executor.reset();
 }
 
 }  // namespace cf::stress

@@ -1,51 +1,57 @@
 // future.cancel_vs_cancel — two threads cancel one pending future.
 //
-//   outcome            verdict     meaning
-//   both true, cb x1   ACCEPTABLE  cancelling a cancelled future is true again [FUT-CANCEL-4];
-//   callbacks run once one false          FORBIDDEN   a pending future refused a cancel callbacks
-//   != 1     FORBIDDEN   the done-callback ran twice or never [FUT-CB-1]
-//
-// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
-// cores):
-//   future.cancel_vs_cancel [thread] 36597 iterations: both true, cb x1 36597
+//   outcome            verdict     clause         meaning
+//   both true, cb x1   ACCEPTABLE                 a cancelled future cancels again (true); callbacks run once
+//   one false          FORBIDDEN   FUT-CANCEL-4   a cancel of a cancelled (or pending) future returned false
+//   callbacks twice    FORBIDDEN   FUT-CANCEL-4   the second cancel ran the callbacks again
+//   callbacks never    FORBIDDEN   FUT-CB-6       no cancel ran the done-callback
+//   not cancelled      FORBIDDEN   FUT-STATE-4    both cancels returned true but the future is not cancelled
 #include <atomic>
+#include <memory>
 
-#include "cf/future.hpp"
-#include "scenario.hpp"
+#include "support.hpp"
 
 namespace cf::stress {
 namespace {
 
 class CancelVsCancel final : public Trial {
  public:
+  explicit CancelVsCancel(Stage& stage) : stage_(stage) {}
   void setup() override {
-    future_ = Future<int>();
-    calls_ = 0;
-    future_.add_done_callback([this](const Future<int>&) { calls_.fetch_add(1); });
+    future_ = stage_.impl().make_future();
+    calls_ = std::make_shared<std::atomic<int>>(0);
+    future_->add_done_callback([calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
   }
-  void actor(int i) override { results_[i] = future_.cancel(); }
+  void actor(int i) override { results_[i] = future_->cancel(); }
   std::string arbiter() override {
     if (!results_[0] || !results_[1]) return "one false";
-    if (calls_.load() != 1 || !future_.cancelled()) return "callbacks != 1";
-    return "both true, cb x1";
+    int n = calls_->load();
+    if (n == 0) return "callbacks never";
+    if (n > 1) return "callbacks twice";
+    return future_->cancelled() ? "both true, cb x1" : "not cancelled";
   }
 
  private:
-  Future<int> future_;
-  std::atomic<int> calls_{0};
+  Stage& stage_;
+  FuturePtr future_;
+  std::shared_ptr<std::atomic<int>> calls_;
   bool results_[2] = {false, false};
 };
 
 CF_STRESS_SCENARIO(Scenario{
     "future.cancel_vs_cancel",
     "two threads cancel the same pending future at once",
+    "",
     2,
-    {Backend::kThread},
-    {{"both true, cb x1", Verdict::kAcceptable,
-      "a cancelled future cancels again (true); its callbacks run once"},
-     {"one false", Verdict::kForbidden, "a pending future refused a cancel"},
-     {"callbacks != 1", Verdict::kForbidden, "the done-callback ran twice or never"}},
-    [](const Context&) { return std::make_unique<CancelVsCancel>(); }});
+    needs(Cap::kRawFuture, Cap::kCancelResult, Cap::kStateQueries),
+    {{"both true, cb x1", Verdict::kAcceptable, "a cancelled future cancels again (true); its callbacks run once"},
+     {"one false", Verdict::kForbidden, "a cancel of a pending or cancelled future returned false",
+      "FUT-CANCEL-4"},
+     {"callbacks twice", Verdict::kForbidden, "the second cancel ran the callbacks again", "FUT-CANCEL-4"},
+     {"callbacks never", Verdict::kForbidden, "no cancel ran the done-callback", "FUT-CB-6"},
+     {"not cancelled", Verdict::kForbidden, "both cancels returned true but the future is not cancelled",
+      "FUT-STATE-4"}},
+    [](Stage& s) { return std::make_unique<CancelVsCancel>(s); }});
 
 }  // namespace
 }  // namespace cf::stress

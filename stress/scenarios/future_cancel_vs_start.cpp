@@ -1,83 +1,74 @@
-// future.cancel_vs_start — cancel() races a pool worker starting the call.
+// future.cancel_vs_start — cancel() races the worker that starts the call.
 //
-// Actor 0 submits a call to a one-worker pool and hands the future to actor 1,
-// which cancels it while the worker is taking it. The arbiter waits for a
-// sentinel submitted after it (one worker, FIFO: the call is then over).
+// Actor 0 submits a call to a one-worker executor and hands the future to
+// actor 1, which cancels it while the worker is taking it: the window between
+// a worker's "is it cancelled?" and its "it is running now" is where a
+// check-then-act executor loses the cancel (the future ends cancelled, yet the
+// call runs). The call records itself in the lab's log; the arbiter waits for
+// a sentinel submitted after it (one worker, first in first out: the call is
+// then over) and reads the log.
 //
-//   outcome                 verdict     meaning
-//   cancelled before start  ACCEPTABLE  cancel() won: true, and the call never ran [FUT-CANCEL-1]
-//   started first           ACCEPTABLE  the worker won: cancel() false, the value arrives
-//   [FUT-CANCEL-2] cancelled but ran       FORBIDDEN   cancel() said true yet the call ran refused
-//   but cancelled   FORBIDDEN   cancel() said false yet the future is cancelled lost FORBIDDEN the
-//   future never completed
+//   outcome                 verdict     clause          meaning
+//   cancelled before start  ACCEPTABLE                  cancel() won: true, and the call never ran
+//   started first           ACCEPTABLE                  the worker won: cancel() false, the value arrives
+//   cancelled but ran       FORBIDDEN   EXEC-CANCEL-1   cancel() said true yet the call ran
+//   refused but cancelled   FORBIDDEN   FUT-CANCEL-2    cancel() said false yet the future is cancelled
+//   lost                    FORBIDDEN   EXEC-SUBMIT-1   the future never completed
 //
-// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
-// cores):
-//   future.cancel_vs_start [thread] 12356 iterations: cancelled before start 9647, started first
-//   2709 future.cancel_vs_start [process] 10333 iterations: cancelled before start 5529, started
-//   first 4804
-#include <atomic>
-
-#include "pool.hpp"
+// Histogram (cf_stress_reference-thread --scenario future.cancel_vs_start --duration 20 --seed 1,
+// 2 shared cores, loaded):
+//   [quiet]  see stress/README.md
 #include "support.hpp"
 
 namespace cf::stress {
 namespace {
 
-std::atomic<int> g_marks{0};
-int task_mark(int v) {
-  g_marks.fetch_add(1, std::memory_order_relaxed);
-  return v;
-}
-CF_REGISTER_TASK(task_mark);
-
 class CancelVsStart final : public Trial {
  public:
-  explicit CancelVsStart(const Context& c)
-      : backend_(c.backend), pool_(Pool::make(c.backend, {1, {}, false})) {}
+  explicit CancelVsStart(Stage& stage)
+      : stage_(stage), log_(stage.lab().new_log()), executor_(stage.executor(1)) {}
+  ~CancelVsStart() override { retire(executor_); }
   void setup() override {
     handoff_.reset();
-    marks_before_ = g_marks.load();
+    stage_.lab().clear_log(log_);
   }
   void actor(int i) override {
     if (i == 0) {
-      handoff_.publish(pool_->submit(task_mark, 7));
+      handoff_.publish(executor_->submit(Probe().record(log_, 1).returns(7)));
     } else {
-      cancelled_ = handoff_.take().cancel();
+      cancelled_ = handoff_.take()->cancel();
     }
   }
   std::string arbiter() override {
     const auto& f = handoff_.take();
-    if (ending_of(pool_->submit(task_value, 0)) != "value") return "lost";
     std::string end = ending_of(f);
-    // Only the thread backend runs task_mark in this process.
-    bool ran = backend_ == Backend::kThread ? g_marks.load() != marks_before_ : end == "value";
-    if (end == "pending") return "lost";
-    if (cancelled_)
-      return ran || end != "cancelled" ? "cancelled but ran" : "cancelled before start";
+    if (ending_of(executor_->submit(Probe::value_of(0))) != "value" || end == "pending") return "lost";
+    bool ran = !stage_.lab().log(log_).empty();
+    if (cancelled_) return ran || end != "cancelled" ? "cancelled but ran" : "cancelled before start";
     return end == "cancelled" ? "refused but cancelled" : end == "value" ? "started first" : end;
   }
 
  private:
-  Backend backend_;
-  std::unique_ptr<Pool> pool_;
-  Handoff<Future<int>> handoff_;
+  Stage& stage_;
+  int log_;
+  std::unique_ptr<Executor> executor_;
+  Handoff<FuturePtr> handoff_;
   bool cancelled_ = false;
-  int marks_before_ = 0;
 };
 
 CF_STRESS_SCENARIO(Scenario{
     "future.cancel_vs_start",
     "cancel() of a just-submitted call races the worker that starts it",
+    "the check-then-act window of a worker that tests cancelled() and then starts the call",
     2,
-    {Backend::kThread, Backend::kProcess},
+    needs(Cap::kCancelResult, Cap::kMaxWorkers),
     {{"cancelled before start", Verdict::kAcceptable, "cancel() won: true, and the call never ran"},
      {"started first", Verdict::kAcceptable, "the worker won: cancel() false, the value arrives"},
-     {"cancelled but ran", Verdict::kForbidden, "cancel() said true yet the call ran"},
-     {"refused but cancelled", Verdict::kForbidden,
-      "cancel() said false yet the future is cancelled"},
-     {"lost", Verdict::kForbidden, "the future never completed"}},
-    [](const Context& c) { return std::make_unique<CancelVsStart>(c); }});
+     {"cancelled but ran", Verdict::kForbidden, "cancel() said true yet the call ran", "EXEC-CANCEL-1"},
+     {"refused but cancelled", Verdict::kForbidden, "cancel() said false yet the future is cancelled",
+      "FUT-CANCEL-2"},
+     {"lost", Verdict::kForbidden, "the future never completed", "EXEC-SUBMIT-1"}},
+    [](Stage& s) { return std::make_unique<CancelVsStart>(s); }});
 
 }  // namespace
 }  // namespace cf::stress

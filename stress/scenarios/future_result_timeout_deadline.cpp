@@ -4,20 +4,15 @@
 // Actor 1 spins on the clock (work, not synchronisation) until just about the
 // waiter's deadline, then completes the future.
 //
-//   outcome         verdict      meaning
-//   value           ACCEPTABLE   completed before the deadline, result() returned it
-//   timed out       INTERESTING  the deadline passed first: TimeoutError, the future finished later
-//   [FUT-RESULT-4] early timeout   FORBIDDEN    TimeoutError before the timeout had elapsed wrong
-//   value     FORBIDDEN    result() returned something else
-//
-// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
-// cores):
-//   future.result_timeout_deadline [thread] 2747 iterations: value 1375, timed out 1372
+//   outcome         verdict      clause          meaning
+//   value           ACCEPTABLE                   completed before the deadline, result() returned it
+//   timed out       INTERESTING                  the deadline passed first: TimeoutError, the future finished later
+//   early timeout   FORBIDDEN    FUT-RESULT-4    TimeoutError before the timeout had elapsed
+//   wrong value     FORBIDDEN    FUT-RESULT-1    result() returned something else
 #include <chrono>
 #include <thread>
 
-#include "cf/future.hpp"
-#include "scenario.hpp"
+#include "support.hpp"
 
 namespace cf::stress {
 namespace {
@@ -26,52 +21,46 @@ constexpr auto kTimeout = std::chrono::microseconds(300);
 
 class ResultAtDeadline final : public Trial {
  public:
+  explicit ResultAtDeadline(Stage& stage) : stage_(stage) {}
   void setup() override {
-    future_ = Future<int>();
+    future_ = stage_.impl().make_future();
     // Aim a little before or after the deadline, from the seeded generator.
-    offset_ =
-        std::chrono::microseconds(static_cast<long>(rng_() % 200)) - std::chrono::microseconds(100);
+    offset_ = std::chrono::microseconds(static_cast<long>(rng_() % 200)) - std::chrono::microseconds(100);
   }
   void actor(int i) override {
     auto start = std::chrono::steady_clock::now();
     if (i == 0) {
-      try {
-        value_ = future_.result(kTimeout);
-        timed_out_ = false;
-      } catch (const TimeoutError&) {
-        timed_out_ = true;
-      }
+      outcome_ = future_->result(kTimeout);
       elapsed_ = std::chrono::steady_clock::now() - start;
     } else {
-      while (std::chrono::steady_clock::now() - start < kTimeout + offset_)
-        std::this_thread::yield();
-      future_.set_result(5);
+      while (std::chrono::steady_clock::now() - start < kTimeout + offset_) std::this_thread::yield();
+      future_->set_result(5);
     }
   }
   std::string arbiter() override {
-    if (timed_out_) return elapsed_ < kTimeout ? "early timeout" : "timed out";
-    return value_ == 5 ? "value" : "wrong value";
+    if (outcome_.is(Kind::kTimeout)) return elapsed_ < kTimeout ? "early timeout" : "timed out";
+    return outcome_.is(Kind::kValue) && outcome_.value == 5 ? "value" : "wrong value";
   }
 
  private:
-  Future<int> future_;
+  Stage& stage_;
+  FuturePtr future_;
   std::chrono::microseconds offset_{0};
-  bool timed_out_ = false;
-  int value_ = 0;
+  conformance::Outcome outcome_;
   std::chrono::steady_clock::duration elapsed_{};
 };
 
 CF_STRESS_SCENARIO(Scenario{
     "future.result_timeout_deadline",
     "result(timeout) races a set_result() aimed at the deadline",
+    "",
     2,
-    {Backend::kThread},
+    needs(Cap::kRawFuture),
     {{"value", Verdict::kAcceptable, "completed before the deadline; result() returned it"},
-     {"timed out", Verdict::kInteresting,
-      "the deadline passed first: TimeoutError, the future finished later"},
-     {"early timeout", Verdict::kForbidden, "TimeoutError before the timeout had elapsed"},
-     {"wrong value", Verdict::kForbidden, "result() returned something else"}},
-    [](const Context&) { return std::make_unique<ResultAtDeadline>(); }});
+     {"timed out", Verdict::kInteresting, "the deadline passed first: TimeoutError, the future finished later"},
+     {"early timeout", Verdict::kForbidden, "TimeoutError before the timeout had elapsed", "FUT-RESULT-4"},
+     {"wrong value", Verdict::kForbidden, "result() returned something else", "FUT-RESULT-1"}},
+    [](Stage& s) { return std::make_unique<ResultAtDeadline>(s); }});
 
 }  // namespace
 }  // namespace cf::stress

@@ -1,90 +1,93 @@
-// map.abandoned — a map() result range dropped after its first result.
+// map.abandoned — a map() sequence closed after its first result.
 //
-// A one-worker pool is held while map() queues eight calls; actor 0 releases
-// the worker, takes the first result and drops the range; actor 1 submits a
-// marker call meanwhile. Then the pool is joined.
+// A one-worker executor is held at a gate while map() queues eight calls,
+// all but the first held at a second gate; actor 0 opens the first gate,
+// takes the first result and closes the sequence; actor 1 submits a marker
+// call meanwhile. Then the second gate opens and the executor is joined.
+// Every call records itself in the lab's log, so runs are counted in worker
+// processes too. At the close, at most one call is running (the worker's),
+// plus the few a process pool marks running ahead of its workers.
 //
-//   outcome          verdict      meaning
-//   rest cancelled   ACCEPTABLE   the calls not yet started were cancelled [MAP-ABANDON-1]
-//   some ran         INTERESTING  the worker started some calls before the range was dropped
-//   first missing    FORBIDDEN    the first result never arrived or was wrong
-//   marker lost      FORBIDDEN    the unrelated call submitted meanwhile did not run
-//   hang             FORBIDDEN    joining the pool after the abandon did not finish
-//
-// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
-// cores):
-//   map.abandoned [thread] 2263 iterations: rest cancelled 672, some ran 1591
-//   map.abandoned [process] 285 iterations: rest cancelled 285
-#include <atomic>
-
-#include "pool.hpp"
+//   outcome          verdict      clause          meaning
+//   rest cancelled   ACCEPTABLE                   only the first call and the one the worker held ran
+//   some ran         INTERESTING                  a few more ran: marked running ahead of the worker
+//   all ran          FORBIDDEN    MAP-ABANDON-1   closing the sequence cancelled nothing
+//   first missing    FORBIDDEN    MAP-ORDER-1     the first result never arrived or was wrong
+//   marker lost      FORBIDDEN    EXEC-SUBMIT-1   the unrelated call submitted meanwhile did not run
 #include "support.hpp"
 
 namespace cf::stress {
 namespace {
 
-std::atomic<int> g_map_runs{0};
-int task_count_run(int v) {
-  g_map_runs.fetch_add(1, std::memory_order_relaxed);
-  return v;
-}
-CF_REGISTER_TASK(task_count_run);
+constexpr int kCalls = 8;
 
 class MapAbandoned final : public Trial {
  public:
-  explicit MapAbandoned(const Context& c) : backend_(c.backend) {}
+  explicit MapAbandoned(Stage& stage)
+      : stage_(stage), gate_(stage.lab().new_gate()), rest_(stage.lab().new_gate()), log_(stage.lab().new_log()) {}
+  ~MapAbandoned() override {
+    stage_.lab().open(gate_);
+    stage_.lab().open(rest_);
+    retire(executor_);
+  }
   void setup() override {
-    pool_ = Pool::make(backend_, {1, {}, false});
-    held_ = pool_->hold();
-    runs_before_ = g_map_runs.load();
-    result_.emplace(pool_->map(task_count_run, {10, 11, 12, 13, 14, 15, 16, 17}));
+    stage_.lab().open(gate_);
+    stage_.lab().open(rest_);
+    retire(executor_);
+    stage_.lab().reset_gate(gate_);
+    stage_.lab().reset_gate(rest_);
+    stage_.lab().clear_log(log_);
+    executor_ = stage_.executor(1);
+    held_ = executor_->submit(Probe::gated(gate_));
+    std::vector<Probe> calls;
+    calls.push_back(Probe().record(log_, 0).returns(10));
+    for (int k = 1; k < kCalls; ++k) calls.push_back(Probe().record(log_, k).gate(rest_).returns(10 + k));
+    run_ = executor_->map(calls, {});
   }
   void actor(int i) override {
     if (i == 0) {
-      pool_->release();
-      try {
-        auto first = result_->next();
-        first_ok_ = first && *first == 10;
-      } catch (...) {
-        first_ok_ = false;
-      }
-      result_.reset();  // abandoned: cancels what has not started
+      stage_.lab().open(gate_);
+      auto first = run_->next();
+      first_ok_ = first && first->is(Kind::kValue) && first->value == 10;
+      run_->close();  // abandoned: cancels what has not started
     } else {
-      marker_ = pool_->submit(task_value, 99);
+      marker_ = executor_->submit(Probe::value_of(99));
     }
   }
   std::string arbiter() override {
-    bool marker_ok = ending_of(marker_) == "value" && marker_.result() == 99;
-    pool_->shutdown(true, false);
+    stage_.lab().open(rest_);
+    auto marker = marker_->result(kGenerous);
+    executor_->shutdown(true, false);
+    run_.reset();
     if (!first_ok_) return "first missing";
-    if (!marker_ok) return "marker lost";
-    if (backend_ == Backend::kProcess)
-      return "rest cancelled";  // runs happen in workers: uncounted
-    return g_map_runs.load() - runs_before_ > 1 ? "some ran" : "rest cancelled";
+    if (!marker.is(Kind::kValue) || marker.value != 99) return "marker lost";
+    auto ran = stage_.lab().log(log_).size();
+    return ran == kCalls ? "all ran" : ran > 2 ? "some ran" : "rest cancelled";
   }
-  void teardown() override { pool_.reset(); }
 
  private:
-  Backend backend_;
-  std::unique_ptr<Pool> pool_;
-  Future<int> held_;
-  Future<int> marker_;
-  std::optional<MapResult<int>> result_;
+  Stage& stage_;
+  int gate_;
+  int rest_;
+  int log_;
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<conformance::MapRun> run_;
+  FuturePtr held_, marker_;
   bool first_ok_ = false;
-  int runs_before_ = 0;
 };
 
 CF_STRESS_SCENARIO(Scenario{
     "map.abandoned",
-    "a map() range dropped after its first result cancels the calls not started",
+    "a map() sequence closed after its first result cancels the calls not started",
+    "",
     2,
-    {Backend::kThread, Backend::kProcess},
+    needs(Cap::kMaxWorkers),
     {{"rest cancelled", Verdict::kAcceptable, "the calls not yet started were cancelled"},
-     {"some ran", Verdict::kInteresting,
-      "the worker started some calls before the range was dropped"},
-     {"first missing", Verdict::kForbidden, "the first result never arrived or was wrong"},
-     {"marker lost", Verdict::kForbidden, "an unrelated call submitted meanwhile did not run"}},
-    [](const Context& c) { return std::make_unique<MapAbandoned>(c); }});
+     {"some ran", Verdict::kInteresting, "the worker started some calls before the sequence was closed"},
+     {"all ran", Verdict::kForbidden, "closing the sequence cancelled nothing", "MAP-ABANDON-1"},
+     {"first missing", Verdict::kForbidden, "the first result never arrived or was wrong", "MAP-ORDER-1"},
+     {"marker lost", Verdict::kForbidden, "an unrelated call submitted meanwhile did not run", "EXEC-SUBMIT-1"}},
+    [](Stage& s) { return std::make_unique<MapAbandoned>(s); }});
 
 }  // namespace
 }  // namespace cf::stress

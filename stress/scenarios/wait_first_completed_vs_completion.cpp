@@ -1,21 +1,15 @@
 // wait.first_completed_vs_completion — wait(FIRST_COMPLETED) while the first
 // of two calls completes.
 //
-// Actor 0 submits a short call and a held one and hands them over; actor 1
-// waits for the first to complete (bounded by kGenerous).
+// Actor 0 submits a call held at a gate and a short one and hands them over;
+// actor 1 waits for the first to complete (bounded by kGenerous).
 //
-//   outcome       verdict     meaning
-//   one done      ACCEPTABLE  returned when the short call completed; the held one not done
-//   [WAIT-FIRST-1] both done     INTERESTING the held call also finished before wait() took its
-//   split empty         FORBIDDEN   returned with nothing done before the timeout torn split
-//   FORBIDDEN   a future in `done` is not done, or the split is not the input
-//
-// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
-// cores):
-//   wait.first_completed_vs_completion [thread] 11584 iterations: one done 11584
-//   wait.first_completed_vs_completion [process] 4504 iterations: one done 4504
-#include "cf/wait.hpp"
-#include "pool.hpp"
+//   outcome       verdict      clause         meaning
+//   one done      ACCEPTABLE                  returned when the short call completed; the held one not done
+//   both done     INTERESTING                 the held call also finished before wait() took its split
+//   empty         FORBIDDEN    WAIT-FIRST-1   returned with nothing done: the completion was missed
+//   torn split    FORBIDDEN    WAIT-FIRST-1   a future in done is not done, or the split is not the input
+//   lost          FORBIDDEN    EXEC-SUBMIT-1  a call never completed
 #include "support.hpp"
 
 namespace cf::stress {
@@ -23,18 +17,25 @@ namespace {
 
 class FirstCompletedVsCompletion final : public Trial {
  public:
-  explicit FirstCompletedVsCompletion(const Context& c)
-      : pool_(Pool::make(c.backend, {2, {}, false})) {}
-  void setup() override { handoff_.reset(); }
+  explicit FirstCompletedVsCompletion(Stage& stage)
+      : stage_(stage), gate_(stage.lab().new_gate()), executor_(stage.executor(2)) {}
+  ~FirstCompletedVsCompletion() override {
+    stage_.lab().open(gate_);
+    retire(executor_);
+  }
+  void setup() override {
+    handoff_.reset();
+    stage_.lab().reset_gate(gate_);
+  }
   void actor(int i) override {
     if (i == 0) {
-      handoff_.publish({pool_->hold(), pool_->submit(task_value, 1)});
+      handoff_.publish({executor_->submit(Probe::gated(gate_)), executor_->submit(Probe::value_of(1))});
       return;
     }
     const auto& fs = handoff_.take();
-    auto split = cf::wait(fs, FIRST_COMPLETED, kGenerous);
+    auto split = stage_.impl().wait(fs, conformance::ReturnWhen::kFirstCompleted, kGenerous);
     bool torn = split.done.size() + split.not_done.size() != 2;
-    for (const auto& f : split.done) torn = torn || !f.done();
+    for (auto i : split.done) torn = torn || !fs[i]->done();
     if (torn) {
       verdict_ = "torn split";
     } else if (split.done.empty()) {
@@ -44,7 +45,7 @@ class FirstCompletedVsCompletion final : public Trial {
     }
   }
   std::string arbiter() override {
-    pool_->release();
+    stage_.lab().open(gate_);
     for (const auto& f : handoff_.take()) {
       if (ending_of(f) != "value") return "lost";
     }
@@ -52,25 +53,26 @@ class FirstCompletedVsCompletion final : public Trial {
   }
 
  private:
-  std::unique_ptr<Pool> pool_;
-  Handoff<std::vector<Future<int>>> handoff_;
+  Stage& stage_;
+  int gate_;
+  std::unique_ptr<Executor> executor_;
+  Handoff<std::vector<FuturePtr>> handoff_;
   std::string verdict_;
 };
 
 CF_STRESS_SCENARIO(Scenario{
     "wait.first_completed_vs_completion",
     "wait(FIRST_COMPLETED) while one of two calls completes",
+    "",
     2,
-    {Backend::kThread, Backend::kProcess},
-    {{"one done", Verdict::kAcceptable,
-      "returned when the short call completed; the held one not done"},
-     {"both done", Verdict::kInteresting,
-      "the held call also finished before wait() took its split"},
-     {"empty", Verdict::kForbidden, "returned with nothing done before the timeout"},
-     {"torn split", Verdict::kForbidden,
-      "a future in done is not done, or the split is not the input"},
-     {"lost", Verdict::kForbidden, "a call never completed"}},
-    [](const Context& c) { return std::make_unique<FirstCompletedVsCompletion>(c); }});
+    needs(Cap::kMaxWorkers, Cap::kDone),
+    {{"one done", Verdict::kAcceptable, "returned when the short call completed; the held one not done"},
+     {"both done", Verdict::kInteresting, "the held call also finished before wait() took its split"},
+     {"empty", Verdict::kForbidden, "returned with nothing done: the completion was missed", "WAIT-FIRST-1"},
+     {"torn split", Verdict::kForbidden, "a future in done is not done, or the split is not the input",
+      "WAIT-FIRST-1"},
+     {"lost", Verdict::kForbidden, "a call never completed", "EXEC-SUBMIT-1"}},
+    [](Stage& s) { return std::make_unique<FirstCompletedVsCompletion>(s); }});
 
 }  // namespace
 }  // namespace cf::stress

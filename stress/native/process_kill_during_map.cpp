@@ -2,18 +2,15 @@
 //
 // Actor 0 reads a map() over twelve short calls; actor 1 kills one worker.
 //
-//   outcome              verdict      meaning
-//   broken after k       ACCEPTABLE   results in order up to the break, then BrokenProcessPool
-//   [PPE-BROKEN-1] finished first       INTERESTING  every result arrived before the kill landed
-//   out of order         FORBIDDEN    a result came back at the wrong position [MAP-ORDER-1]
-//   wrong error          FORBIDDEN    the map failed with something other than BrokenProcessPool
-//   timed out            FORBIDDEN    a result never arrived
+//   outcome          verdict      clause         meaning
+//   broken after k   ACCEPTABLE                  results in order up to the break, then BrokenProcessPool
+//   finished first   INTERESTING                 every result arrived before the kill landed
+//   out of order     FORBIDDEN    MAP-ORDER-1    a result came back at the wrong position
+//   wrong error      FORBIDDEN    PPE-BROKEN-1   the map failed with something other than BrokenProcessPool
+//   timed out        FORBIDDEN    PPE-BROKEN-1   a result never arrived
 //
-// Histogram (cf_stress --backend all --duration 60 --seed 1285684221, default build, 2 shared
-// cores):
-//   process.kill_during_map [process] 186 iterations: broken after k 186
+// A row of the reference-process column only: cf's process pool, driven directly.
 #include "pool.hpp"
-#include "support.hpp"
 
 namespace cf::stress {
 namespace {
@@ -21,7 +18,7 @@ namespace {
 class KillDuringMap final : public Trial {
  public:
   void setup() override {
-    pool_ = Pool::make(Backend::kProcess, {2, {}, false});
+    pool_ = std::make_unique<ProcessPool>(PoolOptions{2, {}});
     // Start both workers first, so there is one to kill.
     ending_of(pool_->submit(task_value, 0));
     ending_of(pool_->submit(task_value, 0));
@@ -57,7 +54,7 @@ class KillDuringMap final : public Trial {
   static int task_busy_index(int i) { return task_busy(1) * 0 + i; }
 
  private:
-  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<ProcessPool> pool_;
   std::string verdict_;
 };
 CF_REGISTER_TASK(KillDuringMap::task_busy_index);
@@ -65,16 +62,16 @@ CF_REGISTER_TASK(KillDuringMap::task_busy_index);
 CF_STRESS_SCENARIO(Scenario{
     "process.kill_during_map",
     "a worker SIGKILLed while map() results are being read",
+    "",
     2,
-    {Backend::kProcess},
-    {{"broken after k", Verdict::kAcceptable,
-      "results in order up to the break, then BrokenProcessPool"},
+    0,
+    {{"broken after k", Verdict::kAcceptable, "results in order up to the break, then BrokenProcessPool"},
      {"finished first", Verdict::kInteresting, "every result arrived before the kill landed"},
-     {"out of order", Verdict::kForbidden, "a result came back at the wrong position"},
-     {"wrong error", Verdict::kForbidden,
-      "the map failed with something other than BrokenProcessPool"},
-     {"timed out", Verdict::kForbidden, "a result never arrived"}},
-    [](const Context&) { return std::make_unique<KillDuringMap>(); }});
+     {"out of order", Verdict::kForbidden, "a result came back at the wrong position", "MAP-ORDER-1"},
+     {"wrong error", Verdict::kForbidden, "the map failed with something other than BrokenProcessPool",
+      "PPE-BROKEN-1"},
+     {"timed out", Verdict::kForbidden, "a result never arrived", "PPE-BROKEN-1"}},
+    [](Stage&) { return std::make_unique<KillDuringMap>(); }});
 
 }  // namespace
 }  // namespace cf::stress

@@ -1,0 +1,95 @@
+// executor.destructor_vs_callbacks — the executor is destroyed while its
+// calls complete and their done-callbacks run.
+//
+// A two-worker executor has four calls held at a gate, each future with a
+// done-callback. Actor 0 destroys the executor (a draining destructor, like
+// Python's `with` block); actor 1 opens the gate. After the destructor every
+// future must be done and every callback must run exactly once. Teardown
+// races of this kind: a pool destructor that misses its workers' stop
+// wake-up and hangs (ScrollPrize/villa PR #1688, Kitware/kwiver #208), or
+// frees what a late callback still uses (stdexec #1413, #1492).
+//
+//   outcome              verdict      clause        meaning
+//   all before           ACCEPTABLE                 every callback had run when the destructor returned
+//   callback after       INTERESTING                a callback ran after the destructor returned (on another thread)
+//   not done             FORBIDDEN    SHUT-DTOR-1   a future was not done when the destructor returned
+//   callback missing     FORBIDDEN    FUT-CB-1      a done future's callback never ran
+//   callback twice       FORBIDDEN    FUT-CB-1      a callback ran twice
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "support.hpp"
+
+namespace cf::stress {
+namespace {
+
+constexpr int kCalls = 4;
+
+class DestructorVsCallbacks final : public Trial {
+ public:
+  explicit DestructorVsCallbacks(Stage& stage) : stage_(stage), gate_(stage.lab().new_gate()) {}
+  ~DestructorVsCallbacks() override {
+    stage_.lab().open(gate_);
+    retire(executor_);
+  }
+  void setup() override {
+    stage_.lab().open(gate_);
+    retire(executor_);
+    stage_.lab().reset_gate(gate_);
+    executor_ = stage_.executor(2);
+    calls_ = std::make_shared<std::atomic<int>>(0);
+    futures_.clear();
+    for (int k = 0; k < kCalls; ++k) {
+      auto f = executor_->submit(Probe::gated(gate_, k));
+      f->add_done_callback([calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
+      futures_.push_back(f);
+    }
+  }
+  void actor(int i) override {
+    if (i == 1) {
+      stage_.lab().open(gate_);
+      return;
+    }
+    executor_.reset();  // blocks until the work is done [SHUT-DTOR-1]
+    at_return_ = calls_->load();
+    not_done_ = false;
+    for (auto& f : futures_) not_done_ = not_done_ || !f->done();
+  }
+  std::string arbiter() override {
+    if (not_done_) return "not done";
+    // A callback on another thread may still be on its way: give it kGenerous.
+    auto deadline = std::chrono::steady_clock::now() + kGenerous;
+    while (calls_->load() < kCalls && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    int n = calls_->load();
+    if (n < kCalls) return "callback missing";
+    if (n > kCalls) return "callback twice";
+    return at_return_ == kCalls ? "all before" : "callback after";
+  }
+
+ private:
+  Stage& stage_;
+  int gate_;
+  std::unique_ptr<Executor> executor_;
+  std::shared_ptr<std::atomic<int>> calls_;
+  std::vector<FuturePtr> futures_;
+  int at_return_ = 0;
+  bool not_done_ = false;
+};
+
+CF_STRESS_SCENARIO(Scenario{
+    "executor.destructor_vs_callbacks",
+    "the executor's destructor races its calls' completions and done-callbacks",
+    "teardown races: ScrollPrize/villa PR #1688, Kitware/kwiver #208, stdexec #1413/#1492",
+    2,
+    needs(Cap::kMaxWorkers, Cap::kDone, Cap::kDoneCallbacks),
+    {{"all before", Verdict::kAcceptable, "every callback had run when the destructor returned"},
+     {"callback after", Verdict::kInteresting, "a callback ran after the destructor returned (on another thread)"},
+     {"not done", Verdict::kForbidden, "a future was not done when the destructor returned", "SHUT-DTOR-1"},
+     {"callback missing", Verdict::kForbidden, "a done future's callback never ran", "FUT-CB-1"},
+     {"callback twice", Verdict::kForbidden, "a callback ran twice", "FUT-CB-1"}},
+    [](Stage& s) { return std::make_unique<DestructorVsCallbacks>(s); }});
+
+}  // namespace
+}  // namespace cf::stress

@@ -1,0 +1,62 @@
+// wait.first_completed_vs_completions — wait(FIRST_COMPLETED) installs its
+// waiter while two other threads complete two of its three futures.
+//
+// The waiter must hear of whichever completion comes first, however the
+// completions interleave with its installing (CPython's
+// _create_and_install_waiters and _FirstCompletedWaiter; gh-92001 is a
+// completion this waiter never hears of).
+//
+//   outcome       verdict     clause         meaning
+//   one done      ACCEPTABLE                 returned on the first completion
+//   two done      ACCEPTABLE                 both completions came before wait() took its split
+//   empty         FORBIDDEN   WAIT-FIRST-1   returned (at its deadline) with nothing done: the completions were missed
+//   torn split    FORBIDDEN   WAIT-FIRST-1   a future in done is not done, or the split is not the input
+#include "support.hpp"
+
+namespace cf::stress {
+namespace {
+
+class FirstCompletedVsCompletions final : public Trial {
+ public:
+  explicit FirstCompletedVsCompletions(Stage& stage) : stage_(stage) {}
+  void setup() override {
+    futures_.clear();
+    for (int k = 0; k < 3; ++k) futures_.push_back(stage_.impl().make_future());
+  }
+  void actor(int i) override {
+    if (i == 0) {
+      split_ = stage_.impl().wait(futures_, conformance::ReturnWhen::kFirstCompleted, kGenerous);
+    } else {
+      futures_[static_cast<std::size_t>(i - 1)]->set_result(i);
+    }
+  }
+  std::string arbiter() override {
+    if (split_.done.size() + split_.not_done.size() != 3) return "torn split";
+    for (auto i : split_.done) {
+      if (i > 1) return "torn split";  // the third future is never completed
+    }
+    if (split_.done.empty()) return "empty";
+    return split_.done.size() == 1 ? "one done" : "two done";
+  }
+
+ private:
+  Stage& stage_;
+  std::vector<FuturePtr> futures_;
+  conformance::WaitSplit split_;
+};
+
+CF_STRESS_SCENARIO(Scenario{
+    "wait.first_completed_vs_completions",
+    "wait(FIRST_COMPLETED) installs its waiter while two futures complete concurrently",
+    "waiters that miss a completion: CPython gh-92001",
+    3,
+    needs(Cap::kRawFuture),
+    {{"one done", Verdict::kAcceptable, "returned on the first completion"},
+     {"two done", Verdict::kAcceptable, "both completions came before wait() took its split"},
+     {"empty", Verdict::kForbidden, "returned with nothing done: the completions were missed", "WAIT-FIRST-1"},
+     {"torn split", Verdict::kForbidden, "a future in done is not done, or the split is not the input",
+      "WAIT-FIRST-1"}},
+    [](Stage& s) { return std::make_unique<FirstCompletedVsCompletions>(s); }});
+
+}  // namespace
+}  // namespace cf::stress
