@@ -80,7 +80,7 @@ CALL = re.compile(r"\b([A-Za-z_]\w*)\s*[(<{]")
 CAP_NAME = re.compile(r'case Cap::k\w+: return "([a-z-]+)";')
 
 TEST_DIRS = ("property_tests/conformance", "property_tests/properties", "property_tests/reference",
-             "property_tests/process", "property_tests/corpus")
+             "property_tests/process", "property_tests/corpus", "property_tests/native")
 # Scanned for untagged verdicts and as a source of helpers, but holding no tests.
 SHARED_DIRS = ("property_tests/harness",)
 ADAPTER_SOURCE = "property_tests/harness/adapter.cpp"

@@ -55,7 +55,7 @@ DEVIATION = "**Known CPython deviation.**"
 STATUSES = ("pass", "fail", "deviation", "inconclusive", "n/a")
 CHARGING = ("check", "precondition", "hang", "crash")
 NATIVE_ONLY = "checked only through cf's own C++ API, which only the reference implementations have"
-NATIVE_DIRS = ("property_tests/reference", "property_tests/process")
+NATIVE_DIRS = ("property_tests/reference", "property_tests/process", "property_tests/native")
 
 
 def read_spec(path):
