@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -1097,7 +1098,8 @@ struct MapCmd : ModelCommand {
       run->close();
       CF_CHECK("MAP-ABANDON-2", !next_of(s, "MAP-ABANDON-2", run, kLateSlack).outcome)
           << "a closed map went on";
-      s.spec.give_up_calls(first, "MAP-ABANDON-2");
+      s.spec.give_up_calls(first, "MAP-ABANDON-2",
+                           buffersize.value_or(std::numeric_limits<std::size_t>::max()));
     }
     s.settle();
   }
@@ -1125,7 +1127,13 @@ struct Shutdown : ModelCommand {
   // Queued tasks are cancelled, unless the executor had started them.
   void cancel_queued(System& s) const {
     for (auto& t : s.spec.tasks()) {
-      if (t.state != State::kQueued || t.handle < 0) continue;
+      if (t.state != State::kQueued) continue;
+      if (t.handle < 0) {
+        // A queued call of a map never stepped [MAP-ABANDON-2]: no future
+        // here to ask, but shutdown cancels it all the same.
+        s.spec.cancelled_by_shutdown_unseen(t);
+        continue;
+      }
       auto& f = s.future(t);
       const bool cancelled = f->cancelled();
       auto rule = s.spec.cancel_futures_cancels(t, f->running());
