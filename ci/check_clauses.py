@@ -19,6 +19,9 @@ a clause the test judges.
 
   --emit-needs FILE   writes the clause -> capabilities table the harness
                       compiles in (one {"ID", "cap, cap"} row per clause)
+  --emit-profiles FILE  writes the clause -> CPython versions table (one
+                      {"ID", ">=3.16"} row per profiled clause, and the
+                      baseline as {"", "3.15"})
   --manifest FILE     writes {"tests": {test: [clauses]}} for the report
   --selftest          plants each kind of error and expects it reported
 """
@@ -31,6 +34,42 @@ import tempfile
 
 CLAUSE_HEADING = re.compile(r"^### ([A-Z]+(?:-[A-Z0-9]+)+) — ", re.M)
 NEEDS = re.compile(r"^\*\*Needs\.\*\*\s*(.*)$", re.M)
+PROFILE = re.compile(r"^\*\*Profile\.\*\*\s*(.*)$", re.M)
+# "**Known CPython deviation.**" or "**Departs from CPython.**", optionally
+# scoped: "**Known CPython deviation (CPython >=3.14).**".
+EXCUSE = re.compile(r"^\*\*(Known CPython deviation|Departs from CPython)(?: \(([^)]*)\))?\.\*\*\s*(.*)$", re.M)
+BASELINE = re.compile(r"\*\*Baseline\.\*\* The clauses follow the \*documented\* behaviour of CPython (\d+\.\d+)")
+VERSION_TERM = re.compile(r"^(>=|<=|==)?\s*(\d+)\.(\d+)$")
+
+
+def parse_profile(text):
+    """"CPython >=3.8, <=3.12" -> [(">=", (3, 8)), ("<=", (3, 12))]; None if malformed."""
+    text = text.strip()
+    if not text.startswith("CPython "):
+        return None
+    terms = []
+    for part in text[len("CPython "):].split(","):
+        m = VERSION_TERM.match(part.strip())
+        if not m:
+            return None
+        terms.append((m.group(1) or "==", (int(m.group(2)), int(m.group(3)))))
+    return terms or None
+
+
+def version_in(terms, version):
+    """True when `version` ("3.12" or (3, 12)) satisfies every term."""
+    if isinstance(version, str):
+        major, minor = version.split(".")[:2]
+        version = (int(major), int(minor))
+    for op, v in terms:
+        if (op == ">=" and version < v) or (op == "<=" and version > v) or (op == "==" and version != v):
+            return False
+    return True
+
+
+def baseline_version(text):
+    m = BASELINE.search(text)
+    return m.group(1) if m else None
 CLAUSE_LITERAL = re.compile(r'"([A-Z]+(?:-[A-Z0-9]+)*-[0-9]+)"')
 TEST_MACRO = re.compile(r"^\s*(TEST_F|TEST|TEST_P|RC_GTEST_FIXTURE_PROP|RC_GTEST_PROP)\(\s*(\w+)\s*,\s*(\w+)", re.M)
 PRECONDITION = re.compile(r'CF_PRECONDITION\(\s*"[A-Z0-9-]+"')
@@ -42,7 +81,8 @@ CALL = re.compile(r"\b([A-Za-z_]\w*)\s*[(<{]")
 CAP_NAME = re.compile(r'case Cap::k\w+: return "([a-z-]+)";')
 
 TEST_DIRS = ("property_tests/conformance", "property_tests/properties", "property_tests/reference",
-             "property_tests/process", "property_tests/sanitizer")
+             "property_tests/process", "property_tests/sanitizer", "property_tests/corpus",
+             "property_tests/native")
 # Tests outside the harness (a binary that must lack the worker entry) whose
 # checks still name their clause.
 TEST_FILES = ("impl/tests/process_entry_test.cpp",)
@@ -72,7 +112,20 @@ def spec_clauses(text, cap_names=None):
             for c in needs:
                 if cap_names is not None and c not in cap_names:
                     errors.append(f"SPEC.md: clause {cid} needs unknown capability '{c}'")
-        clauses[cid] = {"body": body, "needs": needs}
+        profile = ""
+        if pm := PROFILE.search(body):
+            profile = pm.group(1).strip()
+            if parse_profile(profile) is None:
+                errors.append(f"SPEC.md: clause {cid} has a malformed profile '{profile}' "
+                              "(write e.g. 'CPython >=3.16' or 'CPython >=3.8, <=3.12')")
+        excuses = []
+        for em in EXCUSE.finditer(body):
+            scope = (em.group(2) or "").strip()
+            if scope and parse_profile(scope) is None:
+                errors.append(f"SPEC.md: clause {cid} scopes its {em.group(1)} with a malformed "
+                              f"profile '{scope}'")
+            excuses.append({"kind": em.group(1), "scope": scope, "text": em.group(3).strip()})
+        clauses[cid] = {"body": body, "needs": needs, "profile": profile, "excuses": excuses}
     return clauses, errors
 
 
@@ -232,6 +285,18 @@ def emit_needs(clauses, path):
         path.write_text(text, encoding="utf-8")
 
 
+def emit_profiles(clauses, baseline, path):
+    lines = ["// Generated from spec/SPEC.md by ci/check_clauses.py --emit-profiles. Do not edit.",
+             f'{{"", "{baseline}"}},']
+    for cid, c in clauses.items():
+        if c.get("profile"):
+            lines.append(f'{{"{cid}", "{c["profile"][len("CPython "):]}"}},')
+    text = "\n".join(lines) + "\n"
+    path = pathlib.Path(path)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
 def selftest():
     """The checker must be able to fail: feed it a tree with each kind of error."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -244,7 +309,8 @@ def selftest():
             "### A-B-1 — one\n**Rule.** r\n**Needs.** wait\n**Rationale.** r\n**Source.** s\n"
             "### A-B-2 — two\n**Rule.** r\n**Rationale.** r\n**Source.** s\n"
             "### A-B-3 — three\n**Rule.** r\n**Needs.** teleport\n"
-            "### A-B-4 — four\n**Rule.** r\n**Rationale.** r\n**Source.** s\n")
+            "### A-B-4 — four\n**Rule.** r\n**Rationale.** r\n**Source.** s\n"
+            "### A-B-5 — five\n**Rule.** r\n**Profile.** Python 3\n**Rationale.** r\n**Source.** s\n")
         (root / "property_tests" / "conformance" / "t.cpp").write_text(
             'void helper(Future& f) { CF_CHECK("A-B-4", f.done()); }\n'
             'TEST_F(Conformance, Good) {\n  CF_CHECK("A-B-1", true);\n}\n'
@@ -256,9 +322,13 @@ def selftest():
         expected = ["lacks **Rationale.**", "names unknown clause A-B-9",
                     "untagged verdict EXPECT_TRUE", "Untagged judges no clause",
                     "OnlyAScene judges no clause", "clause A-B-2 has no test",
-                    "needs unknown capability 'teleport'"]
+                    "needs unknown capability 'teleport'", "A-B-5 has a malformed profile"]
         missing = [e for e in expected if not any(e in err for err in errors)]
         wrong = [e for e in errors if "Good" in e or "ViaHelper" in e]
+        terms = parse_profile("CPython >=3.8, <=3.12")
+        if not (version_in(terms, "3.12") and version_in(terms, (3, 8)) and not version_in(terms, "3.13")
+                and not version_in(parse_profile("CPython >=3.16"), "3.15")):
+            wrong.append(f"profile ranges misread: {terms}")
         if tests.get("Conformance.ViaHelper") != ["A-B-4"]:
             wrong.append(f"ViaHelper judges {tests.get('Conformance.ViaHelper')}, expected ['A-B-4']")
         if missing or wrong:
@@ -273,16 +343,23 @@ def main():
     ap.add_argument("--root", default=pathlib.Path(__file__).resolve().parent.parent)
     ap.add_argument("--selftest", action="store_true")
     ap.add_argument("--emit-needs", metavar="FILE")
+    ap.add_argument("--emit-profiles", metavar="FILE")
     ap.add_argument("--manifest", metavar="FILE")
     args = ap.parse_args()
     if args.selftest:
         return selftest()
-    if args.emit_needs:
+    if args.emit_needs or args.emit_profiles:
         text = (pathlib.Path(args.root) / "spec" / "SPEC.md").read_text(encoding="utf-8")
         clauses, errors = spec_clauses(text)
+        baseline = baseline_version(text)
+        if args.emit_profiles and not baseline:
+            errors.append("SPEC.md: no **Baseline.** paragraph naming the CPython version")
         for e in errors:
             print("check_clauses:", e, file=sys.stderr)
-        emit_needs(clauses, args.emit_needs)
+        if args.emit_needs:
+            emit_needs(clauses, args.emit_needs)
+        if args.emit_profiles and baseline:
+            emit_profiles(clauses, baseline, args.emit_profiles)
         return 1 if errors else 0
     clauses, covered, tests, errors = check(args.root)
     if args.manifest:

@@ -12,14 +12,21 @@ A clause's status for an implementation:
   fail          some check of it failed (or a hang, a crash, or a failed scene
                 step that relied on its rule): every fail lists those checks;
   deviation     a cpython-* fail of a clause whose SPEC.md entry records a
-                "**Known CPython deviation.**";
+                "**Known CPython deviation.**" or "**Departs from CPython.**"
+                whose scope, if any, includes that column's CPython version;
   pass          no failure, and at least one check of it ran and held with the
                 clause's capabilities declared;
   inconclusive  no check of it ran, and a test that would have judged it could
                 not (a failed precondition, a hang outside any check, a death);
   n/a           no check of it was a verdict here: the capabilities it needs are
-                not declared (the reason names them), or only cf's own C++ API
-                has tests of it.
+                not declared (the reason names them), the clause's **Profile.**
+                excludes the version the column is judged by, or only cf's own
+                C++ API has tests of it.
+
+Profiles. A CPython column is judged by its interpreter's version (the
+record's "follows", else the "CPython X.Y" of its "about" line); every other
+column by the spec's baseline (SPEC.md **Baseline.**). A clause whose
+**Profile.** excludes that version is n/a there, whatever its checks said.
 
 Evidence comes in kinds, all in the same table: example tests, RapidCheck
 properties, stress scenarios (cf_stress_<column>: a forbidden outcome of an
@@ -58,21 +65,64 @@ DEVIATION = "**Known CPython deviation.**"
 STATUSES = ("pass", "fail", "deviation", "inconclusive", "n/a")
 CHARGING = ("check", "precondition", "hang", "crash", "stress", "sanitizer")
 NATIVE_ONLY = "checked only through cf's own C++ API, which only the reference implementations have"
-NATIVE_DIRS = ("property_tests/reference", "property_tests/process")
+NATIVE_DIRS = ("property_tests/reference", "property_tests/process", "property_tests/native")
 
 
 def read_spec(path):
     text = pathlib.Path(path).read_text(encoding="utf-8")
     heads = list(HEADING.finditer(text))
+    parsed, _ = check_clauses.spec_clauses(text)
     clauses = {}
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         rule = RULE.search(text[m.end():end])
         needs = NEEDS.search(text[m.end():end])
+        info = parsed.get(m.group(1), {})
         clauses[m.group(1)] = {"title": m.group(2).strip(), "rule": rule.group(1).strip() if rule else "",
                                "needs": [c.strip() for c in needs.group(1).split(",")] if needs else [],
-                               "cpython_deviation": DEVIATION in text[m.end():end]}
+                               "cpython_deviation": bool(info.get("excuses")),
+                               "profile": info.get("profile", ""),
+                               "excuses": info.get("excuses", [])}
+    baseline = check_clauses.baseline_version(text)
+    if baseline:
+        clauses["__baseline__"] = baseline  # removed by callers that iterate clauses
     return clauses
+
+
+ABOUT_VERSION = re.compile(r"\bCPython (\d+\.\d+)")
+
+
+def column_versions(records, baseline):
+    """implementation -> the CPython version it is judged by: a cpython-*
+    column's own (its records' "follows", else its about line), every other
+    column the baseline."""
+    out = {}
+    for r in records:
+        impl = r["implementation"]
+        if impl in out and out[impl] != baseline:
+            continue
+        version = None
+        if impl.startswith("cpython-"):
+            version = r.get("follows") or None
+            if not version and (m := ABOUT_VERSION.search(r.get("about", ""))):
+                version = m.group(1)
+        out[impl] = version or baseline
+    return out
+
+
+def in_profile(profile, version):
+    if not profile or not version:
+        return True
+    terms = check_clauses.parse_profile(profile)
+    return terms is None or check_clauses.version_in(terms, version)
+
+
+def excused(info, version):
+    """The clause records a departure of CPython that covers `version`."""
+    for e in info.get("excuses", []):
+        if not e["scope"] or not version or in_profile(e["scope"], version):
+            return True
+    return False
 
 
 def read_manifest(root):
@@ -157,6 +207,9 @@ def build(spec, records, manifest, native):
     impls = sorted({r["implementation"] for r in records},
                    key=lambda n: (not n.startswith("reference-"), n))
     records = [normalized(r) for r in records]
+    baseline = spec.get("__baseline__")
+    spec = {k: v for k, v in spec.items() if k != "__baseline__"}
+    versions = column_versions(records, baseline)
     results = []
     for impl in impls:
         mine = [r for r in records if r["implementation"] == impl]
@@ -186,9 +239,17 @@ def build(spec, records, manifest, native):
                     inconclusive.append({"test": r["test"], "reason": first_line(r["inconclusive"], 300)})
             result = {"implementation": impl, "clause": clause,
                       "checks": {"pass": passes, "fail": fails}, "tests": sorted(judged_by)}
+            version = versions.get(impl)
+            if not in_profile(spec[clause].get("profile"), version):
+                # Another version's rule: not this column's to meet.
+                result["status"] = "n/a"
+                result["reason"] = (f"outside its profile ({spec[clause]['profile']}); "
+                                    f"judged as CPython {version}")
+                results.append(result)
+                continue
             if failed:
                 status = "fail"
-                if impl.startswith("cpython-") and spec[clause]["cpython_deviation"]:
+                if impl.startswith("cpython-") and excused(spec[clause], version):
                     status = "deviation"
                 result["failed_checks"] = failed
             elif passes:
@@ -300,6 +361,7 @@ def abouts(records):
 
 
 def render_text(spec, impls, results, summary, about, groups, stress=None, sanitizers=None):
+    spec = {k: v for k, v in spec.items() if k != "__baseline__"}
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     width = max(len(c) for c in spec)
     cols = [max(len(i), 12) for i in impls]
@@ -312,6 +374,8 @@ def render_text(spec, impls, results, summary, about, groups, stress=None, sanit
     for impl in impls:
         if impl in about:
             lines.append(f"{impl}: {about[impl]}")
+    lines.append("(a CPython column is judged by its interpreter's version, every other column by the "
+                 "spec's baseline; a clause outside a column's profile is n/a there)")
     lines.append("")
     for impl in impls:
         s = summary[impl]
@@ -360,6 +424,7 @@ def render_text(spec, impls, results, summary, about, groups, stress=None, sanit
 
 
 def render_markdown(spec, impls, results, summary, about, groups, stress=None, sanitizers=None):
+    spec = {k: v for k, v in spec.items() if k != "__baseline__"}
     status = {(r["implementation"], r["clause"]): r["status"] for r in results}
     md = ["# cfspec conformance report", "",
           "| implementation | what was run | pass | fail | known deviation | inconclusive | n/a |",
@@ -474,17 +539,23 @@ def selftest():
             "### EXT-ABANDON-1 — cf's own\n**Rule.** r4\n\n"
             "### FUT-RESULT-3 — cancelled\n**Rule.** r5\n\n"
             "### WAIT-ALL-1 — wait\n**Rule.** r6\n\n"
-            "### EXEC-QUEUE-1 — queue\n**Rule.** r7\n"
-            "### EXEC-CANCEL-1 — cancel\n**Rule.** r8\n"
-            "### EXT-SAN-1 — no race\n**Rule.** r9\n", encoding="utf-8")
+            "### EXEC-QUEUE-1 — queue\n**Rule.** r7\n\n"
+            "### EXEC-CANCEL-1 — cancel\n**Rule.** r8\n\n"
+            "### EXT-SAN-1 — no race\n**Rule.** r9\n\n"
+            "### MAP-EXC-3 — new\n**Rule.** r10\n**Profile.** CPython >=3.16\n\n"
+            "### MAP-BUF-4 — bound\n**Rule.** r11\n**Known CPython deviation (CPython >=3.14).** x\n\n"
+            "**Baseline.** The clauses follow the *documented* behaviour of CPython 3.15\n",
+            encoding="utf-8")
         spec = read_spec(spec_path)
     manifest = {"T.acc": ["SHUT-WAIT-1", "EXEC-SUBMIT-1", "EXEC-SUBMIT-2"],
                 "T.cancel": ["FUT-RESULT-3", "EXEC-SUBMIT-2"], "T.wait": ["WAIT-ALL-1"],
                 "T.abandon": ["EXT-ABANDON-1"], "T.native": ["EXEC-QUEUE-1"]}
     native = {"T.native"}
 
-    def rec(impl, test, status, checks=(), findings=(), inconclusive="", detail=""):
-        return {"implementation": impl, "test": test, "status": status,
+    manifest.update({"T.map3": ["MAP-EXC-3"], "T.buf4": ["MAP-BUF-4"]})
+
+    def rec(impl, test, status, checks=(), findings=(), inconclusive="", detail="", about="", follows=""):
+        return {"implementation": impl, "test": test, "status": status, "about": about, "follows": follows,
                 "checks": [{"clause": c, "pass": p, "fail": f, "na": n, "na_reason": why}
                            for c, p, f, n, why in checks],
                 "findings": [{"clause": c, "kind": k, "message": m, "where": "", "observation": o}
@@ -561,6 +632,16 @@ def selftest():
         rec("reference-thread", "T.acc", "pass", [("SHUT-WAIT-1", 1, 0, 0, ""), ("EXEC-SUBMIT-1", 1, 0, 0, ""),
                                                   ("EXEC-SUBMIT-2", 1, 0, 0, "")]),
         rec("reference-thread", "T.cancel", "inconclusive", [], [], inconclusive="precondition failed"),
+        # profiles: a 3.16 rule is n/a for the baseline and for 3.11, judged on 3.16
+        rec("reference-thread", "T.map3", "fail", [], [("MAP-EXC-3", "check", "[MAP-EXC-3] ended", "ended")]),
+        rec("cpython-thread", "T.map3", "fail", [], [("MAP-EXC-3", "check", "[MAP-EXC-3] ended", "ended")],
+            about="CPython 3.11.2 (/usr/bin/python3) concurrent.futures.ThreadPoolExecutor"),
+        rec("cpython-thread-3.16", "T.map3", "pass", [("MAP-EXC-3", 2, 0, 0, "")], follows="3.16"),
+        # a scoped deviation excuses only the versions it names
+        rec("cpython-thread", "T.buf4", "fail", [], [("MAP-BUF-4", "check", "[MAP-BUF-4] b+1", "b+1")],
+            about="CPython 3.11.2 (/usr/bin/python3) concurrent.futures.ThreadPoolExecutor"),
+        rec("cpython-thread-3.16", "T.buf4", "fail", [], [("MAP-BUF-4", "check", "[MAP-BUF-4] b+1", "b+1")],
+            follows="3.16"),
     ], baseline={"peer": {"EXEC-SUBMIT-2"}, "peer2": set()})
     expect("fail charged to its own clause", status[("peer", "EXEC-SUBMIT-2")], "fail")
     expect("other clauses of a failing test keep their passes", status[("peer", "SHUT-WAIT-1")], "pass")
@@ -578,12 +659,18 @@ def selftest():
                                       if (r["implementation"], r["clause"]) == ("peer", "EXEC-QUEUE-1")),
            NATIVE_ONLY)
     expect("cpython deviation", status[("cpython-thread", "SHUT-WAIT-1")], "deviation")
+    expect("outside the baseline's profile: n/a", status[("reference-thread", "MAP-EXC-3")], "n/a")
+    expect("outside the interpreter's profile (from about): n/a", status[("cpython-thread", "MAP-EXC-3")], "n/a")
+    expect("inside the interpreter's profile: judged", status[("cpython-thread-3.16", "MAP-EXC-3")], "pass")
+    expect("a scoped deviation outside its scope is a fail", status[("cpython-thread", "MAP-BUF-4")], "fail")
+    expect("a scoped deviation inside its scope", status[("cpython-thread-3.16", "MAP-BUF-4")], "deviation")
     expect("one root cause, one finding", [(g["observation"], g["clauses"], g["checks"])
                                            for g in groups["peer"]], [(err, ["EXEC-SUBMIT-2"], 2)])
     expect("every fail lists its failed checks", all(r.get("failed_checks") for r in results
                                                      if r["status"] == "fail"), True)
     expect("a reference inconclusive fails the job", bad, ["reference-thread FUT-RESULT-3 (inconclusive)"])
-    expect("CPython outside EXT- without deviation fails the job", oracle, ["cpython-thread WAIT-ALL-1"])
+    expect("CPython outside EXT- without deviation fails the job", oracle,
+           ["cpython-thread MAP-BUF-4", "cpython-thread WAIT-ALL-1"])
     expect("baseline: accepted failures pass, new ones fail", new,
            ["peer2 EXEC-QUEUE-1", "peer2 SHUT-WAIT-1"])
     for p in problems:

@@ -1,7 +1,9 @@
 // cf_example_load_url — seed 003 ("파이썬의 새로운 병렬처리 API – Concurrent.futures").
 //
-// Mirrors the seed's three ThreadPoolExecutor programs (it imports
-// `ThreadPoolExecutor as PE`):
+// Mirrors the seed's three programs (it imports `ThreadPoolExecutor as PE`;
+// the primes program is its "ProcessPoolExecutor example", CPU work spread
+// over processes, so it runs on cf::ProcessPoolExecutor, with is_prime
+// registered for the workers and main starting with CF_PROCESS_WORKER_ENTRY):
 //   as_completed  fs = {exe.submit(load_url, url): url for url in URLS}, then
 //                 for f in as_completed(fs): print '[url] has N characters.'
 //                 or 'Fail to open : url'
@@ -96,9 +98,10 @@ bool is_prime(std::int64_t n) {
   }
   return true;
 }
+CF_REGISTER_TASK(is_prime);
 
 void main_primes() {
-  cf::ThreadPoolExecutor exe;
+  cf::ProcessPoolExecutor exe;
   std::size_t i = 0;
   for (bool prime : exe.map(is_prime, PRIMES)) {
     std::printf("%lld is prime: %s\n", static_cast<long long>(PRIMES[i++]),
@@ -125,6 +128,7 @@ void main_submit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CF_PROCESS_WORKER_ENTRY(argc, argv);  // in a worker: its loop, then exit
   std::string_view which = argc > 1 ? argv[1] : "all";
   if (which != "all" && which != "as_completed" && which != "primes" && which != "submit") {
     std::fprintf(stderr, "usage: %s [as_completed|primes|submit|all]\n", argv[0]);

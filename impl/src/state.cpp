@@ -1,4 +1,7 @@
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <typeinfo>
@@ -18,6 +21,32 @@ const char* status_name(Status status) {
   }
   return "UNKNOWN";
 }
+
+std::string type_name(const std::type_info& type) {
+  if (type == typeid(void)) return "void";
+  int status = 0;
+  char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  std::string text = status == 0 && name ? name : type.name();
+  std::free(name);
+  return text;
+}
+
+namespace {
+
+// The type of the exception `error` holds, as a name. Rethrowing runs no
+// user code: the object is caught by reference, not copied.
+std::string exception_type_name(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return type_name(typeid(e));
+  } catch (...) {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    return type ? type_name(*type) : "unknown exception";
+  }
+}
+
+}  // namespace
 
 bool StateBase::cancel() {
   CF_SCHEDULE_POINT("cancel");
@@ -139,7 +168,11 @@ std::string StateBase::describe_locked() const {
     case Status::kPending: text += "pending"; break;
     case Status::kRunning: text += "running"; break;
     case Status::kCancelled: text += "cancelled"; break;
-    case Status::kFinished: text += exception_locked() ? "finished raised" : "finished returned"; break;
+    case Status::kFinished:
+      // Python: "finished raised OSError" / "finished returned int" [EXT-PRINT-1].
+      text += exception_locked() ? "finished raised " + exception_type_name(exception_locked())
+                                 : "finished returned " + type_name(value_type());
+      break;
   }
   return text + ">";
 }

@@ -255,6 +255,11 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   }
 }
 
+bool ThreadPoolExecutor::is_broken() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->broken;
+}
+
 int ThreadPoolExecutor::max_workers() const { return impl_->max_workers; }
 
 std::size_t ThreadPoolExecutor::thread_count() const {

@@ -53,7 +53,7 @@ TEST(Log, ThrowingCallbackMessageNamesTheFutureAndTheError) {
   f.add_done_callback([](const Future<int>&) { throw std::runtime_error("boom"); });
   f.add_done_callback([](const Future<int>&) { throw 7; });
   f.set_result(1);
-  std::string repr = "<Future at " + address_of(f) + " state=finished returned>";
+  std::string repr = "<Future at " + address_of(f) + " state=finished returned int>";
   EXPECT_EQ(
       recorder.messages(),
       (std::vector<std::string>{"exception calling callback for " + repr + ": boom",

@@ -42,7 +42,7 @@ bool starts_with(const std::string& text, const std::string& prefix) {
 }
 
 TEST(StateDescribe, MatchesPythonsReprInEveryState) {
-  const std::regex shape(R"(<Future at 0x[0-9a-f]+ state=[a-z ]+>)");
+  const std::regex shape(R"(<Future at 0x[0-9a-f]+ state=[a-z :_]+>)");
   Future<int> f;
   std::string pending = state_of(f).describe();
   EXPECT_TRUE(std::regex_match(pending, shape)) << pending;
@@ -51,12 +51,20 @@ TEST(StateDescribe, MatchesPythonsReprInEveryState) {
   ASSERT_TRUE(f.set_running_or_notify_cancel());
   EXPECT_EQ(state_of(f).describe(), "<Future at " + address_of(f) + " state=running>");
   f.set_result(1);
-  EXPECT_EQ(state_of(f).describe(), "<Future at " + address_of(f) + " state=finished returned>");
+  EXPECT_EQ(state_of(f).describe(), "<Future at " + address_of(f) + " state=finished returned int>");
 
   Future<int> failed;
   failed.set_exception(std::make_exception_ptr(std::runtime_error("x")));
   EXPECT_EQ(state_of(failed).describe(),
-            "<Future at " + address_of(failed) + " state=finished raised>");
+            "<Future at " + address_of(failed) + " state=finished raised std::runtime_error>");
+
+  Future<void> nothing;
+  nothing.set_result();
+  EXPECT_EQ(state_of(nothing).describe(),
+            "<Future at " + address_of(nothing) + " state=finished returned void>");
+  Future<int> odd;
+  odd.set_exception(std::make_exception_ptr(7));
+  EXPECT_EQ(state_of(odd).describe(), "<Future at " + address_of(odd) + " state=finished raised int>");
 
   Future<void> cancelled;
   ASSERT_TRUE(cancelled.cancel());
@@ -82,7 +90,7 @@ TEST(StateStatus, NamesAreTheStateTableRows) {
 TEST(StateInvalidState, SetOnFinishedStartsWithFinished) {
   Future<int> f;
   f.set_result(1);
-  std::string expected = "FINISHED: <Future at " + address_of(f) + " state=finished returned>";
+  std::string expected = "FINISHED: <Future at " + address_of(f) + " state=finished returned int>";
   EXPECT_EQ(error_text([&] { f.set_result(2); }), expected);
   EXPECT_EQ(error_text([&] { f.set_exception(std::make_exception_ptr(std::runtime_error("e"))); }),
             expected);

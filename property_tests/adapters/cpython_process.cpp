@@ -4,11 +4,19 @@
 // executor kind.
 #include "cpython/client.hpp"
 
+// One program per interpreter (CMake CF_PYTHONS): its column and python.
+#ifndef CF_CPYTHON_COLUMN
+#define CF_CPYTHON_COLUMN "cpython-process"
+#endif
+#ifndef CF_CPYTHON_INTERPRETER
+#define CF_CPYTHON_INTERPRETER ""
+#endif
+
 namespace cf::conformance {
 
 class CpythonProcess final : public cpython::CpythonImplementation {
  public:
-  CpythonProcess() : CpythonImplementation("cpython-process", "process") {}
+  CpythonProcess() : CpythonImplementation(CF_CPYTHON_COLUMN, "process", CF_CPYTHON_INTERPRETER) {}
 };
 
 }  // namespace cf::conformance

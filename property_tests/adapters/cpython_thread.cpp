@@ -4,11 +4,19 @@
 // executor kind.
 #include "cpython/client.hpp"
 
+// One program per interpreter (CMake CF_PYTHONS): its column and python.
+#ifndef CF_CPYTHON_COLUMN
+#define CF_CPYTHON_COLUMN "cpython-thread"
+#endif
+#ifndef CF_CPYTHON_INTERPRETER
+#define CF_CPYTHON_INTERPRETER ""
+#endif
+
 namespace cf::conformance {
 
 class CpythonThread final : public cpython::CpythonImplementation {
  public:
-  CpythonThread() : CpythonImplementation("cpython-thread", "thread") {}
+  CpythonThread() : CpythonImplementation(CF_CPYTHON_COLUMN, "thread", CF_CPYTHON_INTERPRETER) {}
 };
 
 }  // namespace cf::conformance

@@ -12,6 +12,7 @@
 // once, so a pool without a thread-count API is judged too, and so is a pool
 // that runs a queued task in a thread waiting for its result.
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -88,6 +89,20 @@ TEST_F(Conformance, TPE_WORKERS_ExplicitCountIsKept) {
   CF_REQUIRE(Cap::kMaxWorkers, Cap::kWorkerCount);
   CF_CHECK_EQ("TPE-WORKERS-2", make_executor(3).max_workers(), 3);
   CF_CHECK_EQ("TPE-WORKERS-2", make_executor(64).max_workers(), 64);
+}
+
+// --- TPE-WORKERS-3 ----------------------------------------------------------
+
+// test_default_workers before 3.13: min(32, os.cpu_count() + 4), every CPU
+// online whatever the affinity mask. Judged on CPython columns of those
+// versions only (its profile); cf follows TPE-WORKERS-2.
+TEST_F(Conformance, TPE_WORKERS_DefaultBefore313CountsOnlineCpus) {
+  CF_REQUIRE(Cap::kDefaultWorkers, Cap::kWorkerCount);
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const int cpus = online > 0 ? static_cast<int>(online) : 1;
+  auto& ex = make_executor(ExecutorSpec{});
+  CF_CHECK_EQ("TPE-WORKERS-3", ex.max_workers(), std::min(32, cpus + 4))
+      << "with " << cpus << " CPUs online";
 }
 
 // --- TPE-LAZY-1 -------------------------------------------------------------

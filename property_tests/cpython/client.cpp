@@ -262,10 +262,12 @@ class LabServer {
 class Driver {
  public:
   // `launcher` runs before the interpreter (mpiexec for mpi4py); empty for none.
-  explicit Driver(std::vector<std::string> launcher) {
+  // `interpreter`: the column's own python; empty: $CF_PYTHON if set, else
+  // the one chosen at configure time (CMake CF_PYTHON).
+  Driver(std::vector<std::string> launcher, const std::string& interpreter) {
     ::signal(SIGPIPE, SIG_IGN);
     const char* env = std::getenv("CF_PYTHON");
-    std::string python = env && *env ? env : CF_PYTHON_EXECUTABLE;
+    std::string python = !interpreter.empty() ? interpreter : env && *env ? env : CF_PYTHON_EXECUTABLE;
     int to_py[2], from_py[2];
     if (::pipe2(to_py, O_CLOEXEC) != 0 || ::pipe2(from_py, O_CLOEXEC) != 0) {
       throw std::runtime_error("cpython adapter: pipe failed");
@@ -588,7 +590,8 @@ class PyExecutor final : public Executor {
 
 }  // namespace
 
-CpythonImplementation::CpythonImplementation(std::string name, std::string kind)
+CpythonImplementation::CpythonImplementation(std::string name, std::string kind,
+                                             std::string interpreter)
     : name_(std::move(name)), kind_(std::move(kind)) {
   try {
     std::vector<std::string> launcher;
@@ -597,7 +600,7 @@ CpythonImplementation::CpythonImplementation(std::string name, std::string kind)
       // --oversubscribe: workers may outnumber the cores.
       launcher = {CF_MPIEXEC, "--quiet", "--allow-run-as-root", "--oversubscribe", "-n", "1"};
     }
-    driver_ = std::make_unique<Driver>(std::move(launcher));
+    driver_ = std::make_unique<Driver>(std::move(launcher), interpreter);
     auto hello = driver_->call({{"op", "hello"}, {"kind", kind_}});
     auto v = hello["version"];
     version_ = {v[0].get<int>(), v[1].get<int>(), v[2].get<int>()};
@@ -609,6 +612,14 @@ CpythonImplementation::CpythonImplementation(std::string name, std::string kind)
 }
 
 CpythonImplementation::~CpythonImplementation() = default;
+
+std::string CpythonImplementation::follows() const {
+  // dask and mpi4py reuse CPython's Future, wait and map, but are judged
+  // as executors of their own: by the spec's baseline.
+  if (kind_ != "thread" && kind_ != "process") return {};
+  if (version_[0] == 0) return {};
+  return std::to_string(version_[0]) + "." + std::to_string(version_[1]);
+}
 
 Caps CpythonImplementation::caps() const {
   Caps caps = Cap::kCancel | Cap::kCancelResult | Cap::kStateQueries | Cap::kResultTimeout |

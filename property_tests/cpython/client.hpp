@@ -14,8 +14,10 @@
 // Probes run in CPython (threads or worker processes); their gates and logs
 // are served from the test's Lab over an abstract Unix socket.
 //
-// The name is "cpython-<kind>-<major>.<minor>", so the report states which
-// interpreter was judged; capabilities CPython gained later (map buffersize,
+// One column per interpreter: "cpython-<kind>" for the default one and
+// "cpython-<kind>-<major>.<minor>" for each of CMake's CF_PYTHONS; the about
+// line names the exact version, and clauses are judged by that version's
+// profile (follows()). Capabilities CPython gained later (map buffersize,
 // 3.14) are declared by that version.
 #pragma once
 
@@ -32,12 +34,15 @@ class Driver;
 class CpythonImplementation : public Implementation {
  public:
   // name: the report's column. kind: the executor driver.py makes: "thread"
-  // (ThreadPoolExecutor) or "process" (ProcessPoolExecutor).
-  CpythonImplementation(std::string name, std::string kind);
+  // (ThreadPoolExecutor) or "process" (ProcessPoolExecutor). interpreter:
+  // the python to run; empty: $CF_PYTHON, else CMake's CF_PYTHON.
+  CpythonImplementation(std::string name, std::string kind, std::string interpreter = {});
   ~CpythonImplementation() override;
 
   std::string name() const override { return name_; }
   std::string about() const override { return about_; }
+  // The interpreter's "major.minor": its version profile [SPEC "Profiles"].
+  std::string follows() const override;
   Caps caps() const override;
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override;
   FuturePtr make_future() override;

@@ -273,6 +273,10 @@ class Implementation {
   virtual std::string name() const = 0;
   // What exactly is judged (library and version), for the report; optional.
   virtual std::string about() const { return {}; }
+  // The CPython version ("3.12") whose behaviour this implementation is
+  // judged by, for clauses with a **Profile.** line in SPEC.md; empty: the
+  // spec's baseline version. Only CPython's own columns differ.
+  virtual std::string follows() const { return {}; }
   virtual Caps caps() const = 0;
   // Throws Raised{kInvalidArgument} for a bad spec.
   virtual std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) = 0;

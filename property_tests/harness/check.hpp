@@ -60,8 +60,12 @@ namespace cf::conformance {
 // The capabilities a clause needs to be judged (SPEC.md **Needs.**); 0 for
 // an unknown clause.
 Caps clause_needs(const std::string& clause);
-// True when the implementation declares everything `clause` needs.
+// True when the implementation declares everything `clause` needs and the
+// clause's CPython profile (SPEC.md **Profile.**) includes the version the
+// implementation is judged by (Implementation::follows(), else the baseline).
 bool clause_judged_here(const std::string& clause);
+// Empty when `clause` is in the implementation's profile; else the reason.
+std::string clause_outside_profile(const std::string& clause);
 bool clause_known(const std::string& clause);
 
 namespace check {

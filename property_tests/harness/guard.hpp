@@ -41,6 +41,7 @@ class GuardedImplementation final : public Implementation {
 
   std::string name() const override { return inner_.name(); }
   std::string about() const override { return inner_.about(); }
+  std::string follows() const override { return inner_.follows(); }
   Caps caps() const override { return inner_.caps(); }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override;
   FuturePtr make_future() override;

@@ -84,7 +84,8 @@ void write_record(const std::string& test, const std::string& status, const Test
   if (path.empty()) return;
   std::ostringstream out;
   out << "{\"implementation\": " << json(implementation().name())
-      << ", \"about\": " << json(implementation().about()) << ", \"test\": " << json(test)
+      << ", \"about\": " << json(implementation().about())
+      << ", \"follows\": " << json(implementation().follows()) << ", \"test\": " << json(test)
       << ", \"status\": " << json(status) << ", \"caps\": [";
   bool first_cap = true;
   for (int bit = 0; bit < 64; ++bit) {

@@ -25,14 +25,14 @@
 //
 // Extensions. The model holds an executor to the clauses without EXT- by
 // default, and allows both outcomes where only an EXT- rule decides. With
-// extensions() on it also holds it to the EXT- rules: a map closed before its
-// first step cancels its calls [EXT-ABANDON-1], and a huge timeout of any
+// extensions() on it also holds it to the EXT- rules: a huge timeout of any
 // timed call behaves as none [EXT-TIMEOUT-1] (the commands draw huge timeouts
 // for wait and as_completed only then).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -209,17 +209,28 @@ class ExecutorSpec {
   }
 
   // The calls of a map from task `first` on that are still queued when the
-  // map gives them up (`cause`: its timeout [MAP-TIMEOUT-2], its closing
-  // [MAP-ABANDON-1] [EXT-ABANDON-1]) are cancelled; one the executor may have
-  // claimed may still run, once. A map closed before its first step cancels
-  // only by cf's EXT-ABANDON-1: without extensions (CPython's generator never
-  // started, so nothing cancels) each call may run or not.
-  void give_up_calls(int first, const char* cause) {
-    const bool cancels = extensions_ || std::string(cause) != "EXT-ABANDON-1";
+  // map gives them up (`cause`: its timeout [MAP-TIMEOUT-2], its closing once
+  // stepped [MAP-ABANDON-1]) are cancelled; one the executor may have claimed
+  // may still run, once. A map closed before its first step cancels nothing
+  // (as CPython's generator never started): every call it submitted must
+  // still run, and with a buffer of `submitted` calls the inputs after them
+  // were never submitted and never run [MAP-ABANDON-2].
+  void give_up_calls(int first, const char* cause,
+                     std::size_t submitted = std::numeric_limits<std::size_t>::max()) {
+    const bool cancels = std::string(cause) != "MAP-ABANDON-2";
     for (int id = first; id < static_cast<int>(tasks_.size()); ++id) {
       Task& t = task(id);
       if (t.state != State::kQueued) continue;
-      t.state = cancels && !may_claim(t) ? State::kCancelled : State::kMaybe;
+      if (!cancels && static_cast<std::size_t>(id - first) < submitted) {
+        t.runs_by = cause;
+        continue;
+      }
+      if (!cancels) {
+        t.state = State::kCancelled;  // never submitted: it has no future to run
+        t.cancelled_by = cause;
+        continue;
+      }
+      t.state = may_claim(t) ? State::kMaybe : State::kCancelled;
       t.cancelled_by = cause;
     }
   }
@@ -358,6 +369,12 @@ class ExecutorSpec {
     if (t.claimed) return {false, "SHUT-CANCEL-1"};
     if (may_claim(t) && running) return {std::nullopt, "SHUT-CANCEL-1"};
     return {true, "SHUT-CANCEL-1"};
+  }
+  // The same for a queued task without a future to ask (a map's call): it is
+  // cancelled, unless the executor may have started it [SHUT-CANCEL-1].
+  void cancelled_by_shutdown_unseen(Task& t) {
+    t.state = t.claimed || may_claim(t) ? State::kMaybe : State::kCancelled;
+    t.cancelled_by = "SHUT-CANCEL-1";
   }
   void cancelled_by_shutdown(Task& t, bool cancelled) {
     if (!cancelled) {

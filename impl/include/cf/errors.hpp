@@ -47,6 +47,8 @@ inline constexpr const char* kBrokenProcessPoolSubmit =
     "A child process terminated abruptly, the process pool is not usable anymore";
 inline constexpr const char* kMalformedFrame = "A worker process sent a malformed frame: ";
 inline constexpr const char* kChunkSize = "chunksize must be >= 1.";
+inline constexpr const char* kChunkedBuffersize =
+    "buffersize cannot be combined with chunksize > 1 on a ProcessPoolExecutor";
 inline constexpr const char* kMaxTasksPerChild = "max_tasks_per_child must be >= 1";
 inline constexpr const char* kUnregisteredTask =
     "function is not registered for the process pool; add CF_REGISTER_TASK(fn) at namespace "

@@ -32,14 +32,24 @@
 // is visible to a thread after result()/exception()/wait() observes the
 // completion [EXT-HB-1]. Callbacks run outside the lock [FUT-CB-5].
 // Non-guarantees: a future never cancels or interrupts a running call.
+//
+// Printing: `std::cout << f` and cf::to_string(f) write Python's repr,
+// "<Future at 0x... state=finished returned int>" [EXT-PRINT-1].
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <ostream>
+#include <string>
 #include <typeinfo>
 #include <utility>
+#include <version>
+#if defined(__cpp_lib_format)
+#include <format>
+#endif
 
 #include "cf/detail/state.hpp"
 #include "cf/errors.hpp"
@@ -65,6 +75,16 @@ class AnyFuture {
   std::exception_ptr exception(Timeout timeout = {}) const {
     return state_->exception(timeout.deadline());
   }
+  // Waits as Future<T>::result does and throws what it throws (the stored
+  // exception, CancelledError, TimeoutError); returns the value copied into a
+  // std::any, empty for Future<void> [EXT-ANYRESULT-1]. A value that cannot be
+  // copied throws std::logic_error: read it through as<T>().result().
+  std::any result(Timeout timeout = {}) const {
+    if (!state_->wait_done(timeout.deadline())) throw TimeoutError();
+    return state_->get_any();
+  }
+  // The result type T of the Future<T> this handle came from.
+  const std::type_info& value_type() const { return state_->value_type(); }
 
   // The typed handle again; throws std::bad_cast if T is not its type.
   template <class T>
@@ -168,4 +188,32 @@ class Future {
   std::shared_ptr<detail::State<T>> state_;
 };
 
+// Python's repr(future): "<Future at 0x... state=pending>", "... state=running>",
+// "... state=cancelled>", "... state=finished returned int>",
+// "... state=finished raised std::runtime_error>" [EXT-PRINT-1].
+inline std::string to_string(const AnyFuture& future) { return future.state().describe(); }
+inline std::ostream& operator<<(std::ostream& out, const AnyFuture& future) {
+  return out << to_string(future);
+}
+template <class T>
+std::string to_string(const Future<T>& future) {
+  return to_string(AnyFuture(future));
+}
+template <class T>
+std::ostream& operator<<(std::ostream& out, const Future<T>& future) {
+  return out << to_string(AnyFuture(future));
+}
+
 }  // namespace cf
+
+#if defined(__cpp_lib_format)
+// std::format("{}", future) writes the same repr.
+template <>
+struct std::formatter<cf::AnyFuture> : std::formatter<std::string> {
+  auto format(const cf::AnyFuture& f, std::format_context& ctx) const {
+    return std::formatter<std::string>::format(cf::to_string(f), ctx);
+  }
+};
+template <class T>
+struct std::formatter<cf::Future<T>> : std::formatter<cf::AnyFuture> {};
+#endif

@@ -70,10 +70,18 @@ class ThreadPoolExecutor {
     return future;
   }
 
-  // Python's map(fn, inputs, timeout=, buffersize=); see cf/executor.hpp.
+  // Python's map(fn, *iterables, timeout=, chunksize=, buffersize=); see
+  // cf/executor.hpp. chunksize is validated and ignored, as CPython ignores
+  // it for threads [MAP-CHUNK-1].
   template <class F, std::ranges::input_range Inputs>
   auto map(F fn, Inputs&& inputs, MapOptions options = {}) {
     return cf::map(*this, std::move(fn), std::forward<Inputs>(inputs), std::move(options));
+  }
+  // Two or more ranges, read in step [MAP-ZIP-1]; a cf::MapOptions may follow.
+  template <class F, std::ranges::input_range R1, std::ranges::input_range R2, class... Rest>
+  auto map(F fn, R1&& first, R2&& second, Rest&&... rest) {
+    return cf::map(*this, std::move(fn), std::forward<R1>(first), std::forward<R2>(second),
+                   std::forward<Rest>(rest)...);
   }
 
   // Stops accepting work. cancel_futures cancels every call not yet started
@@ -82,6 +90,10 @@ class ThreadPoolExecutor {
   // [SHUT-WAIT-1], else returns at once and the calls still run
   // [SHUT-NOWAIT-1]. Idempotent [SHUT-IDEM-1].
   void shutdown(bool wait = true, bool cancel_futures = false);
+
+  // True once a worker's initializer has thrown: queued calls failed with
+  // BrokenThreadPool and submit throws it [TPE-INIT-2] [EXT-BROKEN-1].
+  bool is_broken() const;
 
   int max_workers() const;
   // Worker threads started so far (introspection for tests) [TPE-MAX-1].

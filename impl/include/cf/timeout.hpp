@@ -70,6 +70,18 @@ class Timeout {
     }
   }
 
+  // A plain number, where its meaning does not depend on a unit: zero or a
+  // negative number is a poll in every unit, so `f.result(0)` and
+  // `cf::as_completed(fs, 0)` read as in Python [EXT-TIMEOUT-2]. A positive
+  // number needs a unit (`2s`, `500ms`): it does not compile, and neither
+  // does a number known only at run time.
+  template <class N>
+    requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
+  consteval Timeout(N number)  // NOLINT(google-explicit-constructor)
+      : none_(false) {
+    if (!(number <= 0)) a_positive_timeout_needs_a_unit_such_as_2s_or_500ms();
+  }
+
   bool is_none() const { return none_; }
   // The length (zero for a poll). Meaningless for none().
   Clock::duration length() const { return length_; }
@@ -105,6 +117,10 @@ class Timeout {
     Wide ticks = numerator / denominator + (numerator % denominator != 0 ? 1 : 0);
     return Clock::duration(static_cast<Clock::rep>(ticks));
   }
+
+  // Not constexpr: reaching it from the consteval constructor is the
+  // compile-time error that names the fix.
+  static void a_positive_timeout_needs_a_unit_such_as_2s_or_500ms() {}
 
   bool none_ = true;
   Clock::duration length_{0};

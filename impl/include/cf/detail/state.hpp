@@ -10,6 +10,7 @@
 // Internal: the public contract is in cf/future.hpp.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,9 @@ namespace cf::detail {
 enum class Status : std::uint8_t { kPending, kRunning, kCancelled, kFinished };
 
 const char* status_name(Status status);
+
+// The demangled name of a type ("int", "std::runtime_error").
+std::string type_name(const std::type_info& type);
 
 class StateBase;
 
@@ -86,8 +91,16 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
   bool add_waiter(Waiter* waiter);
   void remove_waiter(Waiter* waiter);
 
-  // "<Future at 0x... state=...>", as Python's repr.
+  // "<Future at 0x... state=...>", as Python's repr: "pending", "running",
+  // "cancelled", "finished returned <type>", "finished raised <type>"
+  // [EXT-PRINT-1].
   std::string describe() const;
+
+  // The result's type: T of the State<T> behind this state.
+  virtual const std::type_info& value_type() const = 0;
+  // Precondition: done. The value copied into a std::any (empty for void),
+  // or throws as get() does; std::logic_error if T cannot be copied.
+  virtual std::any get_any() const = 0;
 
  protected:
   // Completes the future: `store` writes the outcome under the lock.
@@ -154,6 +167,20 @@ class State final : public StateBase {
   decltype(auto) get() const {
     if (auto error = outcome_exception()) std::rethrow_exception(error);
     if constexpr (!std::is_void_v<T>) return static_cast<const T&>(*value_);
+  }
+
+  const std::type_info& value_type() const override { return typeid(T); }
+  std::any get_any() const override {
+    if constexpr (std::is_void_v<T>) {
+      get();
+      return {};
+    } else if constexpr (std::is_copy_constructible_v<T>) {
+      return std::any(get());
+    } else {
+      get();
+      throw std::logic_error("AnyFuture::result(): the value of a " + type_name(typeid(T)) +
+                             " cannot be copied into a std::any; use as<T>().result()");
+    }
   }
 
  private:
