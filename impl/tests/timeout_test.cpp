@@ -35,8 +35,18 @@ Clock::duration length_of(const Timeout& t) {
 static_assert(std::is_nothrow_copy_constructible_v<Timeout>);
 static_assert(std::is_convertible_v<chr::milliseconds, Timeout>, "f.result(100ms) must compile");
 static_assert(std::is_convertible_v<chr::duration<double>, Timeout>);
-static_assert(!std::is_convertible_v<int, Timeout>, "a bare number has no unit");
-static_assert(!std::is_convertible_v<double, Timeout>, "a bare number has no unit");
+
+// A plain number converts only in a constant expression, and only when it is
+// zero or negative [EXT-TIMEOUT-2]: `f.result(0)` polls, `f.result(5)` does not
+// compile (property_tests/reference/ext_timeout.cpp checks both).
+TEST(Timeout, PlainZeroOrNegativeNumberPolls) {
+  Timeout zero = 0;
+  Timeout negative = -1.5;
+  EXPECT_FALSE(zero.is_none());
+  EXPECT_EQ(zero.length(), Clock::duration::zero());
+  EXPECT_FALSE(negative.is_none());
+  EXPECT_EQ(negative.length(), Clock::duration::zero());
+}
 
 TEST(Timeout, DefaultIsNone) {
   EXPECT_TRUE(Timeout().is_none());
