@@ -42,6 +42,9 @@ CAP_NAME = re.compile(r'case Cap::k\w+: return "([a-z-]+)";')
 
 TEST_DIRS = ("property_tests/conformance", "property_tests/properties", "property_tests/reference",
              "property_tests/process")
+# Tests outside the harness (a binary that must lack the worker entry) whose
+# checks still name their clause.
+TEST_FILES = ("impl/tests/process_entry_test.cpp",)
 # Scanned for untagged verdicts and as a source of helpers, but holding no tests.
 SHARED_DIRS = ("property_tests/harness",)
 ADAPTER_SOURCE = "property_tests/harness/adapter.cpp"
@@ -167,8 +170,10 @@ def check(root):
     clauses, errors = spec_clauses((root / "spec" / "SPEC.md").read_text(encoding="utf-8"), cap_names)
     shared_defs = {}
     files = []
-    for d in SHARED_DIRS + TEST_DIRS:
-        for path in sorted((root / d).rglob("*.[ch]pp")) if (root / d).exists() else []:
+    for d in SHARED_DIRS + TEST_DIRS + TEST_FILES:
+        where = root / d
+        paths = [where] if where.is_file() else sorted(where.rglob("*.[ch]pp")) if where.exists() else []
+        for path in paths:
             code = strip_comments(path.read_text(encoding="utf-8"))
             rel = path.relative_to(root)
             for m in UNTAGGED.finditer(code):
@@ -181,7 +186,7 @@ def check(root):
                     errors.append(f"{rel}:{line}: names unknown clause {cid}")
             if d in SHARED_DIRS or (d == "property_tests/properties" and path.suffix == ".hpp"):
                 shared_defs.update(definitions(code))
-            if d in TEST_DIRS:
+            if d in TEST_DIRS or d in TEST_FILES:
                 files.append((rel, code))
     tests = {}
     for rel, code in files:

@@ -11,15 +11,21 @@
 #include "cf/detail/spin_wait.hpp"
 
 namespace cf::detail {
+#if (defined(CF_EXPLORE) && CF_EXPLORE) || (defined(CF_EXPLORE_RELACY) && CF_EXPLORE_RELACY)
+using sync::futex_wait;      // the exploration scheduler's futex
+using sync::futex_wake_all;  // (cf/explore/sync.hpp)
+#else
 namespace {
 
-std::uint32_t* futex_word(std::atomic<std::uint32_t>& word) {
+static_assert(sizeof(sync::Atomic<std::uint32_t>) == sizeof(std::uint32_t));
+
+std::uint32_t* futex_word(sync::Atomic<std::uint32_t>& word) {
   return reinterpret_cast<std::uint32_t*>(&word);
 }
 
 // Sleeps while *word == expected, until woken or `when` (absolute, steady
 // clock = CLOCK_MONOTONIC, the clock FUTEX_WAIT_BITSET uses by default).
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+void futex_wait(sync::Atomic<std::uint32_t>& word, std::uint32_t expected,
                 const Deadline& deadline) {
   timespec when{};
   timespec* timeout = nullptr;
@@ -37,11 +43,12 @@ void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
           FUTEX_BITSET_MATCH_ANY);
 }
 
-void futex_wake_all(std::atomic<std::uint32_t>& word) {
+void futex_wake_all(sync::Atomic<std::uint32_t>& word) {
   syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
 }  // namespace
+#endif
 
 void DoneSignal::set() {
   if (word_.exchange(kSet, std::memory_order_acq_rel) == kSleepers) futex_wake_all(word_);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -16,6 +15,7 @@
 
 #include "cf/detail/schedule_point.hpp"
 #include "cf/detail/spin_wait.hpp"
+#include "cf/detail/sync.hpp"
 #include "cf/log.hpp"
 
 namespace cf {
@@ -51,26 +51,26 @@ struct ThreadPoolExecutor::Impl {
   std::string prefix;
   std::function<void()> initializer;
 
-  std::mutex mutex;
-  std::condition_variable work_ready;
+  detail::sync::Mutex mutex;
+  detail::sync::CondVar work_ready;
   std::deque<std::unique_ptr<detail::WorkItem>> queue;
   // queue.size(), written under the mutex, for a worker to spin on unlocked.
-  std::atomic<std::size_t> queued{0};
+  detail::sync::Atomic<std::size_t> queued{0};
   // Held by the one idle worker that spins; the others park at once, so idle
   // workers never take more than one core between them.
-  std::atomic<bool> spinning{false};
-  std::vector<std::thread> threads;
+  detail::sync::Atomic<bool> spinning{false};
+  std::vector<detail::sync::Thread> threads;
   // Workers free to take a queued item: waiting, just started, or whose call
   // has returned. Counted before the call's future is completed, so a caller
   // that submits again as soon as result() returns finds this worker idle
   // instead of starting a new thread [TPE-REUSE-1]. Changed under the mutex,
   // except the count after a call, which needs no lock (an atomic increment
   // before set_result is seen by a submit that follows result()).
-  std::atomic<std::size_t> idle{0};
+  detail::sync::Atomic<std::size_t> idle{0};
   bool shut_down = false;
   bool broken = false;
 
-  std::mutex join_mutex;  // serialises concurrent shutdown(wait=true) calls
+  detail::sync::Mutex join_mutex;  // serialises concurrent shutdown(wait=true) calls
 
   // Counts the worker idle once per item, however run() ended.
   class Hooks final : public detail::RunHooks {
@@ -201,7 +201,7 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   std::lock_guard join_lock(impl_->join_mutex);
   // No thread is added after shut_down is set, so the vector is stable.
   for (auto& thread : impl_->threads) {
-    if (thread.get_id() == std::this_thread::get_id()) {
+    if (thread.get_id() == detail::sync::this_thread_id()) {
       throw std::logic_error("ThreadPoolExecutor::shutdown(wait=true) called from its own worker");
     }
   }

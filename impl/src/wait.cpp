@@ -1,8 +1,9 @@
 #include "cf/wait.hpp"
 
-#include <condition_variable>
 #include <mutex>
 #include <string>
+
+#include "cf/detail/sync.hpp"
 
 namespace cf {
 namespace detail {
@@ -30,8 +31,8 @@ class CompletionQueue final : public Waiter {
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable arrived_;
+  sync::Mutex mutex_;
+  sync::CondVar arrived_;
   std::deque<StateBase*> completed_;
 };
 

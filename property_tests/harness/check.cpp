@@ -363,5 +363,22 @@ bool take_deferred_failure(std::string* message) {
 
 bool reporting_tagged() { return t_reporting; }
 
+namespace {
+std::atomic<std::chrono::steady_clock::rep> g_deadline{0};
+std::atomic<std::int64_t> g_budget_s{0};
+}
+
+void set_budget(std::chrono::seconds budget) {
+  g_budget_s = budget.count();
+  g_deadline = (std::chrono::steady_clock::now() + budget).time_since_epoch().count();
+}
+
+std::chrono::seconds budget() { return std::chrono::seconds(g_budget_s.load()); }
+
+std::chrono::nanoseconds budget_left() {
+  auto deadline = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(g_deadline.load()));
+  return deadline - std::chrono::steady_clock::now();
+}
+
 }  // namespace run
 }  // namespace cf::conformance

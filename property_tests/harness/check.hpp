@@ -44,6 +44,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -245,6 +246,11 @@ void set_test_thread(bool is, bool property);
 bool take_deferred_failure(std::string* message);
 // True while a tagged check is reporting its failure (the runner ignores it).
 bool reporting_tagged();
+// The running test's watchdog budget (set by the runner) and how much of it
+// is left.
+void set_budget(std::chrono::seconds budget);
+std::chrono::seconds budget();
+std::chrono::nanoseconds budget_left();
 }  // namespace run
 
 }  // namespace cf::conformance

@@ -3,7 +3,10 @@
 #include <string>
 #include <utility>
 
+#include <cstdio>
+
 #include "check.hpp"
+#include "record.hpp"
 #include "suite.hpp"
 
 namespace cf::conformance {
@@ -59,31 +62,24 @@ void Conformance::drain() noexcept {
   executors_.clear();
 }
 
+void Conformance::SetUp() {
+  if (!property_ || !has_tagged_failure(run::snapshot())) return;
+  if (run::budget_left() > std::chrono::nanoseconds(run::budget()) / 2) return;
+  static bool told = false;
+  if (!told) {
+    told = true;
+    std::printf("[properties] shrinking stopped at half the test's budget; the counterexample below "
+                "is the smallest found so far\n");
+  }
+  throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Success, "shrinking stopped");
+}
+
 void Conformance::TearDown() {
   drain();
   std::string message;
   if (property_ && run::take_deferred_failure(&message)) {
     throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Failure, message);
   }
-}
-
-void note_failed_check(const std::string& message) {
-  // "[A-1 B-2] text": a legacy tagged message, charged to its clauses.
-  if (message.size() > 2 && message[0] == '[') {
-    auto close = message.find("] ");
-    if (close != std::string::npos) {
-      std::string ids = message.substr(1, close - 1);
-      std::size_t at = 0;
-      while (at < ids.size()) {
-        auto end = ids.find(' ', at);
-        if (end == std::string::npos) end = ids.size();
-        run::add_finding({ids.substr(at, end - at), "check", message, "", message.substr(close + 2)});
-        at = end + 1;
-      }
-      return;
-    }
-  }
-  run::set_inconclusive(message);
 }
 
 }  // namespace cf::conformance

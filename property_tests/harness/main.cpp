@@ -180,6 +180,7 @@ class RecordListener : public ::testing::EmptyTestEventListener {
     }
     g_finalized = false;
     write_record(full_name(info), "started", {}, "");
+    run::set_budget(test_budget());
     watchdog_.arm(test_budget());
   }
 

@@ -116,4 +116,27 @@ void check_outcome(const char* clause, const Outcome& got, const Outcome& expect
 // [SHUT-WAIT-1], so a hang or a raise in it is charged there.
 void shutdown_and_wait(Executor& ex, bool cancel_futures = false);
 
+// Opens every gate of `lab` when it goes out of scope. Declared after a pool
+// the test made itself, it is destroyed before it, so a test that ends early
+// (a failed precondition or assertion) releases the pool's gated tasks
+// instead of leaving the pool's destructor waiting for Lab::kGateLimit.
+class OpenGatesOnExit {
+ public:
+  explicit OpenGatesOnExit(Lab& lab) : lab_(lab) {}
+  ~OpenGatesOnExit() {
+    if (armed_) lab_.open_all();
+  }
+  OpenGatesOnExit(const OpenGatesOnExit&) = delete;
+  OpenGatesOnExit& operator=(const OpenGatesOnExit&) = delete;
+
+  // Leaves the lab alone from here on, for a test about to kill a worker
+  // that waits at a gate: a process that dies inside the lab's condition
+  // wait can leave a later broadcast (open, open_all) waiting for it forever.
+  void dismiss() { armed_ = false; }
+
+ private:
+  Lab& lab_;
+  bool armed_ = true;
+};
+
 }  // namespace cf::conformance

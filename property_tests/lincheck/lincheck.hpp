@@ -21,6 +21,8 @@
 //   static std::optional<S::State> S::step(const S::State&, const S::Call&, const S::Ret&)
 //             the state after `call` if, applied in `state`, it may return
 //             `ret`; nullopt if it cannot.
+// check_with() takes the step as a function instead, which may return several
+// states: a nondeterministic specification (a relaxed one, say).
 // Limits: at most 64 operations per history (check one object at a time:
 // linearizability is local, so a history over several objects is
 // linearizable iff each object's sub-history is).
@@ -67,15 +69,17 @@ template <class Spec>
 class Checker {
  public:
   using State = typename Spec::State;
+  using Step = std::function<std::vector<State>(const State&, const typename Spec::Call&,
+                                                const typename Spec::Ret&)>;
 
-  static Verdict check(const History<Spec>& history, const State& initial) {
+  static Verdict check(const History<Spec>& history, const State& initial, Step step) {
     if (history.size() > 64) throw std::invalid_argument("lincheck: more than 64 operations");
     for (const auto& op : history) {
       if (op.returned <= op.invoked) {
         throw std::invalid_argument("lincheck: an operation returned before it was invoked");
       }
     }
-    Checker c(history);
+    Checker c(history, std::move(step));
     Verdict v;
     std::vector<std::size_t> order;
     v.linearizable = c.search(0, initial, order, v);
@@ -85,7 +89,7 @@ class Checker {
   }
 
  private:
-  explicit Checker(const History<Spec>& h) : h_(h) {}
+  Checker(const History<Spec>& h, Step step) : h_(h), step_(std::move(step)) {}
 
   struct Key {
     std::uint64_t picked;
@@ -119,23 +123,37 @@ class Checker {
     }
     for (std::size_t i = 0; i < n; ++i) {
       if ((picked >> i & 1) || h_[i].invoked > horizon) continue;
-      auto next = Spec::step(state, h_[i].call, h_[i].ret);
-      if (!next) continue;
-      order.push_back(i);
-      if (order.size() > best.order.size()) best.order = order;
-      if (search(picked | (std::uint64_t{1} << i), *next, order, best)) return true;
-      order.pop_back();
+      for (const State& next : step_(state, h_[i].call, h_[i].ret)) {
+        order.push_back(i);
+        if (order.size() > best.order.size()) best.order = order;
+        if (search(picked | (std::uint64_t{1} << i), next, order, best)) return true;
+        order.pop_back();
+      }
     }
     return false;
   }
 
   const History<Spec>& h_;
+  Step step_;
   std::unordered_set<Key, KeyHash> seen_;
 };
 
 template <class Spec>
 Verdict check(const History<Spec>& history, const typename Spec::State& initial) {
-  return Checker<Spec>::check(history, initial);
+  return Checker<Spec>::check(history, initial,
+                              [](const auto& state, const auto& call, const auto& ret) {
+                                std::vector<typename Spec::State> next;
+                                if (auto s = Spec::step(state, call, ret))
+                                  next.push_back(std::move(*s));
+                                return next;
+                              });
+}
+
+// As check(), against the specification `step`: (state, call, ret) -> the
+// states the call may leave when it returns `ret` in `state` (none: it cannot).
+template <class Spec, class Step>
+Verdict check_with(const History<Spec>& history, const typename Spec::State& initial, Step step) {
+  return Checker<Spec>::check(history, initial, std::move(step));
 }
 
 // The history, one operation a line in invocation order, and the verdict:

@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "lincheck/future_spec.hpp"
 #include "lincheck/lincheck.hpp"
@@ -178,6 +180,85 @@ TEST(LincheckFuture, CallbackAddedConcurrentlyRunsEitherPlace) {
   History<F> neither = {op(0, F::Op::kAddCallback, 1, ok(), 1, 4),
                         op(1, F::Op::kSetResult, 0, ok(), 2, 3)};
   EXPECT_FALSE(check<F>(neither, {}).linearizable);
+}
+
+// --- Blame: the one rule whose breach explains a history ------------------
+
+std::vector<const char*> every_cell_clause() {
+  static const std::vector<std::string> names = F::cell_clauses();
+  std::vector<const char*> out;
+  for (const auto& n : names) out.push_back(n.c_str());
+  return out;
+}
+
+std::vector<std::string> blamed(const History<F>& h) {
+  std::vector<std::string> out;
+  for (const char* c : blame(h, every_cell_clause())) out.emplace_back(c);
+  return out;
+}
+
+using Names = std::vector<std::string>;
+
+TEST(LincheckBlame, CancelOfARunningFutureThatSaysTrueBreaksFutCancel2) {
+  // The future stayed running: only cancel()'s answer was wrong.
+  History<F> h = {op(0, F::Op::kSetRunning, 0, yes(), 1, 2), op(1, F::Op::kCancel, 0, yes(), 3, 4),
+                  op(1, F::Op::kRunning, 0, yes(), 5, 6)};
+  EXPECT_EQ(blamed(h), Names{"FUT-CANCEL-2"});
+}
+
+TEST(LincheckBlame, CancelThatReallyCancelsARunningFutureBreaksFutCancel2) {
+  // cancel() acted as on a pending future: it cancelled and ran the callback.
+  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kSetRunning, 0, yes(), 3, 4),
+                  op(1, F::Op::kCancel, 0, {A::kTrue, 0, {1}}, 5, 6),
+                  op(1, F::Op::kCancelled, 0, yes(), 7, 8),
+                  op(1, F::Op::kResultPoll, 0, {A::kCancelledError, 0, {}}, 9, 10)};
+  EXPECT_EQ(blamed(h), Names{"FUT-CANCEL-2"});
+}
+
+TEST(LincheckBlame, RacingCancelAndStartBothWinningIsTheCancel) {
+  // Overlapping, both said true; the future is running at the end, so the
+  // cancel answered wrongly, not the start.
+  History<F> h = {op(0, F::Op::kCancel, 0, yes(), 1, 4), op(1, F::Op::kSetRunning, 0, yes(), 2, 3),
+                  op(2, F::Op::kRunning, 0, yes(), 5, 6), op(2, F::Op::kCancelled, 0, no(), 7, 8)};
+  EXPECT_EQ(blamed(h), Names{"FUT-CANCEL-2"});
+}
+
+TEST(LincheckBlame, CallbacksOutOfOrderBreakFutCb2) {
+  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kAddCallback, 2, ok(), 3, 4),
+                  op(1, F::Op::kSetResult, 0, ok({2, 1}), 5, 6)};
+  EXPECT_EQ(blamed(h), Names{"FUT-CB-2"});
+}
+
+TEST(LincheckBlame, OverwrittenOutcomeBreaksFutSet3) {
+  // set_result on a finished future was accepted and replaced the value.
+  History<F> h = {op(0, F::Op::kSetResult, 1, ok(), 1, 2), op(1, F::Op::kSetResult, 2, ok(), 3, 4),
+                  op(1, F::Op::kResultPoll, 0, {A::kValue, 2, {}}, 5, 6)};
+  EXPECT_EQ(blamed(h), Names{"FUT-SET-3"});
+}
+
+TEST(LincheckBlame, UnreportedCancelAnswerFitsEitherWay) {
+  // Without cancel-result the answer is unknown: only the state can judge.
+  F::Ret unknown{A::kUnknown, 0, {}};
+  History<F> h = {op(0, F::Op::kSetRunning, 0, yes(), 1, 2), op(1, F::Op::kCancel, 0, unknown, 3, 4),
+                  op(1, F::Op::kRunning, 0, yes(), 5, 6)};
+  EXPECT_TRUE(check<F>(h, {}).linearizable);
+}
+
+TEST(LincheckBlame, AHistoryThatCannotTellNamesNoSingleRule) {
+  // Overlapping, both said true, and nothing after: either the cancel or
+  // the start answered wrongly; the history cannot tell which.
+  History<F> h = {op(0, F::Op::kCancel, 0, yes(), 1, 4), op(1, F::Op::kSetRunning, 0, yes(), 2, 3)};
+  EXPECT_GT(blamed(h).size(), 1u);
+}
+
+TEST(LincheckBlame, ALinearizableHistoryMeetsTheRulesOfItsCells) {
+  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kSetRunning, 0, yes(), 3, 4),
+                  op(1, F::Op::kCancel, 0, no(), 5, 6), op(1, F::Op::kSetResult, 3, ok({1}), 7, 8)};
+  auto v = check<F>(h, {});
+  ASSERT_TRUE(v.linearizable) << describe(h, v);
+  std::vector<std::string> met;
+  for (const char* c : clauses_met(h, v.order)) met.emplace_back(c);
+  EXPECT_EQ(met, (Names{"FUT-CB-1", "FUT-STATE-2", "FUT-CANCEL-2", "FUT-STATE-3"}));
 }
 
 TEST(LincheckFuture, DescribeNamesTheUnexplainedOperations) {

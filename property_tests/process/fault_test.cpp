@@ -3,11 +3,17 @@
 // exits with live workers. Each must break the pool like Python's (every
 // unfinished future BrokenProcessPool, later submits throw it), never hang,
 // and leave no zombie or stray worker.
+//
+// The fault is the scene; the checks name the rule that says how the pool
+// answers it: a dead worker [PPE-BROKEN-1], a malformed frame [PPE-FRAME-1],
+// a failing initializer [PPE-INIT-1]; once the pool is known broken, a
+// submit is PPE-BROKEN-2's.
 #include <fcntl.h>
 #include <spawn.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "support.hpp"
@@ -18,112 +24,120 @@ namespace cf::process_tests {
 namespace {
 
 using conformance::Lab;
+using conformance::OpenGatesOnExit;
 
-// Checks that every future failed with BrokenProcessPool and the workers are gone.
-template <class R>
-void expect_broken(ProcessPoolExecutor& pool, std::vector<Future<R>>& futures,
-                   const std::vector<int>& pids) {
-  for (auto& f : futures) EXPECT_THROW(f.result(kLong), BrokenProcessPool);
-  EXPECT_THROW(pool.submit(square, 2), BrokenProcessPool);
-  pool.shutdown(true);
-  for (int pid : pids) EXPECT_TRUE(reaped(pid)) << "worker " << pid << " not reaped";
-  EXPECT_TRUE(pool.worker_pids().empty());
+// After a fault that broke `pool` (the rule `breaks` says it must): every
+// future failed with BrokenProcessPool, a submit throws it [PPE-BROKEN-2],
+// and once shut down no worker is left, not even a zombie.
+void check_broken(const char* breaks, ProcessPoolExecutor& pool, std::vector<Future<int>>& futures,
+                  const std::vector<int>& pids) {
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    CF_CHECK_THROWS(breaks, futures[i].result(kLong), BrokenProcessPool) << "future " << i;
+  }
+  CF_CHECK_THROWS("PPE-BROKEN-2", pool.submit(square, 2), BrokenProcessPool);
+  {
+    CF_STEP(breaks);  // the broken pool killed its workers, so shutdown returns
+    pool.shutdown(true);
+  }
+  for (int pid : pids) CF_CHECK(breaks, reaped(pid)) << "worker " << pid << " not reaped";
+  CF_CHECK(breaks, pool.worker_pids().empty());
 }
 
 TEST(ProcessFault, PPE_BROKEN_WorkerKilledMidTask) {
-  CF_CLAUSES("PPE-BROKEN-1", "PPE-BROKEN-2");
   Lab lab;
   int gate = lab.new_gate();
   ProcessPoolExecutor pool(2);
+  OpenGatesOnExit release(lab);
   std::vector<Future<int>> futures;
   futures.push_back(pool.submit(pass_gate, lab.fd(), gate));
   futures.push_back(pool.submit(pass_gate, lab.fd(), gate));
-  ASSERT_TRUE(lab.await_arrivals(gate, 2, kLong));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 2, kLong))
+      << "the two calls never started";
   for (int i = 0; i < 5; ++i) futures.push_back(pool.submit(square, i));  // queued, not sent
   auto pids = pool.worker_pids();
-  ASSERT_EQ(pids.size(), 2u);
-  ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
-  try {
-    futures[0].result(kLong);
-    FAIL() << "expected BrokenProcessPool";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_STREQ(e.what(), msg::kBrokenProcessPool);
-  }
-  try {
-    pool.submit(square, 1);
-    FAIL() << "expected BrokenProcessPool";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_STREQ(e.what(), msg::kBrokenProcessPoolSubmit);
-  }
-  expect_broken(pool, futures, pids);
+  CF_PRECONDITION("PPE-WORKERS-1", pids.size() == 2u)
+      << pids.size() << " workers for two running calls";
+  release.dismiss();  // both workers wait in the lab, and one is about to die there
+  CF_PRECONDITION(nullptr, ::kill(pids[0], SIGKILL) == 0) << "could not kill worker " << pids[0];
+  CF_ASSERT_EQ("PPE-BROKEN-1", ending<BrokenProcessPool>([&] { futures[0].result(kLong); }),
+               throw_of<BrokenProcessPool>(msg::kBrokenProcessPool))
+      << "the call of the killed worker";
+  CF_CHECK_EQ("PPE-BROKEN-2", ending<BrokenProcessPool>([&] { pool.submit(square, 1); }),
+              throw_of<BrokenProcessPool>(msg::kBrokenProcessPoolSubmit));
+  check_broken("PPE-BROKEN-1", pool, futures, pids);
 }
 
-class CrashInTask : public ::testing::TestWithParam<int> {};
-
-TEST_P(CrashInTask, PPE_BROKEN_CrashBreaksThePool) {
-  CF_CLAUSES("PPE-BROKEN-1");
+// A task that dies of `signal` on one worker while the other runs a call.
+void crash_breaks_the_pool(int signal) {
   Lab lab;
   int gate = lab.new_gate();
   ProcessPoolExecutor pool(2);
+  OpenGatesOnExit release(lab);
   std::vector<Future<int>> futures;
   futures.push_back(pool.submit(pass_gate, lab.fd(), gate));  // running on the other worker
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong));
-  futures.push_back(pool.submit(crash_with, GetParam()));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the gated call never started";
+  release.dismiss();  // the broken pool kills the worker waiting in the lab
+  futures.push_back(pool.submit(crash_with, signal));
   auto pids = pool.worker_pids();
-  expect_broken(pool, futures, pids);
+  CF_ASSERT_THROWS("PPE-BROKEN-1", futures[1].result(kLong), BrokenProcessPool)
+      << "the crashed call";
+  check_broken("PPE-BROKEN-1", pool, futures, pids);
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, CrashInTask, ::testing::Values(SIGKILL, SIGABRT, SIGSEGV));
+TEST(ProcessFault, PPE_BROKEN_CrashBySigkillBreaksThePool) { crash_breaks_the_pool(SIGKILL); }
+TEST(ProcessFault, PPE_BROKEN_CrashBySigabrtBreaksThePool) { crash_breaks_the_pool(SIGABRT); }
+TEST(ProcessFault, PPE_BROKEN_CrashBySigsegvBreaksThePool) { crash_breaks_the_pool(SIGSEGV); }
 
 TEST(ProcessFault, PPE_FRAME_MalformedFrameBreaksThePool) {
-  CF_CLAUSES("PPE-FRAME-1");
   ProcessPoolExecutor pool(1);
   std::vector<Future<int>> futures;
   futures.push_back(pool.submit(write_garbage, 0));
   for (int i = 0; i < 3; ++i) futures.push_back(pool.submit(square, i));
-  try {
-    futures[0].result(kLong);
-    FAIL() << "expected BrokenProcessPool";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_NE(std::string(e.what()).find(msg::kMalformedFrame), std::string::npos) << e.what();
+  std::string seen;
+  {
+    CF_STEP("PPE-FRAME-1");
+    seen = ending<BrokenProcessPool>([&] { futures[0].result(kLong); });
   }
+  CF_ASSERT("PPE-FRAME-1", seen.starts_with(throw_of<BrokenProcessPool>(msg::kMalformedFrame)))
+      << "the call that wrote garbage ended with " << seen;
   auto pids = pool.worker_pids();
-  expect_broken(pool, futures, pids);
+  check_broken("PPE-FRAME-1", pool, futures, pids);
 }
 
 TEST(ProcessFault, PPE_INIT_FailingInitializerBreaksThePool) {
-  CF_CLAUSES("PPE-INIT-1");
   ProcessPoolExecutor::Options options;
   options.max_workers = 2;
   options.initializer = failing_initializer;
   ProcessPoolExecutor pool(options);
   std::vector<Future<int>> futures;
   for (int i = 0; i < 4; ++i) futures.push_back(pool.submit(square, i));
-  for (auto& f : futures) EXPECT_THROW(f.result(kLong), BrokenProcessPool);
-  EXPECT_THROW(pool.submit(square, 1), BrokenProcessPool);
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    CF_CHECK_THROWS("PPE-INIT-1", futures[i].result(kLong), BrokenProcessPool) << "future " << i;
+  }
+  CF_CHECK_THROWS("PPE-INIT-1", pool.submit(square, 1), BrokenProcessPool);
 }
 
 TEST(ProcessFault, PPE_INIT_InitializerRunsBeforeTasks) {
-  CF_CLAUSES("PPE-INIT-1");
   ProcessPoolExecutor::Options options;
   options.max_workers = 2;
   options.initializer = noop_initializer;
   ProcessPoolExecutor pool(options);
-  EXPECT_EQ(pool.submit(square, 9).result(kLong), 81);
+  CF_CHECK_EQ("PPE-INIT-1", pool.submit(square, 9).result(kLong), 81);
 }
 
-// The body run in a child copy of this program: starts a pool whose workers
-// block at a gate, reports their pids, then dies without any cleanup.
-TEST(ProcessOrphans, ChildBody) {
-  CF_CLAUSES("PPE-SPAWN-3");
-  const char* fd_text = std::getenv("CF_ORPHAN_REPORT_FD");
-  if (!fd_text) GTEST_SKIP() << "only run as the child of PPE_SPAWN_WorkersDieWithTheirParent";
-  int report = std::atoi(fd_text);
+// The test runs this same program again as the parent that dies: its child
+// copy (CF_ORPHAN_REPORT_FD set) starts a pool whose workers block at a gate,
+// writes their pids to the fd, and ends without any cleanup.
+constexpr const char* kOrphanFd = "CF_ORPHAN_REPORT_FD";
+constexpr int kChildNoArrivals = 2;
+
+[[noreturn]] void orphan_parent(int report) {
   Lab lab;
   int gate = lab.new_gate();
   auto* pool = new ProcessPoolExecutor(3);  // never destroyed: the process just ends
   for (int i = 0; i < 3; ++i) pool->submit(pass_gate, lab.fd(), gate);
-  if (!lab.await_arrivals(gate, 3, kLong)) ::_exit(2);
+  if (!lab.await_arrivals(gate, 3, kLong)) ::_exit(kChildNoArrivals);
   for (int pid : pool->worker_pids()) {
     [[maybe_unused]] auto n = ::write(report, &pid, sizeof pid);
   }
@@ -131,38 +145,53 @@ TEST(ProcessOrphans, ChildBody) {
 }
 
 TEST(ProcessOrphans, PPE_SPAWN_WorkersDieWithTheirParent) {
-  CF_CLAUSES("PPE-SPAWN-3");
+  if (const char* fd_text = std::getenv(kOrphanFd)) orphan_parent(std::atoi(fd_text));
+
   int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-  std::string env_fd = "CF_ORPHAN_REPORT_FD=" + std::to_string(fds[1]);
+  CF_PRECONDITION(nullptr, ::pipe2(fds, O_CLOEXEC) == 0) << "pipe2 failed";
+  // The child writes no record of its own (it is not a test of the report).
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back(env_fd);
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    if (entry.starts_with("CF_REPORT_DIR=") || entry.starts_with(std::string(kOrphanFd) + "="))
+      continue;
+    env_strings.emplace_back(entry);
+  }
+  env_strings.push_back(std::string(kOrphanFd) + "=" + std::to_string(fds[1]));
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string filter = "--gtest_filter=ProcessOrphans.ChildBody";
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string filter =
+      std::string("--gtest_filter=") + info->test_suite_name() + "." + info->name();
   std::vector<char*> argv = {const_cast<char*>("orphan-parent"), filter.data(), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], fds[1]);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], fds[1]);  // clears close-on-exec in the child
   pid_t child = -1;
-  ASSERT_EQ(::posix_spawn(&child, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data()), 0);
+  int spawned =
+      ::posix_spawn(&child, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
+  CF_PRECONDITION(nullptr, spawned == 0) << "posix_spawn failed: " << spawned;
   int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  CF_PRECONDITION(nullptr, ::waitpid(child, &status, 0) == child) << "waitpid failed";
+  CF_PRECONDITION("EXEC-SUBMIT-1", !(WIFEXITED(status) && WEXITSTATUS(status) == kChildNoArrivals))
+      << "the child's calls never reached their gate";
+  CF_PRECONDITION(nullptr, WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "child status " << status;
   std::vector<int> pids;
   int pid = 0;
   while (::read(fds[0], &pid, sizeof pid) == static_cast<ssize_t>(sizeof pid)) pids.push_back(pid);
   ::close(fds[0]);
-  ASSERT_EQ(pids.size(), 3u);
-  for (int p : pids) EXPECT_TRUE(await_exit(p, std::chrono::milliseconds(kLong))) << "stray worker " << p;
+  CF_PRECONDITION(nullptr, pids.size() == 3u) << "the child reported " << pids.size() << " workers";
+  for (int p : pids) {
+    CF_CHECK("PPE-SPAWN-3", await_exit(p, std::chrono::milliseconds(kLong)))
+        << "stray worker " << p;
+  }
 }
 
 TEST(ProcessFault, PPE_MAXTASKS_TenThousandTasksOnePerChild) {
-  CF_CLAUSES("PPE-MAXTASKS-1");
   // 10 000 in the soak run (CF_MAXTASKS_TASKS=10000, ctest label soak): on a
   // 2-core machine one spawn costs ~10 ms of CPU, so 10 000 take minutes.
   const char* n = std::getenv("CF_MAXTASKS_TASKS");
@@ -179,16 +208,18 @@ TEST(ProcessFault, PPE_MAXTASKS_TenThousandTasksOnePerChild) {
     // A retiring worker is a process until it is reaped: the replacement
     // waits for it, so the bound holds at every point of the run.
     std::size_t most_workers = 0;
-    for (auto& f : futures) {
-      EXPECT_GT(f.result(std::chrono::seconds(120)), 0);
+    for (std::size_t i = 0; i < futures.size(); ++i) {
+      CF_CHECK("PPE-MAXTASKS-1", futures[i].result(std::chrono::seconds(120)) > 0) << "task " << i;
       most_workers = std::max(most_workers, pool.worker_pids().size());
     }
     // One call per worker: a spawn per task. (Pids cannot show it: the OS
     // may give a reaped worker's pid to a later one.)
-    EXPECT_EQ(pool.spawned_count(), static_cast<std::size_t>(kTasks));
-    EXPECT_LE(most_workers, 8u);
+    CF_CHECK_EQ("PPE-MAXTASKS-1", pool.spawned_count(), static_cast<std::size_t>(kTasks));
+    CF_CHECK("PPE-WORKERS-1", most_workers <= 8u) << most_workers << " workers at once";
+    CF_STEP("SHUT-WAIT-1");
+    pool.shutdown(true);
   }
-  EXPECT_EQ(open_fd_count(), fds_before);
+  CF_CHECK_EQ("PPE-SPAWN-1", open_fd_count(), fds_before);
 }
 
 }  // namespace

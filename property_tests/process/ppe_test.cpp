@@ -1,7 +1,9 @@
-// The PPE- clauses of spec/PPE.md on the reference ProcessPoolExecutor:
+// The PPE- clauses of spec/SPEC.md on the reference ProcessPoolExecutor:
 // options, registration, remote exceptions, terminate/kill, chunksize,
 // worker reuse, and that nothing leaks (fds, zombies).
 #include <algorithm>
+#include <exception>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,58 +14,55 @@ namespace cf::process_tests {
 namespace {
 
 using conformance::Lab;
+using conformance::OpenGatesOnExit;
 
 int unregistered(int x) { return x; }
 
 TEST(PPE, PPE_WORKERS_DefaultAndValidation) {
-  CF_CLAUSES("PPE-WORKERS-1");
   ProcessPoolExecutor pool;
   cpu_set_t set;
-  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
-  EXPECT_EQ(pool.max_workers(), CPU_COUNT(&set));
+  CF_PRECONDITION(nullptr, sched_getaffinity(0, sizeof set, &set) == 0)
+      << "sched_getaffinity failed";
+  CF_CHECK_EQ("PPE-WORKERS-1", pool.max_workers(), CPU_COUNT(&set));
   for (int bad : {0, -1}) {
-    try {
-      ProcessPoolExecutor p(bad);
-      FAIL() << "max_workers " << bad << " accepted";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), msg::kMaxWorkers);
-    }
+    CF_CHECK_EQ("PPE-WORKERS-1", ending<std::invalid_argument>([&] { ProcessPoolExecutor p(bad); }),
+                throw_of<std::invalid_argument>(msg::kMaxWorkers))
+        << "max_workers " << bad;
   }
-  EXPECT_TRUE(pool.worker_pids().empty()) << "no worker before the first submit";
+  CF_CHECK("PPE-WORKERS-1", pool.worker_pids().empty()) << "a worker before the first submit";
 }
 
 TEST(PPE, PPE_WORKERS_IdleWorkerIsReused) {
-  CF_CLAUSES("PPE-WORKERS-1");
   ProcessPoolExecutor pool(4);
   std::set<int> pids;
-  for (int i = 0; i < 10; ++i) pids.insert(pool.submit(worker_pid, i).result(kLong));
-  EXPECT_EQ(pids.size(), 1u);
-  EXPECT_EQ(pool.spawned_count(), 1u);
+  for (int i = 0; i < 10; ++i) {
+    auto f = pool.submit(worker_pid, i);
+    CF_PRECONDITION("EXEC-SUBMIT-1", f.result(kLong) > 0) << "call " << i;
+    pids.insert(f.result(0s));
+  }
+  CF_CHECK_EQ("PPE-WORKERS-1", pids.size(), 1u) << "workers used by ten calls one after another";
+  CF_CHECK_EQ("PPE-WORKERS-1", pool.spawned_count(), 1u);
 }
 
 TEST(PPE, PPE_REG_SameFunctionOnBothBackends) {
-  CF_CLAUSES("PPE-REG-1");
   ProcessPoolExecutor processes(2);
   ThreadPoolExecutor threads(2);
   auto a = processes.submit(square, 12);
   auto b = threads.submit(square, 12);
-  EXPECT_EQ(a.result(kLong), 144);
-  EXPECT_EQ(b.result(kLong), 144);
-  // Futures of both backends mix in one wait [PPE-REG-1].
-  auto split = cf::wait(std::vector<AnyFuture>{a, b}, ALL_COMPLETED, kLong);
-  EXPECT_EQ(split.done.size(), 2u);
+  CF_CHECK_EQ("PPE-REG-1", a.result(kLong), 144) << "on the process pool";
+  CF_CHECK_EQ("PPE-REG-1", b.result(kLong), 144) << "on the thread pool";
+  // Futures of both backends mix in one wait.
+  CF_CHECK_EQ("PPE-REG-1", cf::wait(std::vector<AnyFuture>{a, b}, ALL_COMPLETED, kLong).done.size(),
+              2u);
 }
 
 TEST(PPE, PPE_REG_UnregisteredFunctionThrowsAtSubmit) {
-  CF_CLAUSES("PPE-REG-2");
   ProcessPoolExecutor pool(1);
-  try {
-    pool.submit(unregistered, 1);
-    FAIL() << "unregistered function accepted";
-  } catch (const UnregisteredTaskError& e) {
-    EXPECT_NE(std::string(e.what()).find("CF_REGISTER_TASK"), std::string::npos);
-  }
-  EXPECT_EQ(pool.submit(square, 3).result(kLong), 9) << "the pool is still usable";
+  std::string seen = ending<UnregisteredTaskError>([&] { pool.submit(unregistered, 1); });
+  CF_CHECK("PPE-REG-2", seen.starts_with(type_name<UnregisteredTaskError>()) &&
+                            seen.find("CF_REGISTER_TASK") != std::string::npos)
+      << "submit of an unregistered function ended with " << seen;
+  CF_CHECK_EQ("PPE-REG-2", pool.submit(square, 3).result(kLong), 9) << "the pool is still usable";
 }
 
 struct StdCase {
@@ -83,7 +82,6 @@ bool exactly(std::exception_ptr e) {
 }
 
 TEST(PPE, PPE_REMOTE_StandardTypesComeBackAsThemselves) {
-  CF_CLAUSES("PPE-REMOTE-1");
   ProcessPoolExecutor pool(2);
   std::vector<StdCase> cases = {
       {"std::runtime_error", exactly<std::runtime_error>},
@@ -100,146 +98,167 @@ TEST(PPE, PPE_REMOTE_StandardTypesComeBackAsThemselves) {
   };
   for (auto& c : cases) {
     auto f = pool.submit(throw_named, std::string(c.type), std::string("boom"));
-    auto error = f.exception(kLong);
-    ASSERT_TRUE(error) << c.type;
-    EXPECT_TRUE(c.is_that_type(error)) << c.type;
+    CF_PRECONDITION("EXEC-SUBMIT-2", f.exception(kLong) != nullptr) << c.type << " was not stored";
+    auto error = f.exception(0s);
+    CF_CHECK("PPE-REMOTE-1", c.is_that_type(error)) << c.type;
     if (std::string(c.type) != "std::bad_alloc") {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        EXPECT_STREQ(e.what(), "boom") << c.type;
-      }
+      CF_CHECK_EQ("PPE-REMOTE-1", ending<std::exception>([&] { std::rethrow_exception(error); }),
+                  throw_of<std::exception>("boom"))
+          << c.type;
     }
   }
-  EXPECT_EQ(pool.submit(square, 4).result(kLong), 16) << "a task's exception harms nothing";
+  CF_CHECK_EQ("PPE-REMOTE-1", pool.submit(square, 4).result(kLong), 16)
+      << "a task's exception harms nothing";
+}
+
+// The RemoteError `error` holds, if that is what it is.
+std::optional<RemoteError> remote_error(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const RemoteError& e) {
+    return e;
+  } catch (...) {
+  }
+  return std::nullopt;
 }
 
 TEST(PPE, PPE_REMOTE_OtherTypesBecomeRemoteError) {
-  CF_CLAUSES("PPE-REMOTE-2");
   ProcessPoolExecutor pool(1);
-  try {
-    pool.submit(throw_named, std::string("custom"), std::string("odd")).result(kLong);
-    FAIL();
-  } catch (const RemoteError& e) {
-    EXPECT_NE(e.type_name().find("CustomError"), std::string::npos) << e.type_name();
-    EXPECT_EQ(e.message(), "odd");
-  }
-  try {
-    pool.submit(throw_named, std::string("int"), std::string()).result(kLong);
-    FAIL();
-  } catch (const RemoteError& e) {
-    EXPECT_EQ(e.type_name(), "unknown exception");
-  }
+  auto custom = pool.submit(throw_named, std::string("custom"), std::string("odd"));
+  CF_ASSERT_THROWS("PPE-REMOTE-2", custom.result(kLong), RemoteError) << "a CustomError";
+  auto remote = remote_error(custom.exception(0s));
+  CF_CHECK("PPE-REMOTE-2", remote->type_name().find("CustomError") != std::string::npos)
+      << remote->type_name();
+  CF_CHECK_EQ("PPE-REMOTE-2", remote->message(), "odd");
+
+  auto thrown_int = pool.submit(throw_named, std::string("int"), std::string());
+  CF_ASSERT_THROWS("PPE-REMOTE-2", thrown_int.result(kLong), RemoteError) << "a thrown int";
+  CF_CHECK_EQ("PPE-REMOTE-2", remote_error(thrown_int.exception(0s))->type_name(),
+              "unknown exception");
 }
 
 TEST(PPE, PPE_MAXTASKS_WorkersReplacedAfterN) {
-  CF_CLAUSES("PPE-MAXTASKS-1");
   for (int bad : {0, -3}) {
     ProcessPoolExecutor::Options o;
     o.max_tasks_per_child = bad;
-    try {
-      ProcessPoolExecutor p(o);
-      FAIL();
-    } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), msg::kMaxTasksPerChild);
-    }
+    CF_CHECK_EQ("PPE-MAXTASKS-1", ending<std::invalid_argument>([&] { ProcessPoolExecutor p(o); }),
+                throw_of<std::invalid_argument>(msg::kMaxTasksPerChild))
+        << "max_tasks_per_child " << bad;
   }
   ProcessPoolExecutor::Options o;
   o.max_workers = 1;
   o.max_tasks_per_child = 2;
   ProcessPoolExecutor pool(o);
   std::vector<int> pids;
-  for (int i = 0; i < 6; ++i) pids.push_back(pool.submit(worker_pid, i).result(kLong));
-  for (int i = 0; i < 6; i += 2) EXPECT_EQ(pids[i], pids[i + 1]) << "runs of two per worker";
-  EXPECT_NE(pids[0], pids[2]);
-  EXPECT_NE(pids[2], pids[4]);
-  EXPECT_EQ(pool.spawned_count(), 3u);
+  for (int i = 0; i < 6; ++i) {
+    auto f = pool.submit(worker_pid, i);
+    CF_PRECONDITION("EXEC-SUBMIT-1", f.result(kLong) > 0) << "call " << i;
+    pids.push_back(f.result(0s));
+  }
+  for (int i = 0; i < 6; i += 2)
+    CF_CHECK_EQ("PPE-MAXTASKS-1", pids[i], pids[i + 1]) << "runs of two per worker";
+  CF_CHECK("PPE-MAXTASKS-1", pids[0] != pids[2]) << "a worker ran a third call";
+  CF_CHECK("PPE-MAXTASKS-1", pids[2] != pids[4]) << "a worker ran a third call";
+  CF_CHECK_EQ("PPE-MAXTASKS-1", pool.spawned_count(), 3u);
 }
 
-class ForceShutdown : public ::testing::TestWithParam<bool> {
- protected:
-  void force(ProcessPoolExecutor& pool) { GetParam() ? pool.kill_workers() : pool.terminate_workers(); }
-};
+// terminate_workers() or kill_workers(), by name.
+void force(ProcessPoolExecutor& pool, bool kill) {
+  kill ? pool.kill_workers() : pool.terminate_workers();
+}
 
-TEST_P(ForceShutdown, PPE_KILL_RunningBrokenPendingCancelled) {
-  CF_CLAUSES("PPE-KILL-1");
+// A running call and a queued one when the pool is forced down.
+void running_broken_pending_cancelled(bool kill) {
   Lab lab;
   int gate = lab.new_gate();
   ProcessPoolExecutor pool(1);
+  OpenGatesOnExit release(lab);
   auto running = pool.submit(pass_gate, lab.fd(), gate);
-  ASSERT_TRUE(lab.await_arrivals(gate, 1, kLong));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the gated call never started";
   auto queued = pool.submit(square, 5);
   auto pids = pool.worker_pids();
-  force(pool);
-  EXPECT_TRUE(queued.cancelled());
-  EXPECT_THROW(running.result(kLong), BrokenProcessPool);
-  EXPECT_THROW(pool.submit(square, 1), ShutdownError);
-  pool.shutdown(true);
-  for (int pid : pids) EXPECT_TRUE(reaped(pid));
+  release.dismiss();  // the worker waiting in the lab is about to be signalled
+  force(pool, kill);
+  CF_CHECK("PPE-KILL-1", queued.cancelled()) << "the queued call";
+  CF_CHECK_THROWS("PPE-KILL-1", running.result(kLong), BrokenProcessPool) << "the running call";
+  CF_CHECK_THROWS("PPE-KILL-1", pool.submit(square, 1), ShutdownError);
+  {
+    CF_STEP("SHUT-WAIT-1");
+    pool.shutdown(true);
+  }
+  for (int pid : pids) CF_CHECK("PPE-SPAWN-1", reaped(pid)) << "worker " << pid << " not reaped";
 }
 
-TEST_P(ForceShutdown, PPE_KILL_NoOpWithoutWorkers) {
-  CF_CLAUSES("PPE-KILL-1");
+TEST(PPE, PPE_KILL_TerminateRunningBrokenPendingCancelled) {
+  running_broken_pending_cancelled(false);
+}
+TEST(PPE, PPE_KILL_KillRunningBrokenPendingCancelled) { running_broken_pending_cancelled(true); }
+
+// Forcing down a pool that never started a worker.
+void no_op_without_workers(bool kill) {
   ProcessPoolExecutor pool(2);
-  force(pool);
-  EXPECT_THROW(pool.submit(square, 1), ShutdownError);
+  CF_CHECK_NO_THROW("PPE-KILL-1", force(pool, kill));
+  CF_CHECK_THROWS("PPE-KILL-1", pool.submit(square, 1), ShutdownError);
 }
 
-INSTANTIATE_TEST_SUITE_P(TerminateOrKill, ForceShutdown, ::testing::Bool());
+TEST(PPE, PPE_KILL_TerminateIsNoOpWithoutWorkers) { no_op_without_workers(false); }
+TEST(PPE, PPE_KILL_KillIsNoOpWithoutWorkers) { no_op_without_workers(true); }
 
 TEST(PPE, PPE_CHUNK_ChunksizeMustBePositive) {
-  CF_CLAUSES("PPE-CHUNK-1");
   ProcessPoolExecutor pool(1);
   for (int bad : {0, -1}) {
-    try {
-      pool.map(square, std::vector<int>{1}, {}, bad);
-      FAIL();
-    } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), msg::kChunkSize);
-    }
+    CF_CHECK_EQ("PPE-CHUNK-1", ending<std::invalid_argument>([&] {
+                  pool.map(square, std::vector<int>{1}, {}, bad);
+                }),
+                throw_of<std::invalid_argument>(msg::kChunkSize))
+        << "chunksize " << bad;
   }
 }
 
 TEST(PPE, PPE_CHUNK_ChunkedMapKeepsOrderAndErrors) {
-  CF_CLAUSES("PPE-CHUNK-2");
   ProcessPoolExecutor pool(2);
   std::vector<int> in(23);
-  for (int i = 0; i < 23; ++i) in[i] = i;
+  std::vector<int> squares(23);
+  for (int i = 0; i < 23; ++i) {
+    in[i] = i;
+    squares[i] = i * i;
+  }
   std::vector<int> out;
-  for (int v : pool.map(square, in, {}, 5)) out.push_back(v);
-  ASSERT_EQ(out.size(), 23u);
-  for (int i = 0; i < 23; ++i) EXPECT_EQ(out[i], i * i);
+  CF_CHECK_NO_THROW("PPE-CHUNK-2", for (int v : pool.map(square, in, {}, 5)) out.push_back(v));
+  CF_CHECK_EQ("PPE-CHUNK-2", out, squares);
   // Chunks of 2 with a failure in input 3: inputs 0 and 1 come back, then the
   // failing chunk raises at its first position (input 2).
   std::vector<int> seen;
   auto results = pool.map(throw_or_index, std::vector<int>{0, 1, 2, 3, 4}, {}, 2);
-  try {
-    for (int v : results) seen.push_back(v);
-    FAIL() << "no exception";
-  } catch (const std::range_error& e) {
-    EXPECT_STREQ(e.what(), "bad");
-  }
-  EXPECT_EQ(seen, (std::vector<int>{0, 1}));
+  CF_CHECK_EQ("PPE-CHUNK-2", ending<std::range_error>([&] {
+                for (int v : results) seen.push_back(v);
+              }),
+              throw_of<std::range_error>("bad"));
+  CF_CHECK_EQ("PPE-CHUNK-2", seen, (std::vector<int>{0, 1}));
 }
 
 TEST(PPE, PPE_SPAWN_NoLeakedFdsOrZombies) {
-  CF_CLAUSES("PPE-SPAWN-1");
   int before = open_fd_count();
   std::vector<int> pids;
   {
     ProcessPoolExecutor pool(3);
     Lab lab;
+    OpenGatesOnExit release(lab);
     int gate = lab.new_gate();
     std::vector<Future<int>> fs;
     for (int i = 0; i < 3; ++i) fs.push_back(pool.submit(pass_gate, lab.fd(), gate));
-    ASSERT_TRUE(lab.await_arrivals(gate, 3, kLong));
+    CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 3, kLong))
+        << "the three calls never started";
     pids = pool.worker_pids();
-    EXPECT_EQ(pids.size(), 3u);
+    CF_CHECK_EQ("PPE-WORKERS-1", pids.size(), 3u) << "workers for three running calls";
     lab.open(gate);
-    for (auto& f : fs) EXPECT_GT(f.result(kLong), 0);
+    for (auto& f : fs) CF_CHECK("EXEC-SUBMIT-1", f.result(kLong) > 0);
+    CF_STEP("SHUT-WAIT-1");
+    pool.shutdown(true);
   }
-  for (int pid : pids) EXPECT_TRUE(reaped(pid)) << pid;
-  EXPECT_EQ(open_fd_count(), before);
+  for (int pid : pids) CF_CHECK("PPE-SPAWN-1", reaped(pid)) << "worker " << pid << " not reaped";
+  CF_CHECK_EQ("PPE-SPAWN-1", open_fd_count(), before);
 }
 
 }  // namespace

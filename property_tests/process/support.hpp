@@ -1,8 +1,12 @@
-// What the process tests share: the clause tag, the registered tasks, and
-// checks for zombies and leaked fds.
+// What the process tests share: the registered tasks, checks for zombies and
+// leaked fds, and how a call ended, in words a check can compare.
+//
+// These tests call cf:: directly (a real cf::ProcessPoolExecutor), but run
+// under the suite's runner with the reference-process adapter, so their
+// tagged checks (harness/check.hpp) land in that column of the clause table.
 #pragma once
 
-#include <gtest/gtest.h>
+#include <cxxabi.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -10,14 +14,18 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <typeinfo>
 
 #include "cf/cf.hpp"
+#include "harness/check.hpp"
 #include "harness/lab.hpp"
-
-// The clauses a test checks (read by ci/check_clauses from the source).
-#define CF_CLAUSES(...) ::testing::Test::RecordProperty("clauses", #__VA_ARGS__)
+#include "harness/setups.hpp"
 
 namespace cf::process_tests {
 
@@ -28,11 +36,11 @@ inline constexpr auto kLong = std::chrono::seconds(30);
 // Tasks (registered in tasks.cpp).
 int square(int x);
 int worker_pid(int ignored);
-int pass_gate(int lab_fd, int gate);     // arrives at `gate`, waits for it, returns getpid()
-int crash_with(int signal);              // raise(signal) in the worker
-int write_garbage(int ignored);          // writes non-frame bytes to the parent
+int pass_gate(int lab_fd, int gate);  // arrives at `gate`, waits for it, returns getpid()
+int crash_with(int signal);           // raise(signal) in the worker
+int write_garbage(int ignored);       // writes non-frame bytes to the parent
 int throw_named(std::string type, std::string message);
-int throw_or_index(int i);            // throws std::range_error("bad") for 3
+int throw_or_index(int i);  // throws std::range_error("bad") for 3
 void failing_initializer();
 void noop_initializer();
 
@@ -44,9 +52,7 @@ inline int open_fd_count() {
 }
 
 // True when `pid` is no child of ours, alive or zombie: reaped or never ours.
-inline bool reaped(pid_t pid) {
-  return ::waitpid(pid, nullptr, WNOHANG) < 0 && errno == ECHILD;
-}
+inline bool reaped(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) < 0 && errno == ECHILD; }
 
 // Blocks until process `pid` (any process, not only a child) has exited, or
 // `timeout`; true if it is gone.
@@ -57,6 +63,42 @@ inline bool await_exit(pid_t pid, std::chrono::milliseconds timeout) {
   int rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
   ::close(fd);
   return rc == 1;
+}
+
+// --- how a call ended ---------------------------------------------------------
+
+// The name of type E, demangled ("cf::BrokenProcessPool").
+template <class E>
+std::string type_name() {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(typeid(E).name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? name.get() : typeid(E).name();
+}
+
+// How `call` ended, in words a check compares with throw_of<E>(...):
+// "<E>: <what()>" when it threw an E, "another exception: <what()>" when it
+// threw something else, "returned" when it threw nothing.
+template <class E>
+std::string ending(const std::function<void()>& call) {
+  try {
+    try {
+      call();
+    } catch (const E& e) {
+      return type_name<E>() + ": " + e.what();
+    }
+  } catch (const std::exception& e) {
+    return std::string("another exception: ") + e.what();
+  } catch (...) {
+    return "a non-std exception";
+  }
+  return "returned";
+}
+
+// The ending of a call that throws an E saying `message`.
+template <class E>
+std::string throw_of(std::string_view message) {
+  return type_name<E>() + ": " + std::string(message);
 }
 
 }  // namespace cf::process_tests

@@ -1,5 +1,6 @@
 // executor_spec_model.hpp — the sequential model of an executor that the
-// stateful property (executor_model.cpp) checks every step against.
+// stateful properties (executor_model.cpp) check every step against, and the
+// spec's rules for each observation, each naming its clause.
 //
 // Every task is gated, so between commands the real system is quiescent: each
 // worker is blocked at a closed gate or idle, and nothing changes on its own.
@@ -17,11 +18,24 @@
 //   - A map call in that window cancelled while queued may therefore still
 //     run, at most once (kMaybe); a handle task's choice is observable and is
 //     recorded as claimed instead.
+//
+// The rules. What an observation must be is computed here, as a Rule: the
+// expected value and the one clause whose rule gives it. The commands in
+// executor_model.cpp only drive the executor and compare.
+//
+// Extensions. The model holds an executor to the clauses without EXT- by
+// default, and allows both outcomes where only an EXT- rule decides. With
+// extensions() on it also holds it to the EXT- rules: a map closed before its
+// first step cancels its calls [EXT-ABANDON-1], and a huge timeout of any
+// timed call behaves as none [EXT-TIMEOUT-1] (the commands draw huge timeouts
+// for wait and as_completed only then).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,20 +47,51 @@ namespace cf::conformance::model {
 // conformance tests' padding).
 inline constexpr int kPrefetch = 4;
 
+// What the spec expects of one observation, and the clause whose rule says so.
+template <class T>
+struct Rule {
+  T expected;
+  const char* clause;
+};
+
+// running(), cancelled(), done(), read together.
+struct Queries {
+  bool running = false;
+  bool cancelled = false;
+  bool done = false;
+  bool operator==(const Queries&) const = default;
+};
+inline std::string to_string(const Queries& q) {
+  return std::string("running=") + (q.running ? "true" : "false") +
+         " cancelled=" + (q.cancelled ? "true" : "false") + " done=" + (q.done ? "true" : "false");
+}
+
+// The forms of a timeout a command passes.
+enum class Form { kPoll, kTick, kNone, kHuge };
+
 struct Task {
   enum class State { kQueued, kStarted, kFinished, kCancelled, kMaybe };
+  struct Callback {
+    int id;
+    bool added_done;  // added to a done future: runs at once [FUT-CB-3]
+  };
   int id = 0;              // its entry in the start log
   int gate = -1;           // -1: ungated (map calls)
   bool gate_open = false;  // always true for ungated tasks
   bool fails = false;
   std::int64_t value = 0;
   State state = State::kQueued;
-  bool claimed = false;         // queued, but running() already true
-  int handle = -1;              // index of its FuturePtr, -1 for map calls
-  std::vector<int> callbacks;   // callback ids, in the order added
-  bool cancelled_here = false;  // cancelled by the test thread (cancel())
-  // The clause by which the model holds it cancelled: a run of it is charged there.
-  const char* cancelled_by = "EXEC-CANCEL-1 SHUT-CANCEL-1 MAP-TIMEOUT-2";
+  bool claimed = false;             // queued, but running() already true
+  int handle = -1;                  // index of its FuturePtr, -1 for map calls
+  std::vector<Callback> callbacks;  // in the order added
+  bool cancelled_here = false;      // cancelled by the test thread (cancel())
+  // The clause by which the model holds it cancelled (or, kMaybe, perhaps
+  // cancelled): a run of a cancelled task is charged there.
+  const char* cancelled_by = "";
+  // The clause by which it must run: a submitted call runs [EXEC-SUBMIT-1],
+  // or, once a shutdown without cancel_futures met it queued, because that
+  // shutdown cancels nothing [SHUT-CANCEL-2].
+  const char* runs_by = "EXEC-SUBMIT-1";
 
   bool done() const { return state == State::kFinished || state == State::kCancelled; }
   bool live() const { return state == State::kQueued || state == State::kStarted; }
@@ -64,15 +109,22 @@ struct Task {
 
 class ExecutorSpec {
  public:
-  explicit ExecutorSpec(int workers) : workers_(workers) {}
+  using State = Task::State;
+  using Kind = Outcome::Kind;
+
+  ExecutorSpec(int workers, bool extensions) : workers_(workers), extensions_(extensions) {}
 
   int workers() const { return workers_; }
+  bool extensions() const { return extensions_; }
   bool shut_down() const { return shut_down_; }
-  void set_shut_down() { shut_down_ = true; }
   std::vector<Task>& tasks() { return tasks_; }
   const std::vector<Task>& tasks() const { return tasks_; }
   Task& task(int id) { return tasks_[static_cast<std::size_t>(id)]; }
+  const Task& task(int id) const { return tasks_[static_cast<std::size_t>(id)]; }
   Task& by_handle(int handle) { return task(handle_task_.at(static_cast<std::size_t>(handle))); }
+  const Task& by_handle(int handle) const {
+    return task(handle_task_.at(static_cast<std::size_t>(handle)));
+  }
   int handles() const { return static_cast<int>(handle_task_.size()); }
 
   Task& add(Task t) {
@@ -83,13 +135,15 @@ class ExecutorSpec {
     return tasks_.back();
   }
 
+  // --- the executor's moves --------------------------------------------------
+
   // Its position among the queued tasks, or -1 if it is not queued.
   int queue_position(const Task& t) const {
-    if (t.state != Task::State::kQueued) return -1;
+    if (t.state != State::kQueued) return -1;
     int pos = 0;
     for (const auto& u : tasks_) {
       if (u.id == t.id) return pos;
-      if (u.state == Task::State::kQueued) ++pos;
+      if (u.state == State::kQueued) ++pos;
     }
     return -1;
   }
@@ -101,8 +155,11 @@ class ExecutorSpec {
 
   bool has_free_worker() const {
     auto busy = std::count_if(tasks_.begin(), tasks_.end(),
-                              [](const Task& t) { return t.state == Task::State::kStarted; });
+                              [](const Task& t) { return t.state == State::kStarted; });
     return busy < workers_;
+  }
+  bool any_live() const {
+    return std::any_of(tasks_.begin(), tasks_.end(), [](const Task& t) { return t.live(); });
   }
 
   // Moves to the quiescent state; returns the ids that finished, in order.
@@ -111,8 +168,8 @@ class ExecutorSpec {
     for (bool changed = true; changed;) {
       changed = false;
       for (auto& t : tasks_) {
-        if (t.state == Task::State::kStarted && t.gate_open) {
-          t.state = Task::State::kFinished;
+        if (t.state == State::kStarted && t.gate_open) {
+          t.state = State::kFinished;
           finished.push_back(t.id);
           changed = true;
           break;  // its worker takes the next queued task first
@@ -120,8 +177,8 @@ class ExecutorSpec {
       }
       for (auto& t : tasks_) {
         if (!has_free_worker()) break;
-        if (t.state == Task::State::kQueued) {
-          t.state = Task::State::kStarted;
+        if (t.state == State::kQueued) {
+          t.state = State::kStarted;
           changed = true;
         }
       }
@@ -132,13 +189,312 @@ class ExecutorSpec {
   // The oldest started task whose gate is closed, or -1.
   int oldest_blocked() const {
     for (const auto& t : tasks_) {
-      if (t.state == Task::State::kStarted && !t.gate_open) return t.id;
+      if (t.state == State::kStarted && !t.gate_open) return t.id;
     }
     return -1;
   }
 
+  // A map call (ungated, no handle) in `state`, for the inputs of a map whose
+  // first call is task `first`: adds calls up to input `count`.
+  void add_calls(int first, const std::vector<bool>& fails, std::size_t count, State state,
+                 const char* runs_by) {
+    for (auto i = tasks_.size() - static_cast<std::size_t>(first); i < count; ++i) {
+      Task t;
+      t.fails = fails[i];
+      t.value = first + static_cast<int>(i);
+      t.state = state;
+      t.runs_by = runs_by;
+      add(t);
+    }
+  }
+
+  // The calls of a map from task `first` on that are still queued when the
+  // map gives them up (`cause`: its timeout [MAP-TIMEOUT-2], its closing
+  // [MAP-ABANDON-1] [EXT-ABANDON-1]) are cancelled; one the executor may have
+  // claimed may still run, once. A map closed before its first step cancels
+  // only by cf's EXT-ABANDON-1: without extensions (CPython's generator never
+  // started, so nothing cancels) each call may run or not.
+  void give_up_calls(int first, const char* cause) {
+    const bool cancels = extensions_ || std::string(cause) != "EXT-ABANDON-1";
+    for (int id = first; id < static_cast<int>(tasks_.size()); ++id) {
+      Task& t = task(id);
+      if (t.state != State::kQueued) continue;
+      t.state = cancels && !may_claim(t) ? State::kCancelled : State::kMaybe;
+      t.cancelled_by = cause;
+    }
+  }
+
+  // shutdown(): no more work is accepted [EXEC-SUBMIT-4]. Without
+  // cancel_futures every task still queued must run [SHUT-CANCEL-2].
+  void shut_down(bool cancel_futures) {
+    shut_down_ = true;
+    if (cancel_futures) return;
+    for (auto& t : tasks_) {
+      if (t.state == State::kQueued) t.runs_by = "SHUT-CANCEL-2";
+    }
+  }
+
+  // --- the rules ------------------------------------------------------------
+
+  // A live task whose gate is closed, or which is queued behind one, cannot be
+  // done: a started (or claimed) task's future reports running until its call
+  // returns [EXEC-RUNNING-1]; a queued one finishes only by running
+  // (runs_by).
+  const char* not_done_yet(const Task& t) const {
+    return t.state == State::kStarted || t.claimed ? "EXEC-RUNNING-1" : t.runs_by;
+  }
+
+  // A task the model started has not reached its gate: a later one started
+  // in its place [TPE-FIFO-1], or the pool left a worker idle while work
+  // waited [TPE-MAX-1].
+  const char* not_started(const std::vector<std::int64_t>& log) const {
+    for (const auto& t : tasks_) {
+      if (t.state == State::kQueued && std::count(log.begin(), log.end(), t.id) > 0) {
+        return "TPE-FIFO-1";
+      }
+    }
+    return "TPE-MAX-1";
+  }
+
+  // The most times the start log may show `t`: never while every worker is
+  // busy with an older task [TPE-MAX-1], never once cancelled (cancelled_by),
+  // and a call at most once [EXEC-SUBMIT-1].
+  Rule<std::size_t> at_most_runs(const Task& t) const {
+    switch (t.state) {
+      case State::kQueued:
+        return {0, "TPE-MAX-1"};
+      case State::kCancelled:
+        return {0, t.cancelled_by};
+      default:
+        return {1, "EXEC-SUBMIT-1"};
+    }
+  }
+  // The fewest: once started, it ran (runs_by).
+  Rule<std::size_t> at_least_runs(const Task& t) const {
+    if (t.state == State::kStarted || t.state == State::kFinished) return {1, t.runs_by};
+    return {0, t.runs_by};
+  }
+
+  // result() of a finished task, read with a bound: its call's value
+  // [EXEC-SUBMIT-1] or error [EXEC-SUBMIT-2]; a task that did not finish
+  // (cancelled, or not done by the bound) broke the rule by which it had to
+  // run; a read that reported a timeout before its bound broke the timeout
+  // rule [FUT-RESULT-4].
+  Rule<Outcome> finished_result(const Task& t, const Outcome& got, bool waited_the_bound) const {
+    if (got.is(Kind::kTimeout) && !waited_the_bound) return {t.outcome(), "FUT-RESULT-4"};
+    if (got.is(Kind::kCancelled) || got.is(Kind::kTimeout)) return {t.outcome(), t.runs_by};
+    return {t.outcome(), t.fails ? "EXEC-SUBMIT-2" : "EXEC-SUBMIT-1"};
+  }
+
+  // The queries of a task's future: pending while queued [FUT-STATE-1],
+  // running once started [FUT-STATE-2] and until it finishes, claimed
+  // included [EXEC-RUNNING-1], finished [FUT-STATE-3], cancelled by cancel()
+  // [FUT-STATE-4] or by shutdown [SHUT-CANCEL-1]. A queued task reporting
+  // running() is claimed from then on, if it may be.
+  Rule<Queries> queries(Task& t, bool running) {
+    switch (t.state) {
+      case State::kQueued:
+        if (t.claimed) return {{true, false, false}, "EXEC-RUNNING-1"};
+        if (running && may_claim(t)) {
+          t.claimed = true;
+          return {{true, false, false}, "FUT-STATE-2"};
+        }
+        return {{false, false, false}, "FUT-STATE-1"};
+      case State::kStarted:
+        return {{true, false, false}, t.claimed ? "EXEC-RUNNING-1" : "FUT-STATE-2"};
+      case State::kFinished:
+        return {{false, false, true}, "FUT-STATE-3"};
+      default:
+        return {{false, true, true}, t.cancelled_here ? "FUT-STATE-4" : t.cancelled_by};
+    }
+  }
+
+  // What cancel() of `t` returns: true while pending [FUT-CANCEL-1], false
+  // once started [FUT-CANCEL-2] (claimed included) or finished
+  // [FUT-CANCEL-3], true again once cancelled [FUT-CANCEL-4]. A task the
+  // executor may have claimed may refuse, if it then reports running().
+  Rule<std::optional<bool>> cancel_returns(const Task& t, bool running_after) const {
+    switch (t.state) {
+      case State::kQueued:
+        if (t.claimed) return {false, "FUT-CANCEL-2"};
+        if (may_claim(t) && running_after) return {std::nullopt, "FUT-CANCEL-1"};
+        return {true, "FUT-CANCEL-1"};
+      case State::kStarted:
+        return {false, "FUT-CANCEL-2"};
+      case State::kFinished:
+        return {false, "FUT-CANCEL-3"};
+      default:
+        return {true, "FUT-CANCEL-4"};
+    }
+  }
+  // What cancelled() says after cancel(): a pending task is withdrawn
+  // [EXEC-CANCEL-1]; a started (or claimed) one runs on [EXEC-RUNNING-1]. A
+  // claimable one that reports running() may go either way; a done one is
+  // judged by its queries.
+  Rule<std::optional<bool>> cancel_effect(const Task& t, bool running_after) const {
+    if (t.state == State::kStarted || (t.state == State::kQueued && t.claimed))
+      return {false, "EXEC-RUNNING-1"};
+    if (t.state != State::kQueued) return {std::nullopt, ""};
+    if (may_claim(t) && running_after) return {std::nullopt, "EXEC-CANCEL-1"};
+    return {true, "EXEC-CANCEL-1"};
+  }
+  // The model after cancel(): a queued task is cancelled if it says so, else
+  // the executor had claimed it.
+  void cancel(Task& t, bool cancelled) {
+    if (t.state != State::kQueued) return;
+    if (!cancelled) {
+      t.claimed = true;
+      return;
+    }
+    t.state = State::kCancelled;
+    t.cancelled_here = true;
+    t.cancelled_by = "EXEC-CANCEL-1";
+  }
+
+  // What shutdown(cancel_futures=true) does to a queued task: cancels it
+  // unless the executor had started it (claimed, or claimable and reporting
+  // running()) [SHUT-CANCEL-1].
+  Rule<std::optional<bool>> cancel_futures_cancels(const Task& t, bool running) const {
+    if (t.claimed) return {false, "SHUT-CANCEL-1"};
+    if (may_claim(t) && running) return {std::nullopt, "SHUT-CANCEL-1"};
+    return {true, "SHUT-CANCEL-1"};
+  }
+  void cancelled_by_shutdown(Task& t, bool cancelled) {
+    if (!cancelled) {
+      t.claimed = true;
+      return;
+    }
+    t.state = State::kCancelled;
+    t.cancelled_by = "SHUT-CANCEL-1";
+  }
+
+  // The clause of a read's timeout form: a poll [FUT-RESULT-6], a short
+  // timeout [FUT-RESULT-4], none [FUT-RESULT-5], a huge one [FUT-RESULT-7];
+  // exception() follows the same rules [FUT-EXC-3].
+  static const char* read_form(bool exception, Form form) {
+    if (exception) return "FUT-EXC-3";
+    switch (form) {
+      case Form::kPoll:
+        return "FUT-RESULT-6";
+      case Form::kTick:
+        return "FUT-RESULT-4";
+      case Form::kNone:
+        return "FUT-RESULT-5";
+      case Form::kHuge:
+        return "FUT-RESULT-7";
+    }
+    return "FUT-RESULT-5";
+  }
+  // What result() (or exception()) of `t` gives: a timeout while it is not
+  // done (its form's rule); once done, its value [FUT-RESULT-1] or error
+  // [FUT-RESULT-2] [FUT-EXC-1], or the cancellation [FUT-RESULT-3]
+  // [FUT-EXC-2]. A done task read as timed out, or whose timeout was
+  // rejected, broke its form's rule.
+  Rule<Outcome> read(const Task& t, bool exception, Form form, const Outcome& got) const {
+    Outcome expected = exception ? t.exception() : t.outcome();
+    if (!t.done() || got.is(Kind::kTimeout) || got.is(Kind::kInvalidArgument)) {
+      return {expected, read_form(exception, form)};
+    }
+    if (t.state == State::kCancelled) return {expected, exception ? "FUT-EXC-2" : "FUT-RESULT-3"};
+    if (exception) return {expected, "FUT-EXC-1"};
+    return {expected, t.fails ? "FUT-RESULT-2" : "FUT-RESULT-1"};
+  }
+
+  // The clause a done-callback of `t` is run by: at once, added to a done
+  // future [FUT-CB-3]; by a successful cancel() [FUT-CB-6]; at completion
+  // [FUT-CB-1].
+  static const char* callback_rule(const Task& t, const Task::Callback& cb) {
+    if (cb.added_done) return "FUT-CB-3";
+    return t.cancelled_here ? "FUT-CB-6" : "FUT-CB-1";
+  }
+
+  // --- wait [WAIT-*]: the return conditions, as CPython's waiters ----------
+
+  // Does wait(handles, when) return now? FIRST_COMPLETED once one is done,
+  // FIRST_EXCEPTION once one failed or all are done, ALL_COMPLETED once all
+  // are; a cancelled future counts as done unless `count_cancelled` is off.
+  bool wait_met(const std::vector<int>& handles, ReturnWhen when,
+                bool count_cancelled = true) const {
+    std::size_t done = 0;
+    bool failed = false;
+    for (int h : handles) {
+      const Task& t = by_handle(h);
+      if (t.state == State::kFinished || (count_cancelled && t.state == State::kCancelled)) ++done;
+      failed = failed || (t.state == State::kFinished && t.fails);
+    }
+    if (done == handles.size()) return true;  // also the empty input
+    switch (when) {
+      case ReturnWhen::kFirstCompleted:
+        return done > 0;
+      case ReturnWhen::kFirstException:
+        return failed;
+      case ReturnWhen::kAllCompleted:
+        return false;
+    }
+    return false;
+  }
+  // The rule that decides wait(handles, when) now: no input [WAIT-EMPTY-1];
+  // met only by counting cancelled futures as done [WAIT-CANCEL-1];
+  // FIRST_COMPLETED [WAIT-FIRST-1]; FIRST_EXCEPTION with a failure
+  // [WAIT-FEXC-1], without one [WAIT-FEXC-3]; ALL_COMPLETED [WAIT-ALL-1].
+  // With `cancelled_apart` off, the mode's own rule even so.
+  const char* wait_rule(const std::vector<int>& handles, ReturnWhen when,
+                        bool cancelled_apart = true) const {
+    if (handles.empty()) return "WAIT-EMPTY-1";
+    if (cancelled_apart && wait_met(handles, when) && !wait_met(handles, when, false))
+      return "WAIT-CANCEL-1";
+    switch (when) {
+      case ReturnWhen::kFirstCompleted:
+        return "WAIT-FIRST-1";
+      case ReturnWhen::kFirstException:
+        for (int h : handles) {
+          if (by_handle(h).state == State::kFinished && by_handle(h).fails) return "WAIT-FEXC-1";
+        }
+        return "WAIT-FEXC-3";
+      case ReturnWhen::kAllCompleted:
+        return "WAIT-ALL-1";
+    }
+    return "WAIT-ALL-1";
+  }
+  // For a wait whose condition already holds at the call, the rule that says
+  // it returns at once: a future already done [WAIT-FIRST-2], a failure
+  // already present [WAIT-FEXC-2]; else as wait_rule.
+  const char* wait_at_once_rule(const std::vector<int>& handles, ReturnWhen when) const {
+    const char* rule = wait_rule(handles, when);
+    if (std::string(rule) == "WAIT-FIRST-1") return "WAIT-FIRST-2";
+    if (std::string(rule) == "WAIT-FEXC-1") return "WAIT-FEXC-2";
+    return rule;
+  }
+  // The indices of `subset` reported done now: each done future once, under
+  // its first index [WAIT-DUP-1].
+  std::set<std::size_t> wait_done(const std::vector<int>& subset) const {
+    std::set<std::size_t> done;
+    for (std::size_t i = 0; i < subset.size(); ++i) {
+      if (std::find(subset.begin(), subset.begin() + static_cast<std::ptrdiff_t>(i), subset[i]) !=
+          subset.begin() + static_cast<std::ptrdiff_t>(i))
+        continue;
+      if (by_handle(subset[i]).done()) done.insert(i);
+    }
+    return done;
+  }
+
+  // --- as_completed [ASC-*] --------------------------------------------------
+
+  // The rule by which the futures done at the call (`missing`: those not yet
+  // yielded) come first: cancelled ones are yielded too [ASC-CANCEL-1], even
+  // with a zero timeout [ASC-TIMEOUT-2], before anything else [ASC-DONE-1].
+  const char* as_completed_first_rule(const std::vector<int>& missing, bool timed) const {
+    if (!missing.empty() && std::all_of(missing.begin(), missing.end(), [&](int h) {
+          return by_handle(h).state == State::kCancelled;
+        })) {
+      return "ASC-CANCEL-1";
+    }
+    return timed ? "ASC-TIMEOUT-2" : "ASC-DONE-1";
+  }
+
  private:
   int workers_;
+  bool extensions_;
   bool shut_down_ = false;
   std::vector<Task> tasks_;
   std::vector<int> handle_task_;  // handle -> task id

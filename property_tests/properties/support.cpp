@@ -4,6 +4,7 @@
 #include <rapidcheck.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -11,6 +12,8 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 namespace cf::conformance::props {
 namespace {
@@ -100,7 +103,7 @@ class ReplayOnFailure : public ::testing::EmptyTestEventListener {
 
 template <class D>
 EdgeTimeout poll(std::string name, D d) {
-  return {std::move(name), Timeout(d), {}, false};
+  return {std::move(name), conformance::Timeout(d), {}, false};
 }
 
 }  // namespace
@@ -141,6 +144,34 @@ Indices permutation(std::size_t n) {
 
 bool accepted(const Outcome& o) { return o.is(Kind::kNone) || o.is(Kind::kValue); }
 
+std::string describe(const std::optional<Outcome>& o) { return o ? to_string(*o) : "the end"; }
+
+Implementation& guarded() {
+  static GuardedImplementation instance(implementation());
+  return instance;
+}
+
+void await_started(const Lab& lab, int gate, int count) {
+  CF_PRECONDITION(count > 1 ? "TPE-MAX-1" : "EXEC-SUBMIT-1", lab.await_arrivals(gate, count, kLong))
+      << lab.arrived(gate) << " of " << count << " tasks reached their gate";
+}
+
+void await_alongside(const Lab& lab, int gate, std::size_t busy) {
+  CF_PRECONDITION(busy > 0 ? "TPE-MAX-1" : "EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "a task never started while " << busy << " others were blocked";
+}
+
+void await_logged(const Lab& lab, int log, std::size_t count) {
+  CF_PRECONDITION(count > 1 ? "TPE-MAX-1" : "EXEC-SUBMIT-1", lab.await_log_size(log, count, kLong))
+      << lab.log(log).size() << " of " << count << " tasks started";
+}
+
+bool cancel_took_effect(Future& f, Caps caps) {
+  const bool said = f.cancel();
+  if (has(caps, Cap::kCancelResult)) return said;
+  return has(caps, Cap::kStateQueries) && f.cancelled();
+}
+
 std::string seen(const Outcome& actual, const Outcome& expected) {
   bool ok = actual.kind == expected.kind;
   if (ok && expected.is(Kind::kValue)) ok = actual.value == expected.value;
@@ -179,7 +210,7 @@ Gated submit_gated(Executor& ex, Lab& lab, int log, std::size_t n, const std::ve
   auto probes = gated_probes(lab, log, n, fails, &g.gates);
   for (std::size_t i = 0; i < n; ++i) {
     g.futures.push_back(ex.submit(probes[i]));
-    if (await_start) RC_ASSERT(lab.await_arrivals(g.gates[i], 1, kLong));
+    if (await_start) await_alongside(lab, g.gates[i], i);
   }
   return g;
 }
@@ -189,6 +220,21 @@ std::size_t times_in(const std::vector<std::int64_t>& log, std::int64_t id) {
 }
 
 std::ostream& operator<<(std::ostream& os, const EdgeTimeout& t) { return os << t.name; }
+
+bool infinite(const EdgeTimeout& t) {
+  return std::visit(
+      [](const auto& d) {
+        using D = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<D, std::monostate>) {
+          return false;
+        } else if constexpr (std::is_floating_point_v<typename D::rep>) {
+          return std::isinf(d.count());
+        } else {
+          return false;
+        }
+      },
+      t.timeout.raw());
+}
 
 EdgeTimeout gen_poll_timeout() {
   using namespace std::chrono;
@@ -208,22 +254,31 @@ EdgeTimeout gen_poll_timeout() {
   }
 }
 
+namespace {
+template <class D>
+EdgeTimeout tick(std::string name, D d, std::chrono::nanoseconds at_least) {
+  return {std::move(name), conformance::Timeout(d), at_least, false};
+}
+}  // namespace
+
 EdgeTimeout gen_short_timeout() {
   using namespace std::chrono;
   switch (*rc::gen::inRange(0, 4)) {
-    case 0: return {"1 tick (1ns)", Timeout(nanoseconds(1)), nanoseconds(1), false};
-    case 1: return {"1us", Timeout(microseconds(1)), microseconds(1), false};
-    case 2: return {"0.001s (double)", Timeout(duration<double>(0.001)), milliseconds(1), false};
+    case 0: return tick("1 tick (1ns)", nanoseconds(1), nanoseconds(1));
+    case 1: return tick("1us", microseconds(1), microseconds(1));
+    case 2: return tick("0.001s (double)", duration<double>(0.001), milliseconds(1));
     default: {
       auto ms = *rc::gen::inRange(1, 4);
-      return {std::to_string(ms) + "ms", Timeout(milliseconds(ms)), milliseconds(ms), false};
+      return tick(std::to_string(ms) + "ms", milliseconds(ms), milliseconds(ms));
     }
   }
 }
 
 EdgeTimeout gen_huge_timeout() {
   using namespace std::chrono;
-  auto huge = [](std::string name, auto d) { return EdgeTimeout{std::move(name), Timeout(d), {}, true}; };
+  auto huge = [](std::string name, auto d) {
+    return EdgeTimeout{std::move(name), conformance::Timeout(d), {}, true};
+  };
   switch (*rc::gen::inRange(0, 7)) {
     case 0: return huge("nanoseconds::max()", nanoseconds::max());
     case 1: return huge("seconds::max()", seconds::max());

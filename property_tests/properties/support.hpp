@@ -8,37 +8,34 @@
 // RC_PARAMS when it starts, and a failing property prints the line that
 // replays it (`replay_hint()`): RC_PARAMS="seed=N" <binary> --gtest_filter=<test>.
 //
-// Helpers: gates opened when a property exits early, permutations that shrink
-// towards the identity, Outcome comparison that prints both sides, and edge
-// timeouts (negative, zero, one tick, huge) drawn on purpose, as the JSR-166
-// TCK does.
+// Checks. A property judges with the check family of check.hpp: every failed
+// check ends the case, names its clause, and RapidCheck then shrinks. The
+// fixture opens every gate and drains its executors however the case ends.
+// The helpers here that judge take no clause of the caller's topic: each
+// judges the clause that specifies what it compares, named below.
+//
+// Helpers: scene steps (tasks started, gates reached), outcome checks,
+// permutations that shrink towards the identity, and edge timeouts
+// (negative, zero, one tick, huge) drawn on purpose, as the JSR-166 TCK does.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "harness/suite.hpp"
-
-// RC_FAIL that also notes its message in the test's record (see
-// note_failed_check): the record names the failed check even when
-// RapidCheck's replay of a timing-dependent case passes.
-#define CF_RC_FAIL(message)                                  \
-  do {                                                       \
-    const std::string cf_rc_fail_message__ = (message);      \
-    ::cf::conformance::note_failed_check(cf_rc_fail_message__); \
-    RC_FAIL(cf_rc_fail_message__);                           \
-  } while (0)
 
 namespace cf::conformance::props {
 
 using Kind = Outcome::Kind;
 using Indices = std::vector<std::size_t>;
 
-// A failed RC_ASSERT throws past the fixture's TearDown; opening every gate on
-// the way out lets the executors' destructors drain.
+// Superseded by the fixture, which opens every gate when a case ends however
+// it ends; kept for properties not yet written with tagged checks.
 struct OpenGatesAtExit {
   Lab& lab;
   ~OpenGatesAtExit() { lab.open_all(); }
@@ -61,15 +58,38 @@ Indices iota(std::size_t n);
 Indices sorted(Indices indices);
 
 // `actual` printed as `expected` when it matches it (a task error need only
-// carry the expected message), so RC_ASSERT(seen(a, e) == to_string(e))
-// shows both sides when it fails.
+// carry the expected message), so seen(a, e) == to_string(e) compares both.
 std::string seen(const Outcome& actual, const Outcome& expected);
 bool accepted(const Outcome& o);  // kNone or kValue: a producer call succeeded
+// An Outcome, or "the end" for a finished sequence.
+std::string describe(const std::optional<Outcome>& o);
+
+// The implementation under test, through the guard, for calls made on a
+// Background thread: unlike the fixture's impl(), it outlives the test.
+Implementation& guarded();
+
+// --- scene steps -------------------------------------------------------------
+
+// Preconditions: `count` tasks have reached `gate` / `count` entries are in
+// `log`, within kLong. One task starting relies on a submitted task running
+// [EXEC-SUBMIT-1]; several at once on an executor with that many workers, on
+// its using every worker while work waits [TPE-MAX-1].
+void await_started(const Lab& lab, int gate, int count);
+void await_logged(const Lab& lab, int log, std::size_t count);
+// Precondition: a task reaches `gate` while `busy` others are blocked.
+void await_alongside(const Lab& lab, int gate, std::size_t busy);
+
+// cancel() of `f`, and whether it took effect: cancel()'s answer where the
+// implementation gives one (Cap::kCancelResult), else cancelled()
+// (Cap::kStateQueries), else false (not known: the caller must not count on
+// the cancellation).
+bool cancel_took_effect(Future& f, Caps caps);
 
 // `n` tasks, task i recording i in `log` as it starts, then blocked at its
 // own gate, then returning i (or, when fails[i], raising failure_message(i)).
 // With `await_start`, each must have reached its gate before the next is
-// submitted (so the executor needs n workers).
+// submitted (so the executor needs n workers; a precondition, as
+// await_started).
 struct Gated {
   std::vector<int> gates;
   std::vector<FuturePtr> futures;
@@ -85,21 +105,77 @@ Outcome gated_outcome(std::size_t i, const std::vector<bool>& fails);
 // How often `id` appears in `log`.
 std::size_t times_in(const std::vector<std::int64_t>& log, std::int64_t id);
 
-// Edge timeouts. Each has a name for counterexamples and, for the finite
-// ones, the shortest time a call may wait before reporting a timeout.
+// --- outcome checks ------------------------------------------------------------
+
+// Judges what result() gave (`actual`) for a task that should end as
+// `expected` (gated_outcome's form; `what` names the future): its value
+// [value_clause]; for a failing task, some error rather than a value, a
+// timeout or a cancellation [error_clause], and then the task's own error,
+// with its message [FUT-RESULT-2]; for a cancelled one, CancelledError
+// [FUT-RESULT-3].
+inline void check_result(const Outcome& actual, const Outcome& expected, const std::string& what,
+                         const char* value_clause = "EXEC-SUBMIT-1",
+                         const char* error_clause = "EXEC-SUBMIT-2") {
+  switch (expected.kind) {
+    case Kind::kTaskError:
+      CF_CHECK(error_clause, !(actual.is(Kind::kValue) || actual.is(Kind::kNone) ||
+                               actual.is(Kind::kTimeout) || actual.is(Kind::kCancelled)))
+          << what << ": result() gave " << to_string(actual) << " for a task that failed";
+      CF_CHECK("FUT-RESULT-2", actual.is(Kind::kTaskError) &&
+                                   actual.message.find(expected.message) != std::string::npos)
+          << what << ": result() gave " << to_string(actual) << ", not the task's own "
+          << to_string(expected);
+      break;
+    case Kind::kCancelled:
+      CF_CHECK_OUTCOME("FUT-RESULT-3", actual, Kind::kCancelled) << what;
+      break;
+    default:
+      CF_CHECK_EQ(value_clause, to_string(actual), to_string(expected)) << what;
+      break;
+  }
+}
+
+// Judges what exception() gave: nothing for a value, the task's own error
+// with its message [FUT-EXC-1]; CancelledError for a cancelled one [FUT-EXC-2].
+inline void check_exception(const Outcome& actual, const Outcome& expected,
+                            const std::string& what) {
+  switch (expected.kind) {
+    case Kind::kTaskError:
+      CF_CHECK("FUT-EXC-1", actual.is(Kind::kTaskError) &&
+                                actual.message.find(expected.message) != std::string::npos)
+          << what << ": exception() gave " << to_string(actual) << ", not the task's own "
+          << to_string(expected);
+      break;
+    case Kind::kCancelled:
+      CF_CHECK_OUTCOME("FUT-EXC-2", actual, Kind::kCancelled) << what;
+      break;
+    default:
+      CF_CHECK_OUTCOME("FUT-EXC-1", actual, Kind::kNone) << what << ": the task returned a value";
+      break;
+  }
+}
+
+// --- edge timeouts -------------------------------------------------------------
+
+// Each has a name for counterexamples and, for the finite ones, the shortest
+// time a call may wait before reporting a timeout. `timeout` carries the
+// length exactly as written (Timeout::raw()), so an adapter that hands it to
+// its library has the library's own deadline arithmetic judged.
 struct EdgeTimeout {
   std::string name;
-  Timeout timeout;
+  conformance::Timeout timeout;
   std::chrono::nanoseconds at_least{0};  // 0 for polls
   bool huge = false;                     // behaves as no timeout [FUT-RESULT-7]
 };
 std::ostream& operator<<(std::ostream& os, const EdgeTimeout& t);
+// An infinite length (+ or -): only cf's rule says what it means [EXT-TIMEOUT-1].
+bool infinite(const EdgeTimeout& t);
 
-// Zero or negative, of several representations, down to min().
+// Zero or negative, of several representations, down to min() and -infinity.
 EdgeTimeout gen_poll_timeout();
 // One tick up to a few milliseconds: times out, measurably.
 EdgeTimeout gen_short_timeout();
-// Too large for a deadline, up to max() of several representations.
+// Too large for a deadline, up to max() of several representations and +infinity.
 EdgeTimeout gen_huge_timeout();
 
 }  // namespace cf::conformance::props

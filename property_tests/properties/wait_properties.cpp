@@ -30,8 +30,10 @@ namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-using props::iota;
+using props::describe;
+using props::guarded;
 using props::Indices;
+using props::iota;
 using props::permutation;
 using props::sorted;
 
@@ -44,6 +46,32 @@ std::vector<FuturePtr> with_duplicates(const std::vector<FuturePtr>& fs) {
   auto input = fs;
   for (std::size_t r : repeats) input.push_back(fs[r]);
   return input;
+}
+
+// Whether fs[i] appears more than once in `input`.
+bool repeated(const std::vector<FuturePtr>& input, std::size_t i) {
+  return std::count(input.begin(), input.end(), input[i]) > 1;
+}
+
+// Judges a report of the distinct futures of `input` (the first n are
+// distinct): each index below n appears exactly once, and no other. An index
+// missing, or reported twice, breaks `rule`; where the future is repeated in
+// the input, a second report of it, or a report under a later index, breaks
+// the rule that duplicates are collapsed (`dup_rule`).
+void check_each_once(const Indices& reported, const std::vector<FuturePtr>& input, std::size_t n,
+                     const char* rule, const char* dup_rule, const std::string& what) {
+  for (std::size_t i = 0; i < n; ++i) {
+    auto times = std::count(reported.begin(), reported.end(), i);
+    CF_CHECK(times > 1 && repeated(input, i) ? dup_rule : rule, times == 1)
+        << what << " reported future " << i << " " << times
+        << " times: " << ::testing::PrintToString(reported);
+  }
+  const bool repeats = input.size() > n;
+  for (auto i : reported) {
+    CF_CHECK(repeats ? dup_rule : rule, i < n)
+        << what << " reported input " << i << " of " << input.size()
+        << " as a future of its own: " << ::testing::PrintToString(reported);
+  }
 }
 
 // `n` tasks, task i blocked at gates[i] and then returning i (or failing when
@@ -59,7 +87,7 @@ void start_blocked(Executor& ex, Lab& lab, std::size_t n, const std::vector<int>
       probe.returns(static_cast<std::int64_t>(i));
     }
     fs->push_back(ex.submit(probe));
-    RC_ASSERT(lab.await_arrivals(gates->back(), 1, kLong));
+    props::await_alongside(lab, gates->back(), i);
   }
 }
 
@@ -67,7 +95,8 @@ void start_blocked(Executor& ex, Lab& lab, std::size_t n, const std::vector<int>
 void complete(Lab& lab, const std::vector<int>& gates, const std::vector<FuturePtr>& fs,
               std::size_t i) {
   lab.open(gates[i]);
-  RC_ASSERT(!fs[i]->result(kLong).is(Kind::kTimeout));
+  CF_PRECONDITION("EXEC-SUBMIT-1", !fs[i]->result(kLong).is(Kind::kTimeout))
+      << "task " << i << " did not finish once released";
 }
 
 struct Drained {
@@ -75,8 +104,9 @@ struct Drained {
   std::optional<Outcome> raised;
 };
 
-// next() until the end or a raised error, at most `limit` yields.
-Drained drain(AsCompletedRun& run, std::size_t limit) {
+// next() until the end or a raised error, at most `limit` + 1 yields (more
+// than the input holds: the caller judges them).
+Drained read_all(AsCompletedRun& run, std::size_t limit) {
   Drained out;
   for (std::size_t calls = 0; calls <= limit; ++calls) {
     try {
@@ -88,14 +118,12 @@ Drained drain(AsCompletedRun& run, std::size_t limit) {
       return out;
     }
   }
-  CF_RC_FAIL("as_completed yielded more futures than it was given");
   return out;
 }
 
 // For a random opening order, as_completed yields every distinct future once,
 // in the order they completed, even when all completed before the first next().
 RC_GTEST_FIXTURE_PROP(Conformance, ASC_ORDER_YieldsEachOnceInCompletionOrder, ()) {
-  CF_CLAUSES("ASC-ORDER-1", "ASC-ALL-1", "ASC-DUP-1");
   CF_REQUIRE(Cap::kAsCompleted, Cap::kMaxWorkers);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
   const Indices order = permutation(n);
@@ -107,18 +135,22 @@ RC_GTEST_FIXTURE_PROP(Conformance, ASC_ORDER_YieldsEachOnceInCompletionOrder, ()
 
   auto run = impl().as_completed(input, kLong);
   for (std::size_t i : order) complete(lab, gates, fs, i);
-  auto drained = drain(*run, input.size());
-  if (drained.raised.has_value() || sorted(drained.yielded) != sorted(order)) {
-    CF_RC_FAIL("[ASC-ALL-1 ASC-DUP-1] as_completed did not yield every distinct future once");
+  Drained drained;
+  {
+    CF_STEP("ASC-ALL-1");
+    drained = read_all(*run, input.size());
   }
-  if (drained.yielded != order) CF_RC_FAIL("[ASC-ORDER-1] as_completed did not keep the completion order");
+  CF_CHECK("ASC-ALL-1", !drained.raised.has_value())
+      << "as_completed raised " << describe(drained.raised) << " after yielding "
+      << ::testing::PrintToString(drained.yielded);
+  check_each_once(drained.yielded, input, n, "ASC-ALL-1", "ASC-DUP-1", "as_completed");
+  CF_CHECK_EQ("ASC-ORDER-1", drained.yielded, order) << "the order of completion";
 }
 
 // Futures done at the call come first (as a set), then the rest in completion
 // order; with a zero timeout exactly the done ones are yielded before
 // TimeoutError("N (of M) futures unfinished").
 RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, ()) {
-  CF_CLAUSES("ASC-DONE-1", "ASC-ORDER-1", "ASC-TIMEOUT-2", "ASC-TIMEOUT-1", "ASC-ALL-1");
   CF_REQUIRE(Cap::kAsCompleted, Cap::kMaxWorkers);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
   const auto early = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
@@ -132,40 +164,53 @@ RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, 
   for (std::size_t i : order) (early[i] ? done_at_call : later).push_back(i);
   for (std::size_t i : done_at_call) complete(lab, gates, fs, i);
 
-  auto polled = drain(*impl().as_completed(fs, std::chrono::seconds(0)), n);
-  if (sorted(polled.yielded) != sorted(done_at_call)) {
-    CF_RC_FAIL("[ASC-DONE-1 ASC-TIMEOUT-2] a zero timeout did not yield exactly the done futures");
-  }
-  if (later.empty() == polled.raised.has_value()) {
-    CF_RC_FAIL("[ASC-TIMEOUT-2] a zero timeout raised although every future was done, or did not raise");
-  }
-  if (polled.raised && !polled.raised->is(Kind::kTimeout)) CF_RC_FAIL("[ASC-TIMEOUT-2] not a TimeoutError");
-  if (polled.raised && !polled.raised->message.empty() &&
-      polled.raised->message != std::to_string(later.size()) + " (of " + std::to_string(n) +
-                                    ") futures unfinished") {
-    CF_RC_FAIL("[ASC-TIMEOUT-2] the TimeoutError does not count the unfinished futures");
+  if (has(Cap::kAsCompletedTimeout)) {
+    Drained polled;
+    {
+      CF_STEP("ASC-TIMEOUT-2");
+      polled = read_all(*impl().as_completed(fs, std::chrono::seconds(0)), n);
+    }
+    CF_CHECK_EQ("ASC-TIMEOUT-2", sorted(polled.yielded), sorted(done_at_call))
+        << "what a zero timeout yielded";
+    if (later.empty()) {
+      CF_CHECK("ASC-TIMEOUT-2", !polled.raised.has_value())
+          << "a zero timeout raised " << describe(polled.raised) << " with every future done";
+    } else {
+      CF_CHECK("ASC-TIMEOUT-1", polled.raised.has_value())
+          << "a zero timeout did not raise with " << later.size() << " futures pending";
+      CF_CHECK_OUTCOME("ASC-TIMEOUT-1", *polled.raised, Kind::kTimeout)
+          << "what a zero timeout raised";
+      const auto message =
+          std::to_string(later.size()) + " (of " + std::to_string(n) + ") futures unfinished";
+      if (!polled.raised->message.empty()) {
+        CF_CHECK_EQ("ASC-TIMEOUT-1", polled.raised->message, message)
+            << "the TimeoutError's message";
+      }
+    }
   }
 
   auto run = impl().as_completed(fs, kLong);
   for (std::size_t i : later) complete(lab, gates, fs, i);
-  auto drained = drain(*run, n);
-  if (drained.raised.has_value() || drained.yielded.size() != n) {
-    CF_RC_FAIL("[ASC-ALL-1 ASC-TIMEOUT-1] as_completed did not yield every future before its deadline");
+  Drained drained;
+  {
+    CF_STEP("ASC-ALL-1");
+    drained = read_all(*run, n);
   }
+  CF_CHECK("ASC-ALL-1", !drained.raised.has_value())
+      << "as_completed raised " << describe(drained.raised) << " after yielding "
+      << ::testing::PrintToString(drained.yielded);
+  check_each_once(drained.yielded, fs, n, "ASC-ALL-1", "ASC-DUP-1", "as_completed");
   const auto split = drained.yielded.begin() + static_cast<std::ptrdiff_t>(done_at_call.size());
-  if (sorted(Indices(drained.yielded.begin(), split)) != sorted(done_at_call)) {
-    CF_RC_FAIL("[ASC-DONE-1] the futures done at the call did not come first");
-  }
-  if (Indices(split, drained.yielded.end()) != later) {
-    CF_RC_FAIL("[ASC-ORDER-1] the later futures did not come in completion order");
-  }
+  CF_CHECK_EQ("ASC-DONE-1", sorted(Indices(drained.yielded.begin(), split)), sorted(done_at_call))
+      << "the first futures yielded, against those done at the call";
+  CF_CHECK_EQ("ASC-ORDER-1", Indices(split, drained.yielded.end()), later)
+      << "the futures completed after the call, in the order yielded";
 }
 
 // FIRST_COMPLETED: `done` is non-empty and holds exactly the completed
 // futures; `done` and `not_done` split the distinct inputs, each under its
 // first index. With none done at the call, the first completion ends the wait.
 RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FIRST_SplitsTheInputAtTheFirstCompletion, ()) {
-  CF_CLAUSES("WAIT-FIRST-1", "WAIT-FIRST-2", "WAIT-DUP-1");
   CF_REQUIRE(Cap::kWait, Cap::kMaxWorkers);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
   const auto k = static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(n) + 1));
@@ -180,32 +225,37 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FIRST_SplitsTheInputAtTheFirstCompletion
   WaitSplit split;
   Indices expected_done;
   if (k == 0) {
-    Background<WaitSplit> waiting(lab, [&impl = impl(), input] {
-      return impl.wait(input, ReturnWhen::kFirstCompleted, Timeout());
+    Background<WaitSplit> waiting(lab, "WAIT-FIRST-1", [input] {
+      return guarded().wait(input, ReturnWhen::kFirstCompleted, Timeout());
     });
-    RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
+    CF_CHECK("WAIT-FIRST-1", !waiting.returns_within(std::chrono::nanoseconds(0)))
+        << "wait(FIRST_COMPLETED) returned with no future done";
     complete(lab, gates, fs, order[0]);
-    RC_ASSERT(waiting.returns_within(kLong));
+    CF_CHECK("WAIT-FIRST-1", waiting.returns_within(kLong))
+        << "wait(FIRST_COMPLETED) did not return at the first completion";
     split = waiting.get();
     expected_done = {order[0]};
   } else {
     expected_done.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
     for (std::size_t i : expected_done) complete(lab, gates, fs, i);
     auto start = Clock::now();
-    split = impl().wait(input, ReturnWhen::kFirstCompleted, kLong);
-    RC_ASSERT(Clock::now() - start < kLateSlack);
+    CF_CHECK("WAIT-FIRST-2",
+             (split = impl().wait(input, ReturnWhen::kFirstCompleted, kLong), true));
+    auto elapsed = Clock::now() - start;
+    CF_CHECK("WAIT-FIRST-2", elapsed < kLateSlack)
+        << "wait(FIRST_COMPLETED) with " << k << " futures done took " << elapsed.count() << " ns";
   }
-  RC_ASSERT(!split.done.empty());
-  RC_ASSERT(sorted(split.done) == sorted(expected_done));
+  CF_CHECK("WAIT-FIRST-1", !split.done.empty()) << "done is empty";
+  CF_CHECK_EQ("WAIT-FIRST-1", sorted(split.done), sorted(expected_done)) << "the done futures";
+  // Disjoint, and together the distinct inputs.
   Indices all = split.done;
   all.insert(all.end(), split.not_done.begin(), split.not_done.end());
-  RC_ASSERT(sorted(all) == iota(n));  // disjoint, and together the distinct inputs
+  check_each_once(all, input, n, "WAIT-FIRST-1", "WAIT-DUP-1", "wait(FIRST_COMPLETED)");
 }
 
 // ALL_COMPLETED over random successes and failures: it waits for all, then
 // every future is in `done`, each with its own outcome.
 RC_GTEST_FIXTURE_PROP(Conformance, WAIT_ALL_ReturnsEveryFutureAfterTheLast, ()) {
-  CF_CLAUSES("WAIT-ALL-1");
   CF_REQUIRE(Cap::kWait);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
   const auto fails = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
@@ -223,21 +273,29 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_ALL_ReturnsEveryFutureAfterTheLast, ()) 
     fs.push_back(ex.submit(probe));
   }
   Background<WaitSplit> waiting(
-      lab, [&impl = impl(), fs] { return impl.wait(fs, ReturnWhen::kAllCompleted, Timeout()); });
-  RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
+      lab, "WAIT-ALL-1", [fs] { return guarded().wait(fs, ReturnWhen::kAllCompleted, Timeout()); });
+  CF_CHECK("WAIT-ALL-1", !waiting.returns_within(std::chrono::nanoseconds(0)))
+      << "wait(ALL_COMPLETED) returned while every task was blocked";
   lab.open(gate);
-  RC_ASSERT(waiting.returns_within(kLong));
+  CF_CHECK("WAIT-ALL-1", waiting.returns_within(kLong))
+      << "wait(ALL_COMPLETED) did not return once every task could finish";
   auto split = waiting.get();
-  RC_ASSERT(sorted(split.done) == iota(n));
-  RC_ASSERT(split.not_done.empty());
+  CF_CHECK_EQ("WAIT-ALL-1", sorted(split.done), iota(n)) << "the done futures";
+  CF_CHECK("WAIT-ALL-1", split.not_done.empty())
+      << "not_done holds " << ::testing::PrintToString(split.not_done);
+  const bool can_poll = has(Cap::kResultTimeout) || has(Cap::kStateQueries);
   for (std::size_t i = 0; i < n; ++i) {
-    auto outcome = fs[i]->result(std::chrono::seconds(0));
+    auto outcome = fs[i]->result(can_poll ? conformance::Timeout(std::chrono::seconds(0))
+                                          : conformance::Timeout(kLong));
+    CF_CHECK("WAIT-ALL-1", !outcome.is(Kind::kTimeout))
+        << "f" << i << " is not done after wait(ALL_COMPLETED) returned";
     if (fails[i]) {
       // The task's error; how it is reported is FUT-RESULT-2's business.
-      RC_ASSERT(!outcome.is(Kind::kValue) && !outcome.is(Kind::kNone) &&
-                !outcome.is(Kind::kTimeout) && !outcome.is(Kind::kCancelled));
+      CF_CHECK("EXEC-SUBMIT-2", !outcome.is(Kind::kValue) && !outcome.is(Kind::kNone) &&
+                                    !outcome.is(Kind::kCancelled))
+          << "the failing f" << i << " gave " << to_string(outcome);
     } else {
-      RC_ASSERT(outcome.is(Kind::kValue) && outcome.value == static_cast<std::int64_t>(i));
+      CF_CHECK_VALUE("EXEC-SUBMIT-1", outcome, static_cast<std::int64_t>(i)) << "f" << i;
     }
   }
 }
@@ -246,7 +304,6 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_ALL_ReturnsEveryFutureAfterTheLast, ()) 
 // ends at the first failure (with the futures completed so far in `done`), or
 // after the last future when none fails.
 RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FEXC_ReturnsAtTheFirstFailure, ()) {
-  CF_CLAUSES("WAIT-FEXC-1", "WAIT-FEXC-3");
   CF_REQUIRE(Cap::kWait, Cap::kWaitFirstException, Cap::kMaxWorkers);
   const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 8));
   const auto fails = *rc::gen::container<std::vector<int>>(n, rc::gen::inRange(0, 2));
@@ -263,18 +320,23 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FEXC_ReturnsAtTheFirstFailure, ()) {
       break;
     }
   }
+  // A failure ends the wait [WAIT-FEXC-1]; with none, it acts as ALL_COMPLETED [WAIT-FEXC-3].
+  const char* rule = fails[order[last]] ? "WAIT-FEXC-1" : "WAIT-FEXC-3";
   for (std::size_t p = 0; p < last; ++p) complete(lab, gates, fs, order[p]);
 
   Background<WaitSplit> waiting(
-      lab, [&impl = impl(), fs] { return impl.wait(fs, ReturnWhen::kFirstException, Timeout()); });
-  RC_ASSERT(!waiting.returns_within(std::chrono::nanoseconds(0)));
+      lab, rule, [fs] { return guarded().wait(fs, ReturnWhen::kFirstException, Timeout()); });
+  CF_CHECK(rule, !waiting.returns_within(std::chrono::nanoseconds(0)))
+      << "wait(FIRST_EXCEPTION) returned with " << last << " of " << n << " done and no failure";
   complete(lab, gates, fs, order[last]);
-  RC_ASSERT(waiting.returns_within(kLong));
+  CF_CHECK(rule, waiting.returns_within(kLong))
+      << "wait(FIRST_EXCEPTION) did not return once "
+      << (fails[order[last]] ? "a task failed" : "all were done");
   auto split = waiting.get();
   const Indices done(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(last) + 1);
   const Indices not_done(order.begin() + static_cast<std::ptrdiff_t>(last) + 1, order.end());
-  RC_ASSERT(sorted(split.done) == sorted(done));
-  RC_ASSERT(sorted(split.not_done) == sorted(not_done));
+  CF_CHECK_EQ(rule, sorted(split.done), sorted(done)) << "the done futures";
+  CF_CHECK_EQ(rule, sorted(split.not_done), sorted(not_done)) << "the futures not done";
 }
 
 }  // namespace

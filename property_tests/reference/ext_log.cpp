@@ -59,29 +59,28 @@ class StderrCapture {
 };
 
 TEST_F(Conformance, EXT_LOG_HandlerCapturesThrowingCallbacks) {
-  CF_CLAUSES("EXT-LOG-1", "FUT-CB-4");
   CapturedLog log;
   cf::Future<int> f;
   f.add_done_callback([](const cf::Future<int>&) { throw std::runtime_error("callback-boom-41"); });
   f.add_done_callback([](const cf::Future<int>&) { throw 42; });  // not a std::exception
-  EXPECT_NO_THROW(f.set_result(1));
+  CF_CHECK_NO_THROW("FUT-CB-4", f.set_result(1));
   // Added to a done future: runs (and fails) inside add_done_callback.
-  EXPECT_NO_THROW(
-      f.add_done_callback([](const cf::Future<int>&) { throw std::logic_error("late-boom-43"); }));
+  CF_CHECK_NO_THROW("FUT-CB-4", f.add_done_callback([](const cf::Future<int>&) {
+    throw std::logic_error("late-boom-43");
+  }));
 
   auto entries = log.entries();
-  ASSERT_EQ(entries.size(), 3u);
+  CF_ASSERT_EQ("FUT-CB-4", entries.size(), 3u) << "one report per throwing callback";
   for (const auto& entry : entries) {
-    EXPECT_EQ(entry.level, cf::LogLevel::kError);
-    EXPECT_TRUE(contains(entry.message, cf::msg::kCallbackFailed)) << entry.message;
+    CF_CHECK("EXT-LOG-1", entry.level == cf::LogLevel::kError) << entry.message;
+    CF_CHECK("EXT-LOG-1", contains(entry.message, cf::msg::kCallbackFailed)) << entry.message;
   }
-  EXPECT_TRUE(contains(entries[0].message, "callback-boom-41")) << entries[0].message;
-  EXPECT_TRUE(contains(entries[2].message, "late-boom-43")) << entries[2].message;
-  EXPECT_EQ(f.result(0s), 1) << "the outcome is unchanged";
+  CF_CHECK("EXT-LOG-1", contains(entries[0].message, "callback-boom-41")) << entries[0].message;
+  CF_CHECK("EXT-LOG-1", contains(entries[2].message, "late-boom-43")) << entries[2].message;
+  CF_CHECK_EQ("FUT-CB-4", f.result(0s), 1) << "the outcome is unchanged";
 }
 
 TEST_F(Conformance, EXT_LOG_FailingInitializerIsLoggedCritical) {
-  CF_CLAUSES("EXT-LOG-1", "TPE-INIT-2");
   CapturedLog log;
   {
     cf::ThreadPoolExecutor::Options options;
@@ -90,63 +89,64 @@ TEST_F(Conformance, EXT_LOG_FailingInitializerIsLoggedCritical) {
     cf::ThreadPoolExecutor pool(std::move(options));
     try {
       auto f = pool.submit([] { return 1; });
-      EXPECT_THROW(f.result(kLong), cf::BrokenThreadPool);
+      CF_CHECK_THROWS("TPE-INIT-2", f.result(kLong), cf::BrokenThreadPool);
     } catch (const cf::BrokenThreadPool&) {
       // The pool broke before submit: equally a failed initializer.
     }
+    CF_STEP("SHUT-WAIT-1");
+    pool.shutdown(true);
   }  // joined: the worker has logged, whichever way it went
   auto entries = log.entries();
-  ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0].level, cf::LogLevel::kCritical);
-  EXPECT_TRUE(contains(entries[0].message, "init-boom-17")) << entries[0].message;
+  CF_ASSERT_EQ("TPE-INIT-2", entries.size(), 1u) << "the failure is logged once";
+  CF_CHECK("EXT-LOG-1", entries[0].level == cf::LogLevel::kCritical) << entries[0].message;
+  CF_CHECK("EXT-LOG-1", contains(entries[0].message, "init-boom-17")) << entries[0].message;
 }
 
 TEST_F(Conformance, EXT_LOG_DefaultHandlerWritesToStderr) {
-  CF_CLAUSES("EXT-LOG-1");
   CapturedLog restore_afterwards;       // puts the adapter's handler back at the end
   auto ours = cf::set_log_handler({});  // empty: the default
-  EXPECT_TRUE(static_cast<bool>(ours)) << "set_log_handler returns the previous handler";
+  CF_CHECK("EXT-LOG-1", static_cast<bool>(ours)) << "set_log_handler returns the previous handler";
 
   StderrCapture capture;
-  ASSERT_TRUE(capture.ok());
+  CF_PRECONDITION(nullptr, capture.ok()) << "could not redirect stderr";
   cf::Future<int> f;
   f.add_done_callback([](const cf::Future<int>&) { throw std::runtime_error("stderr-boom-9"); });
   f.set_result(1);
   std::string text = capture.finish();
 
-  EXPECT_TRUE(contains(text, "stderr-boom-9")) << "stderr was: " << text;
-  EXPECT_TRUE(contains(text, cf::msg::kCallbackFailed)) << "stderr was: " << text;
-  EXPECT_TRUE(restore_afterwards.entries().empty()) << "the replaced handler saw nothing";
+  CF_CHECK("EXT-LOG-1", contains(text, "stderr-boom-9")) << "stderr was: " << text;
+  CF_CHECK("EXT-LOG-1", contains(text, cf::msg::kCallbackFailed)) << "stderr was: " << text;
+  CF_CHECK("EXT-LOG-1", restore_afterwards.entries().empty())
+      << "the replaced handler saw something";
 
   auto previous = cf::set_log_handler({});
-  EXPECT_FALSE(static_cast<bool>(previous)) << "the default is reported as an empty handler";
+  CF_CHECK("EXT-LOG-1", !static_cast<bool>(previous))
+      << "the default is reported as an empty handler";
 }
 
 TEST_F(Conformance, EXT_LOG_SetLogHandlerReturnsThePreviousOne) {
-  CF_CLAUSES("EXT-LOG-1");
   CapturedLog first;
   std::atomic<int> second_calls{0};
   auto previous =
       cf::set_log_handler([&](cf::LogLevel, std::string_view) { second_calls.fetch_add(1); });
-  ASSERT_TRUE(static_cast<bool>(previous));
+  CF_ASSERT("EXT-LOG-1", static_cast<bool>(previous)) << "set_log_handler returned no handler";
   previous(cf::LogLevel::kError, "forwarded");  // the returned handler is `first`'s
   auto entries = first.entries();
-  ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0].message, "forwarded");
+  CF_ASSERT_EQ("EXT-LOG-1", entries.size(), 1u) << "the returned handler is not the one replaced";
+  CF_CHECK_EQ("EXT-LOG-1", entries[0].message, "forwarded");
 
   cf::log(cf::LogLevel::kCritical, "to the second");
-  EXPECT_EQ(second_calls.load(), 1);
-  EXPECT_EQ(first.entries().size(), 1u);
+  CF_CHECK_EQ("EXT-LOG-1", second_calls.load(), 1);
+  CF_CHECK_EQ("EXT-LOG-1", first.entries().size(), 1u);
   cf::set_log_handler(std::move(previous));
   cf::log(cf::LogLevel::kError, "back to the first");
-  EXPECT_EQ(first.entries().size(), 2u);
-  EXPECT_EQ(second_calls.load(), 1);
+  CF_CHECK_EQ("EXT-LOG-1", first.entries().size(), 2u);
+  CF_CHECK_EQ("EXT-LOG-1", second_calls.load(), 1);
 }
 
 // Every event logged while handlers are being swapped reaches exactly one of
 // the installed handlers: none lost to the default, none delivered twice.
 TEST_F(Conformance, EXT_LOG_SwappingHandlersLosesNoEvent) {
-  CF_CLAUSES("EXT-LOG-1", "FUT-CB-4");
   constexpr int kThreads = 4;
   constexpr int kPerThread = 100;
   std::atomic<int> a{0};
@@ -173,9 +173,13 @@ TEST_F(Conformance, EXT_LOG_SwappingHandlersLosesNoEvent) {
   go.wait_for(kLong);
   for (int i = 0; i < 200; ++i)
     cf::set_log_handler(i % 2 == 0 ? cf::LogHandler(count_b) : cf::LogHandler(count_a));
-  for (auto& t : producers) t.join();
-  EXPECT_EQ(a.load() + b.load(), kThreads * kPerThread);
-  EXPECT_TRUE(restore_afterwards.entries().empty());
+  {
+    CF_STEP("EXT-LOG-1");  // the producers log through handlers being swapped, then return
+    for (auto& t : producers) t.join();
+  }
+  CF_CHECK_EQ("EXT-LOG-1", a.load() + b.load(), kThreads * kPerThread);
+  CF_CHECK("EXT-LOG-1", restore_afterwards.entries().empty())
+      << "an event reached the handler replaced first";
 }
 
 }  // namespace

@@ -3,12 +3,13 @@
 // These tests call cf:: directly (they are linked only into the reference
 // adapters' binaries), so they make their own pools and raw futures; gates
 // still come from the fixture's Lab so that every task blocks with an upper
-// bound (Lab::kGateLimit) and the fixture can release it.
+// bound (Lab::kGateLimit) and the fixture can release it. A pool made here is
+// followed by an OpenGatesOnExit (setups.hpp), so a test that ends early
+// releases it.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <future>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -16,23 +17,10 @@
 #include <vector>
 
 #include "cf/cf.hpp"
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
 namespace cf::conformance::ext {
-
-// Opens every gate of `lab` when it goes out of scope. Declared after a pool,
-// it is destroyed before it, so a failed ASSERT releases the pool's gated
-// tasks instead of leaving the pool's destructor waiting for Lab::kGateLimit.
-class OpenGatesOnExit {
- public:
-  explicit OpenGatesOnExit(Lab& lab) : lab_(lab) {}
-  ~OpenGatesOnExit() { lab_.open_all(); }
-  OpenGatesOnExit(const OpenGatesOnExit&) = delete;
-  OpenGatesOnExit& operator=(const OpenGatesOnExit&) = delete;
-
- private:
-  Lab& lab_;
-};
 
 // A count-down with a bounded wait (std::latch has no timed wait).
 class Countdown {
@@ -53,12 +41,25 @@ class Countdown {
   int count_;
 };
 
-// True if `reader` has not finished after kShort. A call that must block
-// (a huge timeout on a pending future) and returns within kShort is a bug; a
-// reader that was merely slow to be scheduled only makes the check weaker.
-template <class T>
-bool still_blocked(const std::future<T>& reader) {
-  return reader.wait_for(kShort) == std::future_status::timeout;
+// The result of `call`, made with `clause` in progress (check.hpp): a call
+// that hangs where that clause's rule says it returns is charged there.
+template <class F>
+auto during(const char* clause, F&& call) {
+  check::Step step(clause, "a blocking call of cf's API", __FILE__, __LINE__);
+  return call();
+}
+
+// What `call` returned, or "threw <what()>": for a call on a reader's thread,
+// so that what it threw reaches the test's check as words.
+template <class F>
+std::string outcome_of(F&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    return std::string("threw ") + e.what();
+  } catch (...) {
+    return "threw a non-std exception";
+  }
 }
 
 // Captures what cf logs while alive, then puts the previous handler (the

@@ -18,9 +18,11 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "cf/detail/sync.hpp"
+
 namespace cf {
 
-using Clock = std::chrono::steady_clock;
+using Clock = detail::sync::Clock;  // std::chrono::steady_clock in production
 
 // A fixed point in time after which a wait gives up, or "never".
 class Deadline {

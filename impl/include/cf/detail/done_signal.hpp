@@ -12,9 +12,9 @@
 // Requires: Linux (futex).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
+#include "cf/detail/sync.hpp"
 #include "cf/timeout.hpp"
 
 namespace cf::detail {
@@ -35,8 +35,7 @@ class DoneSignal {
   // kSleepers: not set, and some waiter may be in futex_wait, so set() must
   // call futex_wake (skipped when nobody ever slept).
   static constexpr std::uint32_t kUnset = 0, kSet = 1, kSleepers = 2;
-  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
-  mutable std::atomic<std::uint32_t> word_{kUnset};
+  mutable sync::Atomic<std::uint32_t> word_{kUnset};
 };
 
 }  // namespace cf::detail

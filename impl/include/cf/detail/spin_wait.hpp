@@ -13,11 +13,16 @@
 // Internal. Guarantees: returns as soon as `ready()` is seen true, or once
 // `budget` has passed (then returns false, and the caller parks). Never
 // blocks. Non-guarantee: `ready()` may be polled again after it turned true.
+// Under the exploration scheduler (sync::kSpinModel) the budget is one poll:
+// a spin is a race the scheduler already explores, and a real one would
+// only add steps.
 #pragma once
 
 #include <sched.h>
 
 #include <chrono>
+
+#include "cf/detail/sync.hpp"
 
 namespace cf::detail {
 
@@ -35,6 +40,7 @@ inline void cpu_relax() {
 
 template <class Ready>
 bool spin_until(Ready&& ready, std::chrono::nanoseconds budget = kSpinBudget) {
+  if constexpr (sync::kSpinModel) return ready();
   // A few hundred nanoseconds of pause (a handoff between two running
   // threads lands here), then yield between polls: when the two threads
   // share one core, the other one runs at once instead of after our budget.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cf/detail/done_signal.hpp"
+#include "cf/detail/sync.hpp"
 #include "cf/errors.hpp"
 #include "cf/timeout.hpp"
 
@@ -118,7 +119,7 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
   std::string invalid_state_message_locked() const;
   std::string describe_locked() const;
 
-  mutable std::mutex mutex_;
+  mutable sync::Mutex mutex_;
   DoneSignal done_signal_;  // set with status_ = CANCELLED or FINISHED
   Status status_ = Status::kPending;
   // What most futures never need — a callback, a waiter, an exception —

@@ -1,0 +1,7 @@
+#include "protocol.hpp"
+
+namespace cf::explore {
+const char* const kTwinName = "";
+const char* const kTwinProtocol = "";
+const char* const kTwinBug = "";
+}  // namespace cf::explore

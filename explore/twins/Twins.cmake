@@ -1,0 +1,157 @@
+# Failing twins: the reference with one realistic bug, each in a <name>.twin
+# file beside this one:
+#
+#   engine: relacy                              (optional: a Relacy test's twin)
+#   protocol: <the protocol whose checks must catch it>
+#   bug: <one sentence>
+#   file: <path from the repository root>        (optional with defines:)
+#   defines: <NAME=VALUE ...>                    (optional)
+#   --- replace
+#   <text found exactly once in the file>
+#   --- with
+#   <its replacement>
+#   --- end                                      (replace/with/end may repeat)
+#
+# The twin is made at configure time from the current file, so it follows
+# the reference. When its text is no longer found, the twin is not built and
+# its test fails saying so: the bug has to be planted again in the new code.
+
+function(cf_explore_twin_section text begin end out)
+  string(FIND "${text}" "${begin}" a)
+  if(a LESS 0)
+    set(${out} "" PARENT_SCOPE)
+    return()
+  endif()
+  string(LENGTH "${begin}" n)
+  math(EXPR a "${a} + ${n}")
+  string(SUBSTRING "${text}" ${a} -1 rest)
+  string(FIND "${rest}" "${end}" b)
+  string(SUBSTRING "${rest}" 0 ${b} section)
+  set(${out} "${section}" PARENT_SCOPE)
+endfunction()
+
+# cf_explore_add_twin(<twin file>): builds cf_explore_twin_<name> and adds
+# the test explore.twin.<name>.
+function(cf_explore_add_twin twin_file)
+  get_filename_component(name "${twin_file}" NAME_WE)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${twin_file}")
+  file(READ "${twin_file}" text)
+  string(REGEX MATCH "protocol: ([^\n]*)" _ "${text}")
+  set(protocol "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "bug: ([^\n]*)" _ "${text}")
+  set(bug "${CMAKE_MATCH_1}")
+  set(file "")
+  if(text MATCHES "\nfile: ([^\n]*)")
+    set(file "${CMAKE_MATCH_1}")
+  endif()
+  set(defines "")
+  if(text MATCHES "\ndefines: ([^\n]*)")
+    separate_arguments(defines UNIX_COMMAND "${CMAKE_MATCH_1}")
+  endif()
+  if(NOT protocol OR NOT bug)
+    message(FATAL_ERROR "${twin_file}: needs a 'protocol:' and a 'bug:' line")
+  endif()
+
+  set(stale "")
+  set(out_dir "${CMAKE_CURRENT_BINARY_DIR}/twins/${name}")
+  set(impl_sources "")
+  foreach(source IN LISTS CF_EXPLORE_IMPL_SOURCES)
+    list(APPEND impl_sources "${PROJECT_SOURCE_DIR}/impl/${source}")
+  endforeach()
+  set(includes "")
+  set(header_twin OFF)
+  if(file)
+    set(original "${PROJECT_SOURCE_DIR}/${file}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${original}")
+    file(READ "${original}" code)
+    set(rest "${text}")
+    set(blocks 0)
+    while(TRUE)
+      string(FIND "${rest}" "--- replace\n" at)
+      if(at LESS 0)
+        break()
+      endif()
+      string(SUBSTRING "${rest}" ${at} -1 rest)
+      cf_explore_twin_section("${rest}" "--- replace\n" "--- with\n" before)
+      cf_explore_twin_section("${rest}" "--- with\n" "--- end" after)
+      string(FIND "${rest}" "--- end" next)
+      string(SUBSTRING "${rest}" ${next} -1 rest)
+      string(SUBSTRING "${rest}" 7 -1 rest)
+      math(EXPR blocks "${blocks} + 1")
+      string(FIND "${code}" "${before}" first)
+      string(FIND "${code}" "${before}" last REVERSE)
+      if(first LESS 0)
+        set(stale "block ${blocks} of ${name}.twin is no longer in ${file}")
+        break()
+      elseif(NOT first EQUAL last)
+        set(stale "block ${blocks} of ${name}.twin occurs more than once in ${file}")
+        break()
+      endif()
+      string(REPLACE "${before}" "${after}" code "${code}")
+    endwhile()
+    if(blocks EQUAL 0)
+      message(FATAL_ERROR "${twin_file}: 'file:' without a '--- replace' block")
+    endif()
+    if(file MATCHES "^impl/include/(.*)$")
+      set(header_twin ON)
+      set(generated "${out_dir}/include/${CMAKE_MATCH_1}")
+      set(includes "${out_dir}/include")
+    elseif(file MATCHES "^(impl/src|explore/protocols)/(.*)$")
+      set(generated "${out_dir}/${CMAKE_MATCH_2}")
+      list(REMOVE_ITEM impl_sources "${original}")
+      list(APPEND impl_sources "${generated}")
+    else()
+      message(FATAL_ERROR "${twin_file}: a twin plants its bug in impl/ or explore/protocols/")
+    endif()
+    if(NOT stale)
+      # Rewritten only when it changes, so a reconfigure rebuilds nothing.
+      file(WRITE "${generated}.new" "${code}")
+      configure_file("${generated}.new" "${generated}" COPYONLY)
+    endif()
+  endif()
+
+  if(stale)
+    add_test(NAME explore.twin.${name}
+      COMMAND ${CMAKE_COMMAND} -E echo "cf_explore: twin ${name} does not apply: ${stale}; plant the bug again in the new code")
+    set_tests_properties(explore.twin.${name} PROPERTIES LABELS explore WILL_FAIL TRUE)
+    return()
+  endif()
+
+  if(text MATCHES "\nengine: relacy" OR text MATCHES "^engine: relacy")
+    if(COMMAND cf_explore_relacy_test)
+      string(REGEX REPLACE "^relacy\\." "" relacy_test "${protocol}")
+      cf_explore_relacy_test(twin-${name} SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/relacy/${relacy_test}.cpp
+                             INCLUDES ${includes} EXPECT_FAILURE)
+    endif()
+    return()
+  endif()
+
+  # A protocol twin replaces a protocol file; the others link the shared objects.
+  set(protocols_objects $<TARGET_OBJECTS:cf_explore_protocols>)
+  if(file MATCHES "^explore/protocols/" OR header_twin)
+    set(protocol_sources ${CF_EXPLORE_PROTOCOLS})
+    if(file MATCHES "^explore/protocols/")
+      list(REMOVE_ITEM protocol_sources "${original}")
+      list(APPEND protocol_sources "${generated}")
+      list(REMOVE_ITEM impl_sources "${generated}")
+    endif()
+    set(protocols_objects ${protocol_sources})
+  endif()
+  cf_explore_impl(cf_explore_twin_${name}_impl SOURCES ${impl_sources} INCLUDES ${includes})
+  if(defines)
+    target_compile_definitions(cf_explore_twin_${name}_impl PRIVATE ${defines})
+  endif()
+  set(info "${out_dir}/twin_info.cpp")
+  file(WRITE "${info}.new" "#include \"protocol.hpp\"\n\nnamespace cf::explore {\n"
+    "const char* const kTwinName = R\"twin(${name})twin\";\n"
+    "const char* const kTwinProtocol = R\"twin(${protocol})twin\";\n"
+    "const char* const kTwinBug = R\"twin(${bug})twin\";\n}  // namespace cf::explore\n")
+  configure_file("${info}.new" "${info}" COPYONLY)
+  add_executable(cf_explore_twin_${name} ${CF_EXPLORE_HARNESS} ${info} ${protocols_objects})
+  target_include_directories(cf_explore_twin_${name} PRIVATE ${includes} harness protocols)
+  target_link_libraries(cf_explore_twin_${name} PRIVATE cf_explore_twin_${name}_impl)
+  add_test(NAME explore.twin.${name}
+    COMMAND cf_explore_twin_${name} --expect-failure --protocol ${protocol}
+            --json ${CMAKE_CURRENT_BINARY_DIR}/twin_${name}.json)
+  set_tests_properties(explore.twin.${name} PROPERTIES LABELS explore TIMEOUT 300)
+endfunction()
