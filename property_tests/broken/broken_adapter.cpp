@@ -416,10 +416,13 @@ class BrokenFuture final : public Future {
   }
 
   // callbacks-reversed: callbacks added before completion are kept here and
-  // run, newest first, by one callback registered on the real future.
+  // run, newest first, by one callback registered on the real future. One
+  // added once the future is done runs at once, in the adding thread, even
+  // while the completing thread has yet to run the kept ones, so that only
+  // the order is wrong [FUT-CB-3].
   void add_reversed(std::function<void(const CallbackEvent&)> callback) {
     std::unique_lock lock(reversed_->mutex);
-    if (reversed_->fired) {
+    if (reversed_->fired || inner_->done()) {
       lock.unlock();
       return inner_->add_done_callback(std::move(callback));
     }
