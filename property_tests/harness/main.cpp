@@ -31,6 +31,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -249,6 +250,19 @@ class RecordListener : public ::testing::EmptyTestEventListener {
       }
     }
     auto state = run::snapshot();
+    // The failed checks, whatever RapidCheck's own report of the last shrunk
+    // case says (a case that failed through a check on another thread, or at
+    // teardown, can end its report with another message).
+    if (result->Failed() && !state.findings.empty()) {
+      std::printf("[checks] failed checks of this test:\n");
+      std::set<std::string> shown;
+      for (const auto& f : state.findings) {
+        if (shown.size() == 5) break;
+        if (shown.insert(f.message).second) std::printf("  %s\n", f.message.c_str());
+      }
+      if (state.findings.size() > shown.size()) std::printf("  (all in the record)\n");
+      std::fflush(stdout);
+    }
     std::string status = result->Skipped() && state.findings.empty() ? "n/a"
                                                                      : final_status(state, result->Failed());
     if (!g_finalized.exchange(true)) {
