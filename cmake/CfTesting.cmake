@@ -39,7 +39,6 @@ function(cf_discover_tests target)
     "foreach(test IN LISTS [==[${list_var}]==])\n"
     "  set_tests_properties(\"\${test}\" PROPERTIES${properties})\n"
     "endforeach()\n")
-  file(GENERATE OUTPUT "${script}" CONTENT "${content}")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
 endfunction()
 
