@@ -4,7 +4,9 @@
 // first property runs: a seed (random unless RC_PARAMS names one) and
 // max_success, 100 cases per property by default, divided by CF_TEST_SCALE
 // (sanitizer builds) and multiplied by 10 with CF_PROPERTY_LONG=1 (nightly).
-// Keys already in RC_PARAMS win. Each property binary prints the resulting
+// Keys already in RC_PARAMS win. Past half its test's budget a property that
+// has not failed generates no more cases (it prints how many ran), and one
+// that has failed stops shrinking, so neither reaches the watchdog. Each property binary prints the resulting
 // RC_PARAMS when it starts, and a failing property prints the line that
 // replays it (`replay_hint()`): RC_PARAMS="seed=N" <binary> --gtest_filter=<test>.
 //
