@@ -28,6 +28,9 @@
 // extensions() on it also holds it to the EXT- rules: a huge timeout of any
 // timed call behaves as none [EXT-TIMEOUT-1] (the commands draw huge timeouts
 // for wait and as_completed only then).
+//
+// Long on purpose: the whole sequential model, one rule per observation with
+// its clause; it is read as one piece.
 #pragma once
 
 #include <algorithm>
@@ -236,12 +239,16 @@ class ExecutorSpec {
   }
 
   // shutdown(): no more work is accepted [EXEC-SUBMIT-4]. Without
-  // cancel_futures every task still queued must run [SHUT-CANCEL-2].
+  // cancel_futures every task still queued must run [SHUT-CANCEL-2]; a call
+  // of a map closed unstepped keeps its own, more particular rule
+  // [MAP-ABANDON-2], which had it run before the shutdown came.
   void shut_down(bool cancel_futures) {
     shut_down_ = true;
     if (cancel_futures) return;
     for (auto& t : tasks_) {
-      if (t.state == State::kQueued) t.runs_by = "SHUT-CANCEL-2";
+      if (t.state == State::kQueued && std::string(t.runs_by) == "EXEC-SUBMIT-1") {
+        t.runs_by = "SHUT-CANCEL-2";
+      }
     }
   }
 
