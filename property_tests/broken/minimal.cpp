@@ -1,5 +1,9 @@
 // The minimal implementation (see minimal.hpp): futures, a pool, wait,
 // as_completed and map, from scratch.
+//
+// Long on purpose: a whole executor from scratch (state machine, pool, wait,
+// as_completed, map, adapter), kept in one file so it is plainly independent of
+// impl/.
 #include "minimal.hpp"
 
 #include <pthread.h>
@@ -566,7 +570,7 @@ class MinimalMap final : public MapRun {
     // refused here is map()'s own error [MAP-SHUTDOWN-1].
     top_up(buffer_ ? *buffer_ : SIZE_MAX, true);
   }
-  ~MinimalMap() override { close(); }  // stepped or not [MAP-ABANDON-1, EXT-ABANDON-1]
+  ~MinimalMap() override { close(); }
 
   std::optional<Outcome> next() override {
     if (ended_) return std::nullopt;
@@ -574,19 +578,29 @@ class MinimalMap final : public MapRun {
       ended_ = true;
       return std::exchange(refused_, std::nullopt);
     }
+    stepped_ = true;
     auto f = pending_.front();
-    pending_.pop_front();
-    if (buffer_) top_up(1, false);  // each result taken lets one more call in [MAP-BUF-1]
     Outcome outcome = f->await(deadline_);  // in input order [MAP-ORDER-1]
-    if (outcome.is(Kind::kValue)) return outcome;
+    pending_.pop_front();
+    // Each result taken lets one more call in [MAP-BUF-1], once it is taken:
+    // never B + 1 in flight while the step waits [MAP-BUF-4].
+    if (outcome.is(Kind::kValue)) {
+      if (buffer_) top_up(1, false);
+      return outcome;
+    }
     if (outcome.is(Kind::kTimeout)) f->cancel();  // [MAP-TIMEOUT-2]
     close();  // an error ends the map and cancels the rest [MAP-EXC-2]
     return outcome;
   }
 
+  // Closed once stepped, the map cancels its queued calls (running ones
+  // finish) [MAP-ABANDON-1]; never stepped, it cancels nothing and every call
+  // it submitted runs [MAP-ABANDON-2].
   void close() override {
     ended_ = true;
-    for (auto& f : pending_) f->cancel();  // running calls finish
+    if (stepped_) {
+      for (auto& f : pending_) f->cancel();
+    }
     pending_.clear();
   }
 
@@ -616,6 +630,7 @@ class MinimalMap final : public MapRun {
   std::optional<Outcome> refused_;
   bool input_done_ = false;
   bool ended_ = false;
+  bool stepped_ = false;
 };
 
 // --- the adapter ----------------------------------------------------------------
