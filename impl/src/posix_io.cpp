@@ -1,12 +1,15 @@
 #include "posix_io.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <thread>
 
 namespace cf::detail {
 
@@ -58,6 +61,12 @@ void reap(pid_t pid) {
 void UniqueFd::reset(int fd) {
   if (fd_ >= 0) ::close(fd_);  // not retried on EINTR: Linux has closed it anyway
   fd_ = fd;
+}
+
+int process_cpu_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace cf::detail

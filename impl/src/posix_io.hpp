@@ -33,6 +33,10 @@ bool set_nonblocking(int fd);
 // Waits until the child `pid` has exited and reaps it.
 void reap(pid_t pid);
 
+// The CPUs this process may run on (its affinity mask), at least 1: what
+// os.process_cpu_count() returns, behind both pools' default worker counts.
+int process_cpu_count();
+
 // An owned descriptor, closed once.
 class UniqueFd {
  public:

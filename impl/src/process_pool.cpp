@@ -18,7 +18,6 @@
 #include "cf/process_pool.hpp"
 
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
@@ -50,12 +49,6 @@ namespace {
 
 using detail::ProcessCall;
 using CallPtr = std::shared_ptr<ProcessCall>;
-
-int process_cpu_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 struct Worker {
   pid_t pid = -1;
@@ -506,6 +499,6 @@ std::size_t ProcessPoolExecutor::spawned_count() const {
   return impl_->spawned;
 }
 
-int ProcessPoolExecutor::default_max_workers() { return process_cpu_count(); }
+int ProcessPoolExecutor::default_max_workers() { return detail::process_cpu_count(); }
 
 }  // namespace cf

@@ -1,7 +1,6 @@
 #include "cf/thread_pool.hpp"
 
 #include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,17 +17,12 @@
 #include "cf/detail/spin_wait.hpp"
 #include "cf/detail/sync.hpp"
 #include "cf/log.hpp"
+#include "posix_io.hpp"
 
 namespace cf {
 namespace {
 
 thread_local std::string t_worker_name;
-
-int process_cpu_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 std::string default_prefix() {
   static std::atomic<int> counter{0};  // process-wide, as CPython's class counter
@@ -269,6 +263,6 @@ std::size_t ThreadPoolExecutor::thread_count() const {
 
 std::string_view ThreadPoolExecutor::current_thread_name() { return t_worker_name; }
 
-int ThreadPoolExecutor::default_max_workers() { return std::min(32, process_cpu_count() + 4); }
+int ThreadPoolExecutor::default_max_workers() { return std::min(32, detail::process_cpu_count() + 4); }
 
 }  // namespace cf
