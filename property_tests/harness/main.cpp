@@ -65,7 +65,7 @@ std::string replay_line() {
   char exe[4096] = {};
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   std::string program = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : "<program>";
-  return program + " --gtest_filter=" + current_test();
+  return replay_environment() + program + " --gtest_filter=" + current_test();
 }
 
 // Charges a hang or a death to the clauses in progress; with none, the test

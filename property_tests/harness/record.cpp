@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "sanitizer.hpp"
 
@@ -130,6 +131,21 @@ void write_record(const std::string& test, const std::string& status, const Test
   tmp += ".tmp";
   std::ofstream(tmp) << out.str();
   std::filesystem::rename(tmp, path);
+}
+
+std::string replay_environment(bool with_noise) {
+  static const char* const kNames[] = {"CF_BROKEN", "CF_PYTHON", "CF_TEST_SCALE",
+                                       "CF_TEST_BUDGET_S", "RC_PARAMS", "CF_NOISE"};
+  std::string words;
+  for (const char* name : kNames) {
+    if (!with_noise && std::string_view(name) == "CF_NOISE") continue;
+    const char* value = std::getenv(name);
+    if (!value || !*value) continue;
+    std::string quoted = "'";
+    for (const char* c = value; *c; ++c) quoted += *c == '\'' ? std::string("'\\''") : std::string(1, *c);
+    words += std::string(name) + "=" + quoted + "' ";
+  }
+  return words;
 }
 
 }  // namespace cf::conformance

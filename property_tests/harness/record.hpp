@@ -51,4 +51,10 @@ void write_record(const std::string& test, const std::string& status, const Test
 std::string final_status(const TestState& state, bool gtest_failed);
 bool has_tagged_failure(const TestState& state);
 
+// The environment a replay line must repeat: the variables that choose what
+// runs (CF_BROKEN's variant, CF_PYTHON's interpreter, the case count and
+// budget, RapidCheck's seed, and CF_NOISE unless the line sets noise
+// itself), as `NAME='value' ` words to put before the program.
+std::string replay_environment(bool with_noise = true);
+
 }  // namespace cf::conformance

@@ -69,7 +69,7 @@ std::string program_path() {
 std::string replay_line(const Scenario& s, std::uint64_t seed, bool noise, double seconds) {
   char budget[32];
   std::snprintf(budget, sizeof budget, "%.0f", std::max(10.0, seconds));
-  return program_path() + " --scenario '" + s.name + "' --seed " + std::to_string(seed) + " --noise " +
+  return cc::replay_environment(/*with_noise=*/false) + program_path() + " --scenario '" + s.name + "' --seed " + std::to_string(seed) + " --noise " +
          (noise ? "on" : "off") + " --duration " + budget;
 }
 
