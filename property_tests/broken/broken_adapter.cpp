@@ -70,6 +70,10 @@
 //   done-unlocked              done() reads a copy of the state without the lock
 //                              that guards it: answers right, yet a data race only
 //                              ThreadSanitizer sees (tsan builds only)
+//
+// Long on purpose: one wrapper per planted variant (about forty, listed below),
+// each a few lines beside the reference it wraps; one file keeps the table and
+// the code that plants each row together.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

@@ -11,6 +11,9 @@
 // token, and the token of a thread the test starts to complete a future, say
 // where a callback ran. Completions on a helper thread run in a Background: a
 // completion that deadlocks fails its clause instead of hanging the test.
+//
+// Long on purpose: one spec section (FUT-CB-1..6), one self-contained scene per
+// test, as each conformance file holds its section.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

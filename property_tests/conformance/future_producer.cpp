@@ -12,6 +12,9 @@
 // what result() reads afterwards is judged by the clause of that read
 // [FUT-RESULT-1..3], except after a refused call: whatever then differs from
 // the first outcome is the refusing clause's failure (it must keep it).
+//
+// Long on purpose: one spec section (FUT-SET-*), one self-contained scene per
+// test, as each conformance file holds its section.
 #include <algorithm>
 #include <atomic>
 #include <barrier>

@@ -12,6 +12,9 @@
 // read, for what it reported [FUT-RESULT-1..3] [FUT-EXC-1..2]. Readers that
 // must block announce themselves just before they call; the completion may
 // still race ahead of the call, and both orders must give the same outcome.
+//
+// Long on purpose: one spec section (FUT-RESULT-*, FUT-EXC-*), one self-
+// contained scene per test, as each conformance file holds its section.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>

@@ -15,6 +15,9 @@
 // error unchanged is EXEC-SUBMIT-2's; calls that must never run because the
 // map cancelled them are the map clause's, tasks that had to run by the time
 // shutdown(wait=true) returned are SHUT-WAIT-1's.
+//
+// Long on purpose: one spec section (MAP-*), one self-contained scene per test,
+// as each conformance file holds its section.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>

@@ -11,6 +11,9 @@
 // run is read from the logs at the moment it returned, before any result() is
 // awaited, so a shutdown that returns early is seen even without state
 // queries (which, where declared, add that every future is done by then).
+//
+// Long on purpose: one spec section (SHUT-*), one self-contained scene per
+// test, as each conformance file holds its section.
 #include <algorithm>
 #include <cstdint>
 #include <memory>

@@ -11,6 +11,9 @@
 // judged from the tasks' side, by how many have arrived at their gates at
 // once, so a pool without a thread-count API is judged too, and so is a pool
 // that runs a queued task in a thread waiting for its result.
+//
+// Long on purpose: one spec section (TPE-*), one self-contained scene per test,
+// as each conformance file holds its section.
 #include <sched.h>
 #include <unistd.h>
 

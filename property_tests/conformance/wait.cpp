@@ -13,6 +13,9 @@
 // Where cfspec deliberately differs from CPython (a cancelled future is done
 // for wait at once, and its cancellation wakes a blocked wait [WAIT-CANCEL-1])
 // the test says what CPython does instead.
+//
+// Long on purpose: one spec section (WAIT-*), one self-contained scene per
+// test, as each conformance file holds its section.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

@@ -1,6 +1,9 @@
 // The C++ client of driver.py: spawns the interpreter, speaks its line
 // protocol, serves the Lab to probes, and presents CPython's executors and
 // futures as adapter objects. See client.hpp and driver.py.
+//
+// Long on purpose: the driver's line codec, the Lab server and the adapter
+// objects over them; each part is used only by the next.
 #include "client.hpp"
 
 #include <fcntl.h>

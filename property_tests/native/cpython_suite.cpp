@@ -8,6 +8,9 @@
 //
 // Sleeps in the originals become gates; a time CPython waits out ("sleep
 // 0.1 then check") is a bounded wait here.
+//
+// Long on purpose: a case-by-case translation of CPython's test package, kept
+// in its files' order so each case can be read beside its original.
 #include <sched.h>
 
 #include <algorithm>

@@ -25,6 +25,11 @@
 // MODEL_ExecutorFollowsTheExtensions to cf's EXT- rules as well
 // (EXT-TIMEOUT-1). A failure shrinks to a short command list,
 // printed with the failed check.
+//
+// Long on purpose: one command class per operation the model drives (submit,
+// gate, cancel, reads, callbacks, wait, as_completed, map, shutdown), each
+// generated, applied and compared in one place; the rules they compare against
+// are in executor_spec_model.hpp.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>

@@ -10,6 +10,10 @@
 // that only build a state are preconditions relying on their cell's clause.
 // Calls that could block run on their own thread (Background), so a broken
 // implementation fails a property rather than hanging it.
+//
+// Long on purpose: the state table's model and the properties over it
+// (operations, callbacks, races) share that model; split, each file would
+// repeat it.
 #include <algorithm>
 #include <barrier>
 #include <chrono>
