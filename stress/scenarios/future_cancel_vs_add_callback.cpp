@@ -7,12 +7,14 @@
 // callback is lost or run twice; pebble #105 and CPython bpo-33110 (gh-77291)
 // are bugs of this registration-versus-completion path.
 //
-//   outcome              verdict     clause     meaning
-//   once, by canceller   ACCEPTABLE             added first, run by the cancelling thread
-//   once, by adder       ACCEPTABLE             added after the cancel, run at once by the adder
-//   never                FORBIDDEN   FUT-CB-1   the callback was lost
-//   twice                FORBIDDEN   FUT-CB-1   the callback ran twice
-//   not cancelled        FORBIDDEN   FUT-CB-6   the callback did not see the future cancelled
+//   outcome                verdict     clause       meaning
+//   once, by canceller     ACCEPTABLE               added first, run by the cancelling thread
+//   once, by adder         ACCEPTABLE               added after the cancel, run at once by the adder
+//   never                  FORBIDDEN   FUT-CB-1     the callback was lost
+//   twice                  FORBIDDEN   FUT-CB-1     the callback ran twice
+//   not cancelled          FORBIDDEN   FUT-CB-6     the callback did not see the future cancelled
+//   cancel left it undone  FORBIDDEN   FUT-STATE-4  done() false after the cancel (with state
+//                                                   queries): no callback can run then
 #include <atomic>
 #include <memory>
 
@@ -47,6 +49,9 @@ class CancelVsAddCallback final : public Trial {
     }
   }
   std::string arbiter() override {
+    // A future the cancel left undone runs no callback: that is the broken
+    // rule, not the callback's.
+    if (stage_.has(Cap::kStateQueries) && !future_->done()) return "cancel left it undone";
     int n = seen_->calls.load();
     if (n == 0) return "never";
     if (n > 1) return "twice";
@@ -71,7 +76,8 @@ CF_STRESS_SCENARIO(Scenario{
      {"once, by adder", Verdict::kAcceptable, "added after the cancel, run at once by the adder"},
      {"never", Verdict::kForbidden, "the callback was lost", "FUT-CB-1"},
      {"twice", Verdict::kForbidden, "the callback ran twice", "FUT-CB-1"},
-     {"not cancelled", Verdict::kForbidden, "the callback did not see the future cancelled", "FUT-CB-6"}},
+     {"not cancelled", Verdict::kForbidden, "the callback did not see the future cancelled", "FUT-CB-6"},
+     {"cancel left it undone", Verdict::kForbidden, "done() is false after the cancel", "FUT-STATE-4"}},
     [](Stage& s) { return std::make_unique<CancelVsAddCallback>(s); }});
 
 }  // namespace
