@@ -58,6 +58,10 @@ FuturePtr make_in(Implementation& impl, State state) {
       break;
     case State::kCancelled:
       CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "building CANCELLED";
+      // A reader of it must not block: it is done [FUT-STATE-4].
+      if ((impl.caps() & static_cast<Caps>(Cap::kStateQueries)) != 0) {
+        CF_PRECONDITION("FUT-STATE-4", f->done()) << "building CANCELLED: done() after cancel()";
+      }
       return f;
     case State::kFinishedValue:
       step = f->set_result(kValue);
