@@ -104,8 +104,13 @@ void judge_read(Call call, Form form, State s, const Outcome& got, const std::st
     CF_CHECK_OUTCOME(clause, got, Kind::kTimeout) << label << " of a future that is not done";
     return;
   }
-  CF_CHECK(clause, !own_error(got)) << label << " of a done future raised " << to_string(got);
-  if (!own_error(got)) check_outcome(outcome_clause(call, s), got, expected, label);
+  // An untimed read takes no argument that could be refused: an error other
+  // than the task's, read from a failed future, is how that future reports
+  // its failure, the state's business [FUT-RESULT-2] [FUT-EXC-1].
+  const bool own = own_error(got) && !(form == Form::kUntimed && s == State::kFinishedError &&
+                                       got.is(Kind::kOther));
+  CF_CHECK(clause, !own) << label << " of a done future raised " << to_string(got);
+  if (!own) check_outcome(outcome_clause(call, s), got, expected, label);
 }
 
 // What a read returned, how long it took, and when it returned.
@@ -628,7 +633,12 @@ TEST_F(Conformance, FUT_CANCEL_WakesReadersOfQueuedTask) {
   check_woken(readers, specs, cancelled_at, State::kCancelled, "FUT-CANCEL-5");
   worker.finish();
   shutdown_and_wait(ex);
-  CF_CHECK("EXEC-CANCEL-1", lab.log(log).empty()) << "a cancelled task ran";
+  // Only a cancel() known to have succeeded forbids the run: one that reports
+  // nothing may have met the task already started (by a reader that runs
+  // queued work itself, after the precondition above looked).
+  if (has(Cap::kCancelResult)) {
+    CF_CHECK("EXEC-CANCEL-1", lab.log(log).empty()) << "a cancelled task ran";
+  }
 }
 
 // ---------------------------------------------------------------------------
