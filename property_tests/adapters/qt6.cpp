@@ -168,7 +168,12 @@ class QtMapRun final : public MapRun {
       return outcome_of_exception(std::current_exception());
     }
   }
-  void close() override { f_.cancel(); }
+  // Qt has no iterator to close: abandoning a mapped future is cancelling
+  // it, and nothing is read after that.
+  void close() override {
+    ended_ = true;
+    f_.cancel();
+  }
 
  private:
   QtF f_;
