@@ -247,6 +247,7 @@ def build(spec, records, manifest, native):
                                     f"judged as CPython {version}")
                 results.append(result)
                 continue
+            lacking = [c for c in spec[clause].get("needs", []) if declared is not None and c not in declared]
             if failed:
                 status = "fail"
                 if impl.startswith("cpython-") and excused(spec[clause], version):
@@ -254,14 +255,15 @@ def build(spec, records, manifest, native):
                 result["failed_checks"] = failed
             elif passes:
                 status = "pass"
-            elif inconclusive:
+            elif inconclusive and not lacking:
+                # A test that ended early could not judge it; without the
+                # capabilities it needs no test could have: that is n/a.
                 status = "inconclusive"
                 result["reason"] = inconclusive[0]["reason"]
                 result["inconclusive_tests"] = inconclusive
             else:
                 status = "n/a"
                 tests_of = [t for t, cs in manifest.items() if clause in cs]
-                lacking = [c for c in spec[clause].get("needs", []) if declared is not None and c not in declared]
                 if lacking:
                     result["reason"] = "missing capability " + ", ".join(sorted(lacking))
                 elif na:
@@ -537,7 +539,7 @@ def selftest():
             "### EXEC-SUBMIT-1 — value\n**Rule.** r2\n\n"
             "### EXEC-SUBMIT-2 — error\n**Rule.** r3\n\n"
             "### EXT-ABANDON-1 — cf's own\n**Rule.** r4\n\n"
-            "### FUT-RESULT-3 — cancelled\n**Rule.** r5\n\n"
+            "### FUT-RESULT-3 — cancelled\n**Rule.** r5\n**Needs.** cancel\n\n"
             "### WAIT-ALL-1 — wait\n**Rule.** r6\n\n"
             "### EXEC-QUEUE-1 — queue\n**Rule.** r7\n\n"
             "### EXEC-CANCEL-1 — cancel\n**Rule.** r8\n\n"
@@ -625,6 +627,9 @@ def selftest():
         rec("peer2", "T.acc", "fail", [("EXEC-SUBMIT-1", 4, 0, 0, "")],
             [("SHUT-WAIT-1", "hang", "[SHUT-WAIT-1] hang: 60 s", "hang in shutdown")]),
         rec("peer2", "T.wait", "started"),
+        # an ended test cannot make a clause whose capability is missing inconclusive
+        dict(rec("peer4", "T.cancel", "inconclusive", [], [], inconclusive="precondition failed"),
+             caps=["wait"]),
         rec("cpython-thread", "T.acc", "fail", [("EXEC-SUBMIT-1", 1, 0, 0, "")],
             [("SHUT-WAIT-1", "check", "[SHUT-WAIT-1] late", "late")]),
         rec("cpython-thread", "T.abandon", "fail", [], [("EXT-ABANDON-1", "check", "[EXT-ABANDON-1] x", "x")]),
@@ -655,6 +660,8 @@ def selftest():
     expect("a hang is charged to the clause in progress", status[("peer2", "SHUT-WAIT-1")], "fail")
     expect("a hang keeps earlier passes", status[("peer2", "EXEC-SUBMIT-1")], "pass")
     expect("a dead test's clauses are inconclusive", status[("peer2", "WAIT-ALL-1")], "inconclusive")
+    expect("an ended test's clause without its capability is n/a",
+           (status[("peer4", "FUT-RESULT-3")], status[("peer4", "EXEC-SUBMIT-2")]), ("n/a", "inconclusive"))
     expect("native-only clause", next(r["reason"] for r in results
                                       if (r["implementation"], r["clause"]) == ("peer", "EXEC-QUEUE-1")),
            NATIVE_ONLY)
