@@ -399,7 +399,13 @@ TEST_F(Conformance, MAP_EXC_RunningCallsFinish) {
   CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
       << "the second call never started";
   lab.open(fail_gate);
-  auto err = step(*run);
+  Outcome err;
+  {
+    // The failing call's error is raised at its step, while the other call
+    // still runs: a step that waits for that call hangs here.
+    CF_STEP("MAP-EXC-1");
+    err = step(*run);
+  }
   CF_PRECONDITION("MAP-EXC-1", an_error(err)) << "the failing call's step gave " << to_string(err);
   CF_CHECK_EQ("MAP-EXC-2", step_text(*run), kEndText) << "after the error";
   lab.open(gate);
