@@ -2,7 +2,8 @@
 //
 // Case budget and replay. support.cpp sets RapidCheck's RC_PARAMS before the
 // first property runs: a seed (random unless RC_PARAMS names one) and
-// max_success, 100 cases per property by default, divided by CF_TEST_SCALE
+// max_success, 100 cases per property by default (or the column's
+// CF_PROPERTY_CASES, cf_add_conformance's PROPERTY_CASES), divided by CF_TEST_SCALE
 // (sanitizer builds) and multiplied by 10 with CF_PROPERTY_LONG=1 (nightly).
 // Keys already in RC_PARAMS win. Past half its test's budget a property that
 // has not failed generates no more cases (it prints how many ran), and one
