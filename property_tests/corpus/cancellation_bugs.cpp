@@ -85,7 +85,9 @@ TEST_F(Conformance, CORPUS_gh87893_gh136655_AsCompletedYieldsFuturesCancelledByS
   } catch (const Raised& raised) {
     ended = to_string(raised.outcome);
   }
-  CF_CHECK_EQ("ASC-CANCEL-1", yielded, queued.size())
+  // More yields than futures is a future yielded twice [ASC-ALL-1]; fewer,
+  // a cancelled one left out [ASC-CANCEL-1].
+  CF_CHECK_EQ(yielded > queued.size() ? "ASC-ALL-1" : "ASC-CANCEL-1", yielded, queued.size())
       << "as_completed over futures cancelled by shutdown stopped with " << ended;
   worker.release();
   shutdown_and_wait(ex);
