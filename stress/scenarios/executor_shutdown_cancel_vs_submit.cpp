@@ -13,6 +13,9 @@
 //   accepted, cancelled  ACCEPTABLE                   submit came first and shutdown cancelled it
 //   accepted, ran        INTERESTING                  submit came first and a worker took it before the cancel
 //   queued ran           FORBIDDEN    SHUT-CANCEL-1   a call queued before the shutdown ran instead of being cancelled
+//   queued started early INTERESTING                  a queued call started while the gate was closed
+//                                                     (the worker was not held: start order or worker
+//                                                     count, judged elsewhere), so it may run
 //   lost                 FORBIDDEN    SHUT-WAIT-1     some future was not done after shutdown(wait=true) returned
 #include "support.hpp"
 
@@ -21,7 +24,8 @@ namespace {
 
 class ShutdownCancelVsSubmit final : public Trial {
  public:
-  explicit ShutdownCancelVsSubmit(Stage& stage) : stage_(stage), gate_(stage.lab().new_gate()) {}
+  explicit ShutdownCancelVsSubmit(Stage& stage)
+      : stage_(stage), gate_(stage.lab().new_gate()), log_(stage.lab().new_log()) {}
   ~ShutdownCancelVsSubmit() override {
     stage_.lab().open(gate_);
     retire(executor_);
@@ -30,13 +34,16 @@ class ShutdownCancelVsSubmit final : public Trial {
     stage_.lab().open(gate_);  // a failed iteration may have left it closed
     retire(executor_);
     stage_.lab().reset_gate(gate_);
+    stage_.lab().clear_log(log_);
+    started_early_ = false;
     executor_ = stage_.executor(1);
     held_ = executor_->submit(Probe::gated(gate_));
     // Calls the executor may send ahead to its held worker (they then count
     // as running): the padding takes them, so the two queued calls stay queued.
     padding_.clear();
     for (int i = 0; i < conformance::kPrefetch; ++i) padding_.push_back(executor_->submit(Probe::value_of(0)));
-    queued_ = {executor_->submit(Probe::value_of(1)), executor_->submit(Probe::value_of(2))};
+    queued_ = {executor_->submit(Probe().record(log_, 1).returns(1)),
+               executor_->submit(Probe().record(log_, 2).returns(2))};
     late_.reset();
   }
   void actor(int i) override {
@@ -47,6 +54,11 @@ class ShutdownCancelVsSubmit final : public Trial {
     }
   }
   std::string arbiter() override {
+    // With the only worker held at the gate no queued call can start before
+    // it opens: one that did ran beside or ahead of the holder (start order
+    // or worker count, judged by their own tests), and was never the
+    // shutdown's to cancel.
+    started_early_ = !stage_.lab().log(log_).empty();
     stage_.lab().open(gate_);
     executor_->shutdown(true, false);
     // Every future is done now [SHUT-WAIT-1]: a zero wait would do, but the
@@ -59,7 +71,7 @@ class ShutdownCancelVsSubmit final : public Trial {
     }
     for (auto& f : queued_) {
       auto end = ending_of(f);
-      if (end == "value") return "queued ran";
+      if (end == "value") return started_early_ ? "queued started early" : "queued ran";
       if (end != "cancelled") return end == "pending" ? "lost" : end;
     }
     if (!late_) return "refused";
@@ -73,6 +85,8 @@ class ShutdownCancelVsSubmit final : public Trial {
  private:
   Stage& stage_;
   int gate_;
+  int log_;
+  bool started_early_ = false;  // a queued call started while the gate was closed
   std::unique_ptr<Executor> executor_;
   FuturePtr held_, late_;
   std::vector<FuturePtr> padding_;
@@ -90,6 +104,8 @@ CF_STRESS_SCENARIO(Scenario{
      {"accepted, ran", Verdict::kInteresting, "submit came first and a worker took it before the cancel"},
      {"queued ran", Verdict::kForbidden, "a call queued before the shutdown ran instead of being cancelled",
       "SHUT-CANCEL-1"},
+     {"queued started early", Verdict::kInteresting,
+      "a queued call started while the gate was closed: the worker was not held"},
      {"lost", Verdict::kForbidden, "some future was not done after shutdown(wait=true) returned", "SHUT-WAIT-1"}},
     [](Stage& s) { return std::make_unique<ShutdownCancelVsSubmit>(s); }});
 
