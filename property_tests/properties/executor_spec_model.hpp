@@ -275,11 +275,19 @@ class ExecutorSpec {
   }
 
   // The most times the start log may show `t`: never while every worker is
-  // busy with an older task [TPE-MAX-1], never once cancelled (cancelled_by),
-  // and a call at most once [EXEC-SUBMIT-1].
-  Rule<std::size_t> at_most_runs(const Task& t) const {
+  // busy with an older task, never once cancelled (cancelled_by), and a call
+  // at most once [EXEC-SUBMIT-1]. A queued task that ran took the place of an
+  // older one the model started, if one has not [TPE-FIFO-1]; else it ran
+  // beside every worker's task [TPE-MAX-1].
+  Rule<std::size_t> at_most_runs(const Task& t, const std::vector<std::int64_t>& log) const {
     switch (t.state) {
       case State::kQueued:
+        for (const auto& older : tasks_) {
+          if (older.state == State::kStarted &&
+              std::count(log.begin(), log.end(), older.id) == 0) {
+            return {0, "TPE-FIFO-1"};
+          }
+        }
         return {0, "TPE-MAX-1"};
       case State::kCancelled:
         return {0, t.cancelled_by};
@@ -425,11 +433,11 @@ class ExecutorSpec {
   }
 
   // The clause a done-callback of `t` is run by: at once, added to a done
-  // future [FUT-CB-3]; by a successful cancel() [FUT-CB-6]; at completion
-  // [FUT-CB-1].
+  // future [FUT-CB-3]; by a cancellation, cancel()'s or shutdown's
+  // [FUT-CB-6]; at completion [FUT-CB-1].
   static const char* callback_rule(const Task& t, const Task::Callback& cb) {
     if (cb.added_done) return "FUT-CB-3";
-    return t.cancelled_here ? "FUT-CB-6" : "FUT-CB-1";
+    return t.state == State::kCancelled ? "FUT-CB-6" : "FUT-CB-1";
   }
 
   // --- wait [WAIT-*]: the return conditions, as CPython's waiters ----------
