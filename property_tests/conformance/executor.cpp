@@ -200,7 +200,6 @@ TEST_F(Conformance, EXEC_CANCEL_CancelledTaskDoesNotBlockShutdown) {
   CF_CHECK("FUT-CANCEL-1", victim->cancel()) << "cancel() of a queued task";
   worker.release();
   shutdown_and_wait(ex);
-  worker.finish();
   CF_CHECK_OUTCOME("FUT-RESULT-3", victim->result(kLong), Kind::kCancelled);
   CF_CHECK("EXEC-CANCEL-1", lab.log(log).empty()) << "the cancelled task ran";
 }
