@@ -270,7 +270,19 @@ TEST_F(Conformance, ASC_DUP_DuplicateYieldedOnce) {
   CF_CHECK_EQ("ASC-DUP-1", yielded, (Indices{0}));
 
   run = impl().as_completed({blocked, ok, blocked, ok}, kLong);
-  if (!expect_next("ASC-DUP-1", *run, 1)) return;
+  // The done `ok` comes first [ASC-DONE-1], under its first index [ASC-DUP-1].
+  std::optional<std::size_t> first;
+  std::string raised;
+  try {
+    first = run->next();
+  } catch (const Raised& r) {
+    raised = ", raised " + to_string(r.outcome);
+  }
+  const bool ok_first = first == 1u || first == 3u;
+  CF_CHECK("ASC-DONE-1", ok_first) << "the first yield of {blocked, ok, blocked, ok} was "
+                                   << ::testing::PrintToString(first) << raised;
+  if (!ok_first) return;
+  CF_CHECK_EQ("ASC-DUP-1", *first, 1u) << "the done duplicate, yielded under its later index";
   lab.open(gate);
   yielded.clear();
   yield_all("ASC-DUP-1", *run, 3, &yielded, "ASC-DUP-1");
@@ -468,18 +480,25 @@ TEST_F(Conformance, ASC_CANCEL_ShutdownCancelledAreYielded) {
   occupy(ex, lab, gate, log, 1, &blocker);
   auto first = ex.submit(Probe().record(log, 2).returns(2));
   auto second = ex.submit(Probe().record(log, 3).returns(3));
-  SharedRun run = impl().as_completed({blocker, first, second}, Timeout::none());
+  // The blocker last: a run that yields in input order is woken by the
+  // cancellations too (its order is ASC-ORDER-1's, judged elsewhere).
+  SharedRun run = impl().as_completed({first, second, blocker}, Timeout::none());
   {
     Background<std::optional<std::size_t>> next(lab, "ASC-CANCEL-1", next_call(run));
     CF_CHECK("ASC-ORDER-1", !next.returns_within(kShort))
         << "next() returned before any completion";
     ex.shutdown(false, true);
-    CF_ASSERT("ASC-CANCEL-1", next.returns_within(kLong))
+    const bool woke = next.returns_within(kLong);
+    // Left blocked because the shutdown cancelled nothing (seen where the
+    // state can be read without blocking): SHUT-CANCEL-1's rule broken.
+    const bool uncancelled =
+        !woke && has(Cap::kStateQueries) && !(first->cancelled() && second->cancelled());
+    CF_ASSERT(uncancelled ? "SHUT-CANCEL-1" : "ASC-CANCEL-1", woke)
         << "shutdown's cancellations did not wake next()";
     std::optional<std::size_t> index;
-    CF_ASSERT("ASC-CANCEL-1", (index = next.get()) == 1u || index == 2u)
+    CF_ASSERT("ASC-CANCEL-1", (index = next.get()) == 0u || index == 1u)
         << "yielded " << ::testing::PrintToString(index);
-    expect_next_soon(lab, "ASC-CANCEL-1", run, *index == 1 ? 2 : 1);
+    expect_next_soon(lab, "ASC-CANCEL-1", run, *index == 0 ? 1 : 0);
   }
   // Cancelled by shutdown before the call: done at the call, yielded with a zero timeout.
   if (has(Cap::kAsCompletedTimeout)) {
@@ -490,7 +509,7 @@ TEST_F(Conformance, ASC_CANCEL_ShutdownCancelledAreYielded) {
   }
 
   lab.open(gate);
-  expect_next_soon(lab, "ASC-ALL-1", run, 0);
+  expect_next_soon(lab, "ASC-ALL-1", run, 2);
   expect_next_soon(lab, "ASC-ALL-1", run, std::nullopt);
   shutdown_and_wait(ex);
   CF_CHECK_EQ("SHUT-CANCEL-1", lab.log(log), (std::vector<std::int64_t>{1}))

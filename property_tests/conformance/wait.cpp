@@ -620,10 +620,16 @@ TEST_F(Conformance, WAIT_CANCEL_ShutdownCancelWakesBlockedWait) {
     CF_CHECK("WAIT-ALL-1", !all.returns_within(kShort))
         << "ALL_COMPLETED returned before any completion";
     ex.shutdown(false, true);
-    CF_ASSERT("WAIT-CANCEL-1", any.returns_within(kLong))
-        << "shutdown's cancellations did not wake FIRST_COMPLETED";
-    CF_ASSERT("WAIT-CANCEL-1", all.returns_within(kLong))
-        << "shutdown's cancellations did not wake ALL_COMPLETED";
+    const bool any_woke = any.returns_within(kLong);
+    const bool all_woke = any_woke && all.returns_within(kLong);
+    // A wait left blocked because the shutdown cancelled nothing (seen where
+    // the state can be read without blocking) had nothing to wake it: that is
+    // SHUT-CANCEL-1's rule broken, not WAIT-CANCEL-1's.
+    const bool uncancelled =
+        !all_woke && has(Cap::kStateQueries) && !(first->cancelled() && second->cancelled());
+    const char* wake = uncancelled ? "SHUT-CANCEL-1" : "WAIT-CANCEL-1";
+    CF_ASSERT(wake, any_woke) << "shutdown's cancellations did not wake FIRST_COMPLETED";
+    CF_ASSERT(wake, all_woke) << "shutdown's cancellations did not wake ALL_COMPLETED";
     // FIRST_COMPLETED may wake before shutdown has cancelled the second one.
     auto split = split_of(any, "WAIT-CANCEL-1");
     CF_CHECK("WAIT-CANCEL-1", place_of(split, 0) == "done" || place_of(split, 1) == "done")

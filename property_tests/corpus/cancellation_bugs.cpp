@@ -59,6 +59,11 @@ TEST_F(Conformance, CORPUS_gh109934_WaitSeesFuturesCancelledByShutdown) {
   int log = lab.new_log();
   auto queued = queue_three(ex, log);
   ex.shutdown(false, true);
+  // The scene: the shutdown cancelled them [SHUT-CANCEL-1].
+  for (const auto& f : queued) {
+    CF_PRECONDITION("SHUT-CANCEL-1", f->result(kLong).is(Kind::kCancelled))
+        << "a call queued at shutdown(cancel_futures=true) was not cancelled";
+  }
   auto split = impl().wait(queued, ReturnWhen::kAllCompleted, kAtOnce);
   CF_CHECK_EQ("WAIT-CANCEL-1", split.done.size(), queued.size())
       << "futures cancelled by shutdown(cancel_futures=true) left in not_done: " << split.not_done.size();
@@ -77,6 +82,11 @@ TEST_F(Conformance, CORPUS_gh87893_gh136655_AsCompletedYieldsFuturesCancelledByS
   int log = lab.new_log();
   auto queued = queue_three(ex, log);
   ex.shutdown(false, true);
+  // The scene: the shutdown cancelled them [SHUT-CANCEL-1].
+  for (const auto& f : queued) {
+    CF_PRECONDITION("SHUT-CANCEL-1", f->result(kLong).is(Kind::kCancelled))
+        << "a call queued at shutdown(cancel_futures=true) was not cancelled";
+  }
   auto run = impl().as_completed(queued, kAtOnce);
   std::size_t yielded = 0;
   std::string ended = "the end";

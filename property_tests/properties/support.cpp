@@ -174,6 +174,26 @@ bool cancel_took_effect(Future& f, Caps caps) {
   return has(caps, Cap::kStateQueries) && f.cancelled();
 }
 
+AsCompletedStep next_or_raised(AsCompletedRun& run) {
+  AsCompletedStep step;
+  try {
+    step.index = run.next();
+  } catch (const Raised& raised) {
+    step.raised = ": raised " + to_string(raised.outcome);
+  }
+  return step;
+}
+
+const char* unyielded_cancel_rule(Implementation& impl, const FuturePtr& f) {
+  if (!has(impl.caps(), Cap::kAsCompletedTimeout)) return "ASC-CANCEL-1";
+  try {
+    auto alone = impl.as_completed({f}, Timeout(std::chrono::seconds(0)));
+    return alone->next() == std::optional<std::size_t>(0) ? "ASC-ORDER-1" : "ASC-CANCEL-1";
+  } catch (const Raised&) {
+    return "ASC-CANCEL-1";
+  }
+}
+
 std::string seen(const Outcome& actual, const Outcome& expected) {
   bool ok = actual.kind == expected.kind;
   if (ok && expected.is(Kind::kValue)) ok = actual.value == expected.value;

@@ -88,6 +88,20 @@ void await_alongside(const Lab& lab, int gate, std::size_t busy);
 // the cancellation).
 bool cancel_took_effect(Future& f, Caps caps);
 
+// The rule an as_completed broke that did not yield the cancelled `f` by its
+// deadline: where as_completed over `f` alone yields it at once (with a zero
+// timeout, Cap::kAsCompletedTimeout), the cancellation is seen and what held
+// it back is the order of the yields [ASC-ORDER-1]; else ASC-CANCEL-1.
+const char* unyielded_cancel_rule(Implementation& impl, const FuturePtr& f);
+
+// One step of an as_completed run: the index yielded, or none with, where the
+// step raised, ": raised <outcome>" in `raised`.
+struct AsCompletedStep {
+  std::optional<std::size_t> index;
+  std::string raised;
+};
+AsCompletedStep next_or_raised(AsCompletedRun& run);
+
 // `n` tasks, task i recording i in `log` as it starts, then blocked at its
 // own gate, then returning i (or, when fails[i], raising failure_message(i)).
 // With `await_start`, each must have reached its gate before the next is
