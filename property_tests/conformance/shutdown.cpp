@@ -57,6 +57,17 @@ void check_values_of_tasks_that_ran(const std::vector<FuturePtr>& futures, const
   }
 }
 
+// One bound for a series of reads, so that a wrong implementation fails
+// after kLong in all, not kLong per read.
+class Deadline {
+ public:
+  explicit Deadline(Clock::duration length) : end_(Clock::now() + length) {}
+  Clock::duration left() const { return std::max(Clock::duration::zero(), end_ - Clock::now()); }
+
+ private:
+  Clock::time_point end_;
+};
+
 // The rule a task cancelled by a waiting call that did not ask for it broke:
 // a shutdown's [SHUT-CANCEL-2].
 using CancelRule = std::function<const char*()>;
@@ -69,10 +80,12 @@ void check_every_task_ran(const char* clause, const std::string& what,
                           const std::vector<FuturePtr>& futures, const Values& at_return,
                           const CancelRule& if_cancelled = shutdown_cancelled) {
   Values cancelled, missing;
+  const Deadline deadline(kLong);  // a missing task's future may never complete
   for (std::size_t i = 0; i < futures.size(); ++i) {
     const auto id = static_cast<std::int64_t>(i);
     if (times(at_return, id) > 0) continue;
-    (futures[i]->result(kLong).is(Kind::kCancelled) ? cancelled : missing).push_back(id);
+    const bool was_cancelled = futures[i]->result(deadline.left()).is(Kind::kCancelled);
+    (was_cancelled ? cancelled : missing).push_back(id);
   }
   if (!cancelled.empty()) {
     CF_CHECK_EQ(if_cancelled(), cancelled, Values{})
@@ -117,17 +130,6 @@ void shutdown_without_waiting(Lab& lab, Executor& ex, bool cancel_futures = fals
   auto how = ending(call);
   CF_PRECONDITION("SHUT-NOWAIT-1", how == "returned") << "shutdown(wait=false) " << how;
 }
-
-// One bound for a series of reads, so that a wrong implementation fails
-// after kLong in all, not kLong per read.
-class Deadline {
- public:
-  explicit Deadline(Clock::duration length) : end_(Clock::now() + length) {}
-  Clock::duration left() const { return std::max(Clock::duration::zero(), end_ - Clock::now()); }
-
- private:
-  Clock::time_point end_;
-};
 
 // Opens every gate when the test leaves its scope, even by a failed
 // assertion, for an executor the test destroys itself.
@@ -550,8 +552,9 @@ const char* destructor_cancel_rule(Implementation& impl, Lab& lab) {
   Background<void> shut(lab, "SHUT-WAIT-1", [ex] { (*ex)->shutdown(true, false); });
   lab.open(gate);
   if (!shut.returns_within(kLong)) return "SHUT-DTOR-1";
+  const Deadline deadline(kLong);
   for (const auto& f : queued) {
-    if (f->result(kLong).is(Kind::kCancelled)) return "SHUT-CANCEL-2";
+    if (f->result(deadline.left()).is(Kind::kCancelled)) return "SHUT-CANCEL-2";
   }
   return "SHUT-DTOR-1";
 }
