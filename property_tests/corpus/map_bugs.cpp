@@ -3,6 +3,7 @@
 // Generic over the adapter; see property_tests/corpus/README.md.
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,20 @@ const char* buffered_rule(const Outcome& got, std::int64_t want) {
 // buffer's bound [MAP-BUF-1]; anything else is MAP-BUF-5's.
 const char* end_rule(const Outcome& got) {
   return got.is(Kind::kValue) ? "MAP-BUF-1" : "MAP-BUF-5";
+}
+
+// The steps of a map whose executor has shut down: the buffered results
+// `wants`, in order, then the shutdown error [MAP-BUF-5]. True if the steps
+// got that far (an error ends a map, so what follows one is not judged).
+bool check_buffered_then_shutdown_error(MapRun& run, std::initializer_list<std::int64_t> wants) {
+  for (std::int64_t want : wants) {
+    const Outcome got = step(run);
+    CF_CHECK_VALUE(buffered_rule(got, want), got, want) << "a buffered result after shutdown";
+    if (!got.is(Kind::kValue)) return false;
+  }
+  const Outcome end = step(run);
+  CF_CHECK_OUTCOME(end_rule(end), end, Kind::kShutdown) << "after the buffered results";
+  return end.is(Kind::kShutdown);
 }
 
 bool logged(const Values& log, std::int64_t v) { return std::find(log.begin(), log.end(), v) != log.end(); }
@@ -91,13 +106,7 @@ TEST_F(Conformance, CORPUS_gh146392_BufferedMapShutDownBeforeItsFirstStep) {
   for (int i = 0; i < 8; ++i) probes.push_back(Probe::value_of(i));
   auto run = ex.map(probes, MapSpec{kLong, std::size_t{2}});
   shutdown_and_wait(ex);
-  for (std::int64_t want : {0, 1}) {
-    const Outcome got = step(*run);
-    CF_CHECK_VALUE(buffered_rule(got, want), got, want) << "a buffered result after shutdown";
-    if (!got.is(Kind::kValue)) return;  // an error ends a map: what follows is not judged
-  }
-  const Outcome end = step(*run);
-  CF_CHECK_OUTCOME(end_rule(end), end, Kind::kShutdown) << "after the buffered results";
+  if (!check_buffered_then_shutdown_error(*run, {0, 1})) return;
   CF_CHECK_OUTCOME("MAP-BUF-5", step(*run), Kind::kNone) << "after the shutdown error";
 }
 
@@ -111,13 +120,7 @@ TEST_F(Conformance, CORPUS_gh146392_BufferedMapShutDownAfterItsFirstStep) {
   auto run = ex.map(probes, MapSpec{kLong, std::size_t{2}});
   CF_CHECK_VALUE("MAP-ORDER-1", step(*run), 0);
   shutdown_and_wait(ex);
-  for (std::int64_t want : {1, 2}) {
-    const Outcome got = step(*run);
-    CF_CHECK_VALUE(buffered_rule(got, want), got, want) << "a buffered result after shutdown";
-    if (!got.is(Kind::kValue)) return;  // an error ends a map: what follows is not judged
-  }
-  const Outcome end = step(*run);
-  CF_CHECK_OUTCOME(end_rule(end), end, Kind::kShutdown) << "after the buffered results";
+  check_buffered_then_shutdown_error(*run, {1, 2});
 }
 
 // gh-108518 / gh-155852: what the step after a failing call yields is a
