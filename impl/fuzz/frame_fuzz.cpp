@@ -23,8 +23,15 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
+// As the parent does: a worker sends results and, from a failing
+// initializer, one report.
 void parse_reply(const cf::detail::Frame& frame) {
   try {
+    if (frame.type == cf::detail::FrameType::kInitFailed) {
+      auto report = cf::detail::parse_init_failed_frame(frame);
+      check(cf::detail::encode_init_failed_body(report) == frame.body);
+      return;
+    }
     auto reply = cf::detail::parse_result_frame(frame);
     check(cf::detail::encode_result_body(reply) == frame.body);
   } catch (const cf::detail::FrameError&) {

@@ -15,7 +15,7 @@ std::uint64_t get_le(const char* p, int bytes) {
   return v;
 }
 
-bool known_type(std::uint8_t t) { return t >= 1 && t <= 4; }
+bool known_type(std::uint8_t t) { return t >= 1 && t <= 5; }
 
 bool flag(BodyReader& in) {
   std::uint8_t v = in.u8();
@@ -140,6 +140,22 @@ CallFrame parse_call_frame(const Frame& frame) {
   for (std::size_t i = 0; i < n; ++i) call.args.push_back(in.bytes());
   in.finish();
   return call;
+}
+
+std::string encode_init_failed_body(const InitFailedFrame& report) {
+  BodyWriter out;
+  out.bytes(report.error_type).bytes(report.error_message);
+  return out.take();
+}
+
+InitFailedFrame parse_init_failed_frame(const Frame& frame) {
+  if (frame.type != FrameType::kInitFailed) throw FrameError("unexpected frame type");
+  BodyReader in(frame.body);
+  InitFailedFrame report;
+  report.error_type = in.bytes();
+  report.error_message = in.bytes();
+  in.finish();
+  return report;
 }
 
 std::string encode_result_body(const ResultFrame& reply) {

@@ -1,8 +1,11 @@
 #include "posix_io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +59,25 @@ bool set_nonblocking(int fd) {
 void reap(pid_t pid) {
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+}
+
+int reap_ending(pid_t pid, int grace_ms) {
+  UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (exited) {
+    pollfd p{exited.get(), POLLIN, 0};
+    while (::poll(&p, 1, grace_ms) < 0 && errno == EINTR) {
+    }
+  }
+  int status = 0;
+  pid_t r;
+  while ((r = ::waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (r == 0) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return status;
 }
 
 void UniqueFd::reset(int fd) {

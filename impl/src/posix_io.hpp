@@ -33,6 +33,11 @@ bool set_nonblocking(int fd);
 // Waits until the child `pid` has exited and reaps it.
 void reap(pid_t pid);
 
+// Reaps the child `pid`, which is ending, and returns its wait status. It
+// waits at most `grace_ms` for the child to end (its descriptors close just
+// before it does); past that the child is killed, and the status says so.
+int reap_ending(pid_t pid, int grace_ms);
+
 // The CPUs this process may run on (its affinity mask), at least 1: what
 // os.process_cpu_count() returns, behind both pools' default worker counts.
 int process_cpu_count();

@@ -2,15 +2,20 @@
 // tells ProcessPoolExecutor that main() can act as a worker [PPE-SPAWN-2];
 // a program that never calls process_worker_entry never links this object
 // (cf is a static library), so the marker is absent there.
-#include <sys/prctl.h>
-#include <signal.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "cf/detail/process_worker.hpp"
 #include "cf/process_pool.hpp"
+#include "posix_io.hpp"
 
 extern "C" {
 extern const char cf_process_worker_entry_present;
@@ -24,11 +29,32 @@ int process_worker_entry(int argc, char** argv) {
   int fd = std::atoi(argv[2]);
   int call_fd = std::atoi(argv[3]);
   pid_t parent = static_cast<pid_t>(std::atol(argv[4]));
-  // Die with the parent [PPE-SPAWN-3]; the check after it closes the race
-  // with a parent that died before prctl.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Die with the parent process [PPE-SPAWN-3]: a thread watches it, because
+  // PR_SET_PDEATHSIG follows the parent's *thread* that spawned the worker,
+  // and a thread that submitted may end long before the pool. The check
+  // after opening the pidfd closes the race with a parent that died first.
+  UniqueFd parent_gone(static_cast<int>(::syscall(SYS_pidfd_open, parent, 0)));
   if (::getppid() != parent) return 3;
-  return worker_main(fd, call_fd);
+  UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
+  if (!stop) return 2;
+  std::thread watchdog([&] {
+    pollfd fds[2] = {{stop.get(), POLLIN, 0}, {parent_gone.get(), POLLIN, 0}};
+    for (;;) {
+      // Without pidfds (Linux before 5.3) it asks ten times a second.
+      int n = parent_gone ? ::poll(fds, 2, -1) : ::poll(fds, 1, 100);
+      if (n < 0 && errno == EINTR) continue;
+      if (fds[0].revents) return;  // the worker is exiting on its own
+      if (parent_gone ? fds[1].revents != 0 : ::getppid() != parent) ::_exit(3);
+    }
+  });
+  int exit_code = worker_main(fd, call_fd);
+  // Joined, so the worker exits with one thread (ThreadSanitizer pauses the
+  // exit of a process that has more).
+  std::uint64_t one = 1;
+  while (::write(stop.get(), &one, sizeof one) < 0 && errno == EINTR) {
+  }
+  watchdog.join();
+  return exit_code;
 }
 
 }  // namespace cf::detail

@@ -8,8 +8,11 @@
 // submit that finds room puts its call in the queue itself, so a call does not
 // wait for the manager thread to wake up; the others wait for the manager.
 //
-// The manager thread (CPython's _ExecutorManagerThread) is the only thread
-// that spawns, reads from and reaps workers, and completes futures. Its loop
+// A submit that leaves more calls than workers to take them starts the
+// workers they need before it returns, as CPython's submit does
+// [PPE-WORKERS-2]. The manager thread (CPython's _ExecutorManagerThread)
+// replaces retired workers, and is the only thread that reads from and reaps
+// workers and completes futures. Its loop
 // is CPython's: add calls to the queue, wait for a result, a broken worker or
 // a wake-up, process the results; a broken pool leaves the loop at one place,
 // terminate_broken(). EOF on a worker's socket that the worker did not
@@ -22,15 +25,20 @@
 #include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "call_queue.hpp"
 #include "cf/detail/frame.hpp"
@@ -68,6 +76,15 @@ struct Reply {
   detail::ResultFrame frame;
 };
 
+// A worker that died without announcing its exit, and its wait status.
+struct Death {
+  pid_t pid;
+  int status;
+};
+// How long a worker whose socket closed unannounced may take to end before it
+// is killed for its status; it is ending, so this is an upper bound.
+constexpr int kDeathGraceMs = 2000;
+
 }  // namespace
 
 struct ProcessPoolExecutor::Impl {
@@ -93,6 +110,8 @@ struct ProcessPoolExecutor::Impl {
   // on its next turn.
   bool manager_waiting = false;
   bool woken = false;
+  std::optional<Death> death;       // the worker whose death broke the pool [PPE-BROKEN-3]
+  std::vector<std::string> to_log;  // for the log handler, once the lock is released
   std::thread manager;
   std::thread::id manager_id;
   detail::UniqueFd wake_fd;
@@ -147,12 +166,13 @@ struct ProcessPoolExecutor::Impl {
     frames.clear();
   }
 
-  // More calls than workers that will take them, and room for another worker
-  // [PPE-WORKERS-1]. A retiring worker counts until it is reaped, as Python
-  // joins it before adjusting the process count.
-  bool needs_worker_locked() const {
+  // More calls than workers that will take them (counting `more_calls` about
+  // to be queued), and room for another worker [PPE-WORKERS-1]. A retiring
+  // worker counts until it is reaped, as Python joins it before adjusting the
+  // process count.
+  bool needs_worker_locked(std::size_t more_calls = 0) const {
     return workers.size() < static_cast<std::size_t>(max_workers) &&
-           in_flight.size() + pending.size() > accepting;
+           in_flight.size() + pending.size() + more_calls > accepting;
   }
 
   // The submit path. True if the manager must act (queue the call, spawn a
@@ -293,6 +313,11 @@ struct ProcessPoolExecutor::Impl {
     std::vector<pollfd> fds;
     fds.push_back({wake_fd.get(), POLLIN, 0});
     for (auto& w : workers) fds.push_back({w->fd.get(), POLLIN, 0});
+    // A submit may start workers while we sleep; they go at the end of
+    // `workers`, and the first `polled` keep their places (only this thread
+    // removes workers). The new ones are polled on the next turn, which the
+    // submit wakes us for.
+    const std::size_t polled = workers.size();
     if (!outbox.empty()) fds.push_back({queue.parent_fd(), POLLOUT, 0});
     manager_waiting = true;
     lock.unlock();
@@ -307,7 +332,7 @@ struct ProcessPoolExecutor::Impl {
     woken = false;
 
     std::vector<std::size_t> gone;
-    for (std::size_t i = 0; i < workers.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       if (!fds[i + 1].revents) continue;
       Worker& w = *workers[i];
       char buf[65536];
@@ -316,13 +341,27 @@ struct ProcessPoolExecutor::Impl {
       if (n <= 0) {
         // Death: expected only after the worker announced its exit with its
         // last result [PPE-MAXTASKS-1].
-        if (!w.exiting || w.decoder.buffered() != 0) return msg::kBrokenProcessPool;
+        if (!w.exiting || w.decoder.buffered() != 0) {
+          // Reaped here, for its status: no longer ours to signal.
+          death = Death{w.pid, detail::reap_ending(w.pid, kDeathGraceMs)};
+          workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
+          return msg::kBrokenProcessPool;
+        }
         gone.push_back(i);
         continue;
       }
       try {
         w.decoder.feed(buf, static_cast<std::size_t>(n));
-        while (auto frame = w.decoder.next()) replies.push_back(take_reply(w, *frame));
+        while (auto frame = w.decoder.next()) {
+          if (frame->type == detail::FrameType::kInitFailed) {
+            // Logged outside the lock; the worker's death follows [PPE-INIT-2].
+            auto report = detail::parse_init_failed_frame(*frame);
+            to_log.push_back(std::string(msg::kInitializerFailed) + report.error_type + ": " +
+                             report.error_message);
+            continue;
+          }
+          replies.push_back(take_reply(w, *frame));
+        }
       } catch (const std::exception& e) {
         return std::string(msg::kMalformedFrame) + e.what();  // [PPE-FRAME-1]
       }
@@ -358,8 +397,10 @@ struct ProcessPoolExecutor::Impl {
   // Completes the futures of `replies` (outside the lock: callbacks run
   // here). Returns why the pool broke, or "".
   std::string process_results(std::unique_lock<std::mutex>& lock, std::vector<Reply>& replies) {
-    if (replies.empty()) return "";
+    if (replies.empty() && to_log.empty()) return "";
+    auto logs = std::exchange(to_log, {});
     lock.unlock();
+    for (auto& message : logs) cf::log(LogLevel::kCritical, message);
     std::string cause;
     for (auto& r : replies) {
       if (!r.frame.ok) {
@@ -395,9 +436,29 @@ struct ProcessPoolExecutor::Impl {
     replies.clear();
     for (auto& w : workers) ::kill(w->pid, SIGKILL);  // unreaped, so the pid is still ours
     join_executor_internals();
+    auto logs = std::exchange(to_log, {});
     lock.unlock();
-    auto error = std::make_exception_ptr(BrokenProcessPool(cause));
-    for (auto& v : victims) v->fail(error);
+    for (auto& message : logs) cf::log(LogLevel::kCritical, message);  // before the futures fail
+    for (auto& v : victims) v->fail(broken_error(cause));
+  }
+
+  // A BrokenProcessPool of its own for each future [PPE-BROKEN-4], naming the
+  // worker whose death broke the pool, if one did [PPE-BROKEN-3].
+  std::exception_ptr broken_error(const std::string& what) const {
+    if (!death) return std::make_exception_ptr(BrokenProcessPool(what));
+    std::optional<int> exit_code, term_signal;
+    std::string how;
+    if (WIFSIGNALED(death->status)) {
+      term_signal = WTERMSIG(death->status);
+      how = "by signal " + std::to_string(*term_signal);
+    } else {
+      exit_code = WEXITSTATUS(death->status);
+      how = "with exit code " + std::to_string(*exit_code);
+    }
+    auto cause = std::make_exception_ptr(
+        Error("the worker process " + std::to_string(death->pid) + " terminated abruptly " + how));
+    return std::make_exception_ptr(
+        BrokenProcessPool(what, std::move(cause), death->pid, exit_code, term_signal));
   }
 
   // Closes the queue (idle workers read its end and exit [SHUT-WAIT-1]) and
@@ -449,7 +510,17 @@ void ProcessPoolExecutor::enqueue(std::shared_ptr<detail::ProcessCall> call) {
       impl_->manager_id = impl_->manager.get_id();
       impl_->manager_started = true;
     }
-    wake = impl_->submit_locked(std::move(call)) && impl_->must_wake_locked();
+    // The workers the calls need, this one included, are there when submit
+    // returns [PPE-WORKERS-2], started before the call is queued, so it can
+    // go to them at once; the manager must then watch their sockets. If
+    // starting one fails, the manager tries again and breaks the pool.
+    std::size_t spawned = impl_->spawned;
+    try {
+      while (impl_->needs_worker_locked(1)) impl_->spawn_locked();
+    } catch (const std::exception&) {
+    }
+    bool act = impl_->submit_locked(std::move(call)) || impl_->spawned != spawned;
+    wake = act && impl_->must_wake_locked();
   }
   if (wake) impl_->wake();
 }
@@ -484,6 +555,11 @@ void ProcessPoolExecutor::force_shutdown(int signal) {
 
 void ProcessPoolExecutor::terminate_workers() { force_shutdown(SIGTERM); }
 void ProcessPoolExecutor::kill_workers() { force_shutdown(SIGKILL); }
+
+bool ProcessPoolExecutor::is_broken() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->broken;
+}
 
 int ProcessPoolExecutor::max_workers() const { return impl_->max_workers; }
 

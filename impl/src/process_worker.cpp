@@ -51,14 +51,20 @@ std::optional<std::uint64_t> start(int fd, int& exit_code) {
     in.finish();
     if (!initializer.empty()) {
       // Python logs the failure at CRITICAL and the worker exits; the parent
-      // sees the death and breaks the pool [PPE-INIT-1].
+      // sees the death and breaks the pool [PPE-INIT-1]. The failure goes to
+      // the parent, which logs it through its log handler; to stderr only if
+      // the parent cannot hear it [PPE-INIT-2].
       try {
         const TaskEntry* entry = find_task(initializer);
         if (!entry) throw std::invalid_argument("initializer is not registered: " + initializer);
         entry->invoke(entry->fn, initializer_args);
       } catch (...) {
-        std::fprintf(stderr, "%s%s\n", msg::kInitializerFailed,
-                     describe(std::current_exception()).c_str());
+        auto error = std::current_exception();
+        auto remote = describe_exception(error);
+        InitFailedFrame report{std::move(remote.type), std::move(remote.message)};
+        if (!write_all(fd, encode_frame(FrameType::kInitFailed, encode_init_failed_body(report)))) {
+          std::fprintf(stderr, "%s%s\n", msg::kInitializerFailed, describe(error).c_str());
+        }
         exit_code = 1;
         return std::nullopt;
       }

@@ -161,6 +161,17 @@ TEST(ResultFrame, RejectsOtherTypesFlagBytesAndTrailingBytes) {
   EXPECT_THROW(parse_result_frame({FrameType::kResult, result_body() + "x"}), FrameError);
 }
 
+TEST(InitFailedFrame, RoundTripsAndRefusesOtherFramesAndTrailingBytes) {
+  InitFailedFrame report{"std::runtime_error", "initializer failed"};
+  std::string body = encode_init_failed_body(report);
+  auto parsed = parse_init_failed_frame({FrameType::kInitFailed, body});
+  EXPECT_EQ(parsed.error_type, "std::runtime_error");
+  EXPECT_EQ(parsed.error_message, "initializer failed");
+  EXPECT_THROW(parse_init_failed_frame({FrameType::kResult, body}), FrameError);
+  EXPECT_THROW(parse_init_failed_frame({FrameType::kInitFailed, body + "x"}), FrameError);
+  EXPECT_THROW(parse_init_failed_frame({FrameType::kInitFailed, body.substr(0, 5)}), FrameError);
+}
+
 TEST(CallFrame, RoundTripsAndRefusesOtherFrames) {
   Frame frame = decode_whole_frame(encode_call_frame(9, "square", {"a", "", "bc"}));
   CallFrame call = parse_call_frame(frame);

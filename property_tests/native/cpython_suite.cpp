@@ -1,6 +1,7 @@
 // CPython's own test package, Lib/test/test_concurrent_futures/, translated
 // to cf's C++ API: the cases about futures, wait, as_completed and the thread
-// pool (the process pool's are in cpython_suite_process.cpp). Each test is
+// pool (the process pool's are the PPE tests in property_tests/process/,
+// each naming the CPython case it follows). Each test is
 // named CPY_<file>_<test> after the case it translates; where cf's rule
 // differs, the case asserts cf's rule and names the clause that records the
 // departure. Cases that cannot apply to C++ are listed at the end of the file,
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "cf/cf.hpp"
+#include "harness/log_capture.hpp"
 #include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
@@ -93,28 +95,6 @@ std::string thrown_by(F&& call) {
   }
   return "returned";
 }
-
-// Collects what cf logs while alive; puts the previous handler back.
-class LogCapture {
- public:
-  LogCapture() {
-    implementation();  // the adapter installs its own handler first
-    previous_ = cf::set_log_handler([this](cf::LogLevel level, std::string_view message) {
-      std::lock_guard lock(mutex_);
-      entries_.emplace_back(level, std::string(message));
-    });
-  }
-  ~LogCapture() { cf::set_log_handler(std::move(previous_)); }
-  std::vector<std::pair<cf::LogLevel, std::string>> entries() {
-    std::lock_guard lock(mutex_);
-    return entries_;
-  }
-
- private:
-  cf::LogHandler previous_;
-  std::mutex mutex_;
-  std::vector<std::pair<cf::LogLevel, std::string>> entries_;
-};
 
 // A call of a pool made here that blocks at a gate of the test's lab.
 auto at_gate(Lab& lab, int gate, int value = 0) {
@@ -492,8 +472,8 @@ TEST_F(Conformance, CPY_as_completed_test_correct_timeout_exception_msg) {
 }
 
 // ================================ executor.py ================================
-// (ExecutorTest, on the thread pool; the process pool's are in
-// cpython_suite_process.cpp)
+// (ExecutorTest, on the thread pool; on the process pool the same rules are
+// judged by the suite's reference-process column)
 
 TEST_F(Conformance, CPY_executor_test_submit) {
   cf::ThreadPoolExecutor pool(2);

@@ -6,7 +6,8 @@
 //
 // The fault is the scene; the checks name the rule that says how the pool
 // answers it: a dead worker [PPE-BROKEN-1], a malformed frame [PPE-FRAME-1],
-// a failing initializer [PPE-INIT-1]; once the pool is known broken, a
+// a failing initializer [PPE-INIT-1], logged in the parent [PPE-INIT-2];
+// once the pool is known broken, a
 // submit is PPE-BROKEN-2's.
 #include <fcntl.h>
 #include <spawn.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/log_capture.hpp"
 #include "support.hpp"
 
 extern char** environ;
@@ -34,6 +36,7 @@ void check_broken(const char* breaks, ProcessPoolExecutor& pool, std::vector<Fut
   for (std::size_t i = 0; i < futures.size(); ++i) {
     CF_CHECK_THROWS(breaks, futures[i].result(kLong), BrokenProcessPool) << "future " << i;
   }
+  CF_CHECK("EXT-BROKEN-1", pool.is_broken()) << "after its futures failed";
   CF_CHECK_THROWS("PPE-BROKEN-2", pool.submit(square, 2), BrokenProcessPool);
   {
     CF_STEP(breaks);  // the broken pool killed its workers, so shutdown returns
@@ -57,6 +60,7 @@ TEST(ProcessFault, PPE_BROKEN_WorkerKilledMidTask) {
   auto pids = pool.worker_pids();
   CF_PRECONDITION("PPE-WORKERS-1", pids.size() == 2u)
       << pids.size() << " workers for two running calls";
+  CF_CHECK("EXT-BROKEN-1", !pool.is_broken()) << "before the fault";
   release.dismiss();  // both workers wait in the lab, and one is about to die there
   CF_PRECONDITION(nullptr, ::kill(pids[0], SIGKILL) == 0) << "could not kill worker " << pids[0];
   CF_ASSERT_EQ("PPE-BROKEN-1", ending<BrokenProcessPool>([&] { futures[0].result(kLong); }),
@@ -106,16 +110,28 @@ TEST(ProcessFault, PPE_FRAME_MalformedFrameBreaksThePool) {
 }
 
 TEST(ProcessFault, PPE_INIT_FailingInitializerBreaksThePool) {
+  conformance::LogCapture log;
   ProcessPoolExecutor::Options options;
   options.max_workers = 2;
   options.initializer = failing_initializer;
   ProcessPoolExecutor pool(options);
   std::vector<Future<int>> futures;
-  for (int i = 0; i < 4; ++i) futures.push_back(pool.submit(square, i));
+  // A submit waits for the worker it needs, whose initializer may have
+  // failed by the next submit: from then on submits throw [PPE-BROKEN-2].
+  try {
+    for (int i = 0; i < 4; ++i) futures.push_back(pool.submit(square, i));
+  } catch (const BrokenProcessPool&) {
+  }
+  CF_PRECONDITION("EXEC-SUBMIT-1", !futures.empty()) << "the first submit threw";
   for (std::size_t i = 0; i < futures.size(); ++i) {
     CF_CHECK_THROWS("PPE-INIT-1", futures[i].result(kLong), BrokenProcessPool) << "future " << i;
   }
   CF_CHECK_THROWS("PPE-INIT-1", pool.submit(square, 1), BrokenProcessPool);
+  // Logged in the parent before the futures failed.
+  CF_CHECK("PPE-INIT-2", log.has(LogLevel::kCritical,
+                                 "Exception in initializer: std::runtime_error: "
+                                 "initializer failed on purpose"))
+      << log.entries().size() << " messages logged";
 }
 
 TEST(ProcessFault, PPE_INIT_InitializerRunsBeforeTasks) {

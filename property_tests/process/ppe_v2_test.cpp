@@ -1,10 +1,16 @@
-// The PPE- clauses of spec v2 on the reference ProcessPoolExecutor: a call
-// whose arguments cannot be encoded [PPE-ARGS-1], chunksize with buffersize
+// The PPE- clauses of spec v2 on the reference ProcessPoolExecutor: workers
+// there when submit returns [PPE-WORKERS-2], a call whose arguments cannot be
+// encoded or decoded [PPE-ARGS-1] [PPE-ARGS-2], the broken-pool error naming
+// the dead worker [PPE-BROKEN-3] [PPE-BROKEN-4], chunksize with buffersize
 // [PPE-CHUNK-3], recycled workers never stranding calls [PPE-MAXTASKS-2] and
 // no worker outliving a forced shutdown [PPE-KILL-2].
+#include <signal.h>
+
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -59,6 +65,202 @@ TEST(PPE, PPE_ARGS_UnencodableArgumentsFailTheirCallAlone) {
   CF_CHECK_EQ("PPE-ARGS-1", after.result(kLong), 5) << "the call after it";
   CF_CHECK_EQ("PPE-ARGS-1", pool.submit(square, 6).result(kLong), 36) << "the pool afterwards";
   CF_CHECK_EQ("PPE-ARGS-1", pool.spawned_count(), 1u) << "workers started (none may have died)";
+}
+
+// --- PPE-ARGS-2 ---------------------------------------------------------------
+
+// A value the parent encodes, but whose decoding throws in the worker.
+struct Undecodable {
+  int value = 0;
+  template <class Archive>
+  void save(Archive& archive) const {
+    archive(value);
+  }
+  template <class Archive>
+  void load(Archive& archive) {
+    archive(value);
+    throw std::out_of_range("cannot decode " + std::to_string(value));
+  }
+};
+
+int unwrap_undecodable(Undecodable u) { return u.value; }
+CF_REGISTER_TASK(unwrap_undecodable);
+
+// test_error_at_task_unpickle, where CPython breaks the pool: the call fails
+// alone, with the worker's decoding error; the worker lives on.
+TEST(PPE, PPE_ARGS_UndecodableArgumentsFailTheirCallAlone) {
+  ProcessPoolExecutor pool(1);
+  auto before = pool.submit(square, 3);
+  auto bad = pool.submit(unwrap_undecodable, Undecodable{7});
+  auto after = pool.submit(square, 5);
+  CF_CHECK_EQ("PPE-ARGS-2", ending<std::out_of_range>([&] { bad.result(kLong); }),
+              throw_of<std::out_of_range>("cannot decode 7"));
+  CF_CHECK_EQ("PPE-ARGS-2", before.result(kLong), 9) << "the call before it";
+  CF_CHECK_EQ("PPE-ARGS-2", after.result(kLong), 25) << "the call after it";
+  CF_CHECK_EQ("PPE-ARGS-2", pool.submit(square, 6).result(kLong), 36) << "the pool afterwards";
+  CF_CHECK_EQ("PPE-ARGS-2", pool.spawned_count(), 1u) << "workers started (none may have died)";
+}
+
+// --- PPE-WORKERS-2 ------------------------------------------------------------
+
+// test_saturation, test_processes_terminate: each held call that finds no
+// idle worker has one started by the time its submit returns, up to
+// max_workers.
+TEST(PPE, PPE_WORKERS_WorkersAreThereWhenSubmitReturns) {
+  Lab lab;
+  OpenGatesOnExit release(lab);
+  int gate = lab.new_gate();
+  ProcessPoolExecutor pool(2);
+  CF_CHECK_EQ("PPE-WORKERS-2", pool.worker_pids().size(), 0u) << "before any submit";
+  std::vector<Future<int>> fs;
+  for (std::size_t n = 1; n <= 4; ++n) {
+    fs.push_back(pool.submit(pass_gate, lab.fd(), gate));
+    CF_CHECK_EQ("PPE-WORKERS-2", pool.worker_pids().size(), std::min<std::size_t>(n, 2))
+        << "workers right after submit number " << n;
+  }
+  lab.open(gate);
+  for (auto& f : fs) CF_CHECK_NO_THROW("EXEC-SUBMIT-1", f.result(kLong));
+  CF_CHECK_EQ("PPE-WORKERS-1", pool.spawned_count(), 2u);
+}
+
+// A worker started by a submitting thread that has ended since lives on: it
+// watches the parent process, not that thread [PPE-SPAWN-3].
+TEST(PPE, PPE_SPAWN_WorkerOutlivesTheThreadThatStartedIt) {
+  ProcessPoolExecutor pool(1);
+  int first = 0;
+  std::thread([&] { first = pool.submit(worker_pid, 0).result(kLong); }).join();
+  auto pids = pool.worker_pids();
+  CF_PRECONDITION("PPE-WORKERS-2", pids.size() == 1u && pids[0] == first)
+      << pids.size() << " workers; the first call ran in " << first;
+  auto again = pool.submit(worker_pid, 0);
+  CF_CHECK_EQ("PPE-SPAWN-3", ending<BrokenProcessPool>([&] { again.result(kLong); }), "returned")
+      << "the worker died with the thread that started it";
+  CF_CHECK("PPE-SPAWN-3", !pool.is_broken());
+  CF_CHECK_EQ("PPE-SPAWN-3", pool.worker_pids(), pids) << "the same worker, still there";
+}
+
+// test_cancel_futures: a shutdown(cancel_futures=true) right after many
+// submits finds calls started, which complete; the rest are cancelled.
+TEST(PPE, PPE_WORKERS_CancelRightAfterSubmitsFindsCallsStarted) {
+  Lab lab;
+  OpenGatesOnExit release(lab);
+  int gate = lab.new_gate();
+  ProcessPoolExecutor pool(2);
+  std::vector<Future<int>> fs;
+  for (int i = 0; i < 50; ++i) fs.push_back(pool.submit(pass_gate, lab.fd(), gate));
+  pool.shutdown(false, true);
+  lab.open(gate);
+  std::size_t started = 0;
+  for (auto& f : fs) {
+    if (f.cancelled()) continue;
+    ++started;
+    CF_CHECK_NO_THROW("SHUT-CANCEL-1", f.result(kLong)) << "a call shutdown did not cancel";
+  }
+  CF_CHECK("PPE-WORKERS-2", started > 0) << "every call was still waiting for a worker";
+  CF_CHECK("SHUT-CANCEL-1", started < fs.size()) << "nothing was cancelled";
+}
+
+// --- PPE-BROKEN-3, PPE-BROKEN-4 -------------------------------------------------
+
+// The details of the BrokenProcessPool that `f` failed with, in words:
+// "pid P, exit code N" / "pid P, signal S" / "no details", then the cause.
+std::string broken_details(Future<int>& f, const BrokenProcessPool** object = nullptr) {
+  auto error = f.exception(kLong);
+  try {
+    std::rethrow_exception(error);
+  } catch (const BrokenProcessPool& e) {
+    if (object) *object = &e;
+    std::string out = e.pid() ? "pid " + std::to_string(*e.pid()) : "no pid";
+    if (e.exit_code()) out += ", exit code " + std::to_string(*e.exit_code());
+    if (e.term_signal()) out += ", signal " + std::to_string(*e.term_signal());
+    if (e.cause()) {
+      try {
+        std::rethrow_exception(e.cause());
+      } catch (const std::exception& c) {
+        out += std::string("; cause: ") + c.what();
+      }
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return std::string("not BrokenProcessPool: ") + e.what();
+  }
+}
+
+// test_traceback_when_child_process_terminates_abruptly: os._exit(99).
+TEST(PPE, PPE_BROKEN_ErrorNamesTheWorkerAndItsExitCode) {
+  ProcessPoolExecutor pool(1);
+  int pid = pool.submit(worker_pid, 0).result(kLong);
+  auto f = pool.submit(exit_with, 99);
+  std::string expected = "pid " + std::to_string(pid) +
+                         ", exit code 99; cause: the worker process " + std::to_string(pid) +
+                         " terminated abruptly with exit code 99";
+  CF_CHECK_EQ("PPE-BROKEN-3", broken_details(f), expected);
+}
+
+// A worker killed by a signal while it holds one call and others wait: every
+// future names it, and each holds an error object of its own.
+TEST(PPE, PPE_BROKEN_EachFutureHoldsItsOwnErrorNamingTheSignal) {
+  Lab lab;
+  OpenGatesOnExit release(lab);
+  int gate = lab.new_gate();
+  ProcessPoolExecutor pool(1);
+  std::vector<Future<int>> fs;
+  fs.push_back(pool.submit(pass_gate, lab.fd(), gate));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the gated call never started";
+  for (int i = 0; i < 3; ++i) fs.push_back(pool.submit(square, i));
+  auto pids = pool.worker_pids();
+  CF_PRECONDITION("PPE-WORKERS-1", pids.size() == 1u) << pids.size() << " workers";
+  release.dismiss();  // the worker waiting in the lab is about to be killed
+  ::kill(pids[0], SIGKILL);
+  std::string expected = "pid " + std::to_string(pids[0]) + ", signal " + std::to_string(SIGKILL) +
+                         "; cause: the worker process " + std::to_string(pids[0]) +
+                         " terminated abruptly by signal " + std::to_string(SIGKILL);
+  std::set<const BrokenProcessPool*> objects;
+  for (auto& f : fs) {
+    const BrokenProcessPool* object = nullptr;
+    CF_CHECK_EQ("PPE-BROKEN-3", broken_details(f, &object), expected);
+    if (object) objects.insert(object);
+  }
+  CF_CHECK_EQ("PPE-BROKEN-4", objects.size(), fs.size()) << "distinct error objects";
+}
+
+// --- Corpus: process-pool faults -----------------------------------------------
+
+int crash_with_data(std::string data) {
+  ::raise(SIGKILL);
+  return static_cast<int>(data.size());
+}
+CF_REGISTER_TASK(crash_with_data);
+
+// gh-107219 (test_crash_big_data): a worker dies while a call carries more
+// data than a pipe holds; the parent must not hang writing it. The call fails
+// with BrokenProcessPool and shutdown returns.
+TEST(PPE, CORPUS_gh107219_AWorkerDyingWithALargeCallBreaksThePoolWithoutHanging) {
+  ProcessPoolExecutor pool(1);
+  std::string data(4u << 20, 'a');  // 4 MiB: many times a pipe's or socket's buffer
+  auto f = pool.submit(crash_with_data, data);
+  CF_CHECK_EQ("PPE-BROKEN-1", ending<BrokenProcessPool>([&] { f.result(kLong); }),
+              throw_of<BrokenProcessPool>(msg::kBrokenProcessPool));
+  CF_STEP("SHUT-WAIT-1");
+  pool.shutdown(true);
+}
+
+// gh-110337: a call whose arguments fail to encode, then at once
+// shutdown(wait=false), once left the call's future pending forever. It
+// completes with the encoding error, and the calls around it run.
+TEST(PPE, CORPUS_gh110337_AnUnencodableCallRacingShutdownNoWaitStillCompletes) {
+  std::optional<ProcessPoolExecutor> pool(std::in_place, 1);
+  auto before = pool->submit(unwrap, Fragile{3});
+  auto bad = pool->submit(unwrap, Fragile{-1});
+  auto after = pool->submit(unwrap, Fragile{5});
+  pool->shutdown(false);
+  CF_CHECK_EQ("PPE-ARGS-1", ending<std::domain_error>([&] { bad.result(kLong); }),
+              throw_of<std::domain_error>("cannot encode a negative"));
+  CF_CHECK_EQ("SHUT-NOWAIT-1", before.result(kLong), 3) << "the call before it";
+  CF_CHECK_EQ("SHUT-NOWAIT-1", after.result(kLong), 5) << "the call after it";
+  CF_STEP("SHUT-DTOR-1");
+  pool.reset();
 }
 
 // --- PPE-CHUNK-3 --------------------------------------------------------------

@@ -41,6 +41,7 @@ int crash_with(int signal);           // raise(signal) in the worker
 int write_garbage(int ignored);       // writes non-frame bytes to the parent
 int throw_named(std::string type, std::string message);
 int throw_or_index(int i);  // throws std::range_error("bad") for 3
+int exit_with(int code);    // _exit(code) in the worker
 void failing_initializer();
 void noop_initializer();
 

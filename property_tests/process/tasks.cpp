@@ -59,6 +59,7 @@ int throw_named(std::string type, std::string message) {
   if (type == "int") throw 42;
   throw CustomError(message);
 }
+int exit_with(int code) { ::_exit(code); }
 int throw_or_index(int i) {
   if (i == 3) throw std::range_error("bad");
   return i;
@@ -73,6 +74,7 @@ CF_REGISTER_TASK(crash_with);
 CF_REGISTER_TASK(write_garbage);
 CF_REGISTER_TASK(throw_named);
 CF_REGISTER_TASK(throw_or_index);
+CF_REGISTER_TASK(exit_with);
 CF_REGISTER_TASK(failing_initializer);
 CF_REGISTER_TASK(noop_initializer);
 

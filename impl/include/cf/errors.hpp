@@ -22,6 +22,8 @@
 //   task)
 #pragma once
 
+#include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -97,10 +99,32 @@ class BrokenThreadPool : public BrokenExecutor {
   using BrokenExecutor::BrokenExecutor;
 };
 
-// A ProcessPoolExecutor whose worker died or sent a malformed frame.
+// A ProcessPoolExecutor whose worker died or sent a malformed frame. Each
+// future the pool fails holds an object of its own [PPE-BROKEN-4]. When a
+// worker died unannounced, pid() names it, exit_code() or term_signal() says
+// how it ended, and cause() (Python's __cause__) is a cf::Error saying so
+// [PPE-BROKEN-3]; otherwise all four are empty.
 class BrokenProcessPool : public BrokenExecutor {
  public:
   using BrokenExecutor::BrokenExecutor;
+  BrokenProcessPool(const std::string& what, std::exception_ptr cause, std::optional<int> pid,
+                    std::optional<int> exit_code, std::optional<int> term_signal)
+      : BrokenExecutor(what),
+        cause_(std::move(cause)),
+        pid_(pid),
+        exit_code_(exit_code),
+        term_signal_(term_signal) {}
+
+  const std::exception_ptr& cause() const noexcept { return cause_; }
+  std::optional<int> pid() const noexcept { return pid_; }
+  std::optional<int> exit_code() const noexcept { return exit_code_; }
+  std::optional<int> term_signal() const noexcept { return term_signal_; }
+
+ private:
+  std::exception_ptr cause_;
+  std::optional<int> pid_;
+  std::optional<int> exit_code_;
+  std::optional<int> term_signal_;
 };
 
 // A task's exception of a type the parent cannot rebuild, with the type's

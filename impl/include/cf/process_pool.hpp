@@ -176,9 +176,14 @@ class ProcessPoolExecutor {
   void terminate_workers();
   void kill_workers();
 
+  // True once the pool broke: its unfinished calls failed with
+  // BrokenProcessPool and submit throws it [PPE-BROKEN-1] [EXT-BROKEN-1].
+  bool is_broken() const;
+
   int max_workers() const;
   // Pids of the unreaped workers, retiring ones included (introspection for
-  // tests); never more than max_workers() [PPE-WORKERS-1].
+  // tests); never more than max_workers() [PPE-WORKERS-1]. Right after a
+  // submit, the workers its calls need are there [PPE-WORKERS-2].
   std::vector<int> worker_pids() const;
   // Workers spawned so far over the pool's life.
   std::size_t spawned_count() const;

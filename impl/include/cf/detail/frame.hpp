@@ -31,10 +31,11 @@ inline constexpr std::size_t kFrameHeader = 12;
 inline constexpr std::size_t kMaxFrameBody = 64u << 20;  // 64 MiB per call's payload
 
 enum class FrameType : std::uint8_t {
-  kConfig = 1,    // parent -> worker: initializer name, max tasks
-  kCall = 2,      // parent -> worker: id, task name, argument archives
-  kResult = 3,    // worker -> parent: id, exiting flag, results or error
-  kCallInFd = 4,  // parent -> worker, empty: the kCall frame is in the attached memfd
+  kConfig = 1,      // parent -> worker: initializer name, max tasks
+  kCall = 2,        // parent -> worker: id, task name, argument archives
+  kResult = 3,      // worker -> parent: id, exiting flag, results or error
+  kCallInFd = 4,    // parent -> worker, empty: the kCall frame is in the attached memfd
+  kInitFailed = 5,  // worker -> parent: its initializer threw; it exits next [PPE-INIT-2]
 };
 
 struct Frame {
@@ -124,6 +125,17 @@ struct ResultFrame {
   std::string error_type;            // not ok: the exception, as describe_exception gave it
   std::string error_message;
 };
+
+// A worker's report that its initializer threw: the body of a kInitFailed
+// frame, the exception as describe_exception gave it.
+struct InitFailedFrame {
+  std::string error_type;
+  std::string error_message;
+};
+
+std::string encode_init_failed_body(const InitFailedFrame& report);
+// Throws FrameError unless `frame` is a kInitFailed frame holding one report.
+InitFailedFrame parse_init_failed_frame(const Frame& frame);
 
 std::string encode_result_body(const ResultFrame& reply);
 // Parses an untrusted frame as a worker's reply; throws FrameError unless it
