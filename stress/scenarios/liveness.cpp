@@ -14,17 +14,26 @@
 // gh-87893, gh-136655), and a pool whose waiters miss a notify
 // (Open3D-PoissonRecon PR #6).
 //
-//   outcome            verdict     clause   meaning
-//   woken: value       ACCEPTABLE           the waiter woke and the target had run
-//   woken: cancelled   ACCEPTABLE           the waiter woke and the target was cancelled
-//   woken: broken      ACCEPTABLE           the waiter woke and the target failed with BrokenExecutor
-//   stuck              FORBIDDEN   (below)  the waiter was still blocked after kGenerous
+//   outcome                 verdict     clause   meaning
+//   woken: value            ACCEPTABLE           the waiter woke and the target had run
+//   woken: cancelled        ACCEPTABLE           the waiter woke and the target was cancelled
+//   woken: broken           ACCEPTABLE           the waiter woke and the target failed with BrokenExecutor
+//   stuck                   FORBIDDEN   (below)  the waiter was still blocked after kGenerous
+//   stuck, cancelled        FORBIDDEN   (below)  cancel / shutdown: the trigger had cancelled the target
+//   stuck, ran              FORBIDDEN   (below)  cancel: cancel() refused, the gate opened, the target ran
+//   stuck, not cancelled    FORBIDDEN   (below)  shutdown: the target was not cancelled when it returned
 //
-// The clause "stuck" breaks, by waiter and trigger:
-//             complete       cancel          shutdown        break        crash
-//   result    FUT-RESULT-5   FUT-CANCEL-5    SHUT-CANCEL-1   TPE-INIT-2   PPE-BROKEN-1
+// The clause a stuck waiter breaks, by waiter and what the trigger did:
+//             completed      cancelled       not cancelled   broken       crashed
+//   result    FUT-RESULT-5   FUT-CANCEL-5 *  SHUT-CANCEL-1   TPE-INIT-2   PPE-BROKEN-1
 //   wait      WAIT-ALL-1     WAIT-CANCEL-1   SHUT-CANCEL-1   TPE-INIT-2   PPE-BROKEN-1
 //   as_compl. ASC-ALL-1      ASC-CANCEL-1    SHUT-CANCEL-1   TPE-INIT-2   PPE-BROKEN-1
+// * FUT-RESULT-5 when shutdown, not cancel(), cancelled the target.
+// "completed" is the complete trigger and a cancel that found the target
+// taken (the gate opened); "cancelled", a cancel() that succeeded or a
+// shutdown that had cancelled the target by the time it returned; "not
+// cancelled", a shutdown(cancel_futures=true) that returned with the queued
+// target neither cancelled nor started.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -32,6 +41,10 @@ namespace {
 
 enum class Waiter { kResult, kWait, kAsCompleted };
 enum class Trigger { kComplete, kCancel, kShutdown, kBreak, kCrash };
+
+constexpr const char* kStuckCancelled = "stuck, cancelled";
+constexpr const char* kStuckRan = "stuck, ran";
+constexpr const char* kStuckNotCancelled = "stuck, not cancelled";
 
 class Liveness final : public Trial {
  public:
@@ -75,18 +88,25 @@ class Liveness final : public Trial {
         stage_.lab().open(gate_);
         break;
       case Trigger::kCancel:
-        if (!target_->cancel()) stage_.lab().open(gate_);
+        cancelled_ = target_->cancel();
+        if (!cancelled_) stage_.lab().open(gate_);
         break;
       case Trigger::kShutdown:
         executor_->shutdown(false, true);
+        cancelled_ = target_->cancelled();
         break;
     }
   }
   std::string arbiter() override {
     stage_.lab().open(gate_);
-    if (!woke_) return kStuck;
     auto end = ending_of(target_);
-    return end == "pending" ? kStuck : "woken: " + end;
+    if (woke_ && end != "pending") return "woken: " + end;
+    // Stuck: which rule that breaks depends on what the trigger did.
+    switch (trigger_) {
+      case Trigger::kCancel: return cancelled_ ? kStuckCancelled : kStuckRan;
+      case Trigger::kShutdown: return cancelled_ ? kStuckCancelled : kStuckNotCancelled;
+      default: return kStuck;
+    }
   }
   void teardown() override { retire(executor_); }
 
@@ -121,20 +141,45 @@ class Liveness final : public Trial {
   std::vector<FuturePtr> padding_;
   FuturePtr target_;
   bool woke_ = false;
+  bool cancelled_ = false;  // the cancel / shutdown trigger had cancelled the target
 };
 
-const char* stuck_clause(Waiter waiter, Trigger trigger) {
+// The clause a waiter stuck after the target completed / was cancelled breaks.
+const char* completion_clause(Waiter waiter) {
+  return waiter == Waiter::kResult ? "FUT-RESULT-5" : waiter == Waiter::kWait ? "WAIT-ALL-1" : "ASC-ALL-1";
+}
+const char* cancellation_clause(Waiter waiter) {
+  return waiter == Waiter::kResult ? "FUT-CANCEL-5" : waiter == Waiter::kWait ? "WAIT-CANCEL-1" : "ASC-CANCEL-1";
+}
+
+// The forbidden outcomes of liveness.<waiter>.<trigger>, each with the clause
+// it breaks (the table at the top).
+std::vector<Outcome> stuck_outcomes(Waiter waiter, Trigger trigger) {
+  const char* blocked = "the waiter was still blocked after the generous deadline";
   switch (trigger) {
-    case Trigger::kComplete:
-      return waiter == Waiter::kResult ? "FUT-RESULT-5" : waiter == Waiter::kWait ? "WAIT-ALL-1" : "ASC-ALL-1";
+    case Trigger::kComplete: return {{kStuck, Verdict::kForbidden, blocked, completion_clause(waiter)}};
     case Trigger::kCancel:
-      return waiter == Waiter::kResult ? "FUT-CANCEL-5"
-                                       : waiter == Waiter::kWait ? "WAIT-CANCEL-1" : "ASC-CANCEL-1";
-    case Trigger::kShutdown: return "SHUT-CANCEL-1";
-    case Trigger::kBreak: return "TPE-INIT-2";
-    case Trigger::kCrash: return "PPE-BROKEN-1";
+      return {{kStuckCancelled, Verdict::kForbidden,
+               "cancel() succeeded, and the waiter was still blocked after the generous deadline",
+               cancellation_clause(waiter)},
+              {kStuckRan, Verdict::kForbidden,
+               "cancel() refused (the target was taken), the gate opened, and the waiter was still blocked",
+               completion_clause(waiter)}};
+    case Trigger::kShutdown:
+      // A reader blocked in result() must wake when the future is done,
+      // cancelled by shutdown included (FUT-RESULT-5: FUT-CANCEL-5 is about
+      // cancel(), which this trigger does not call).
+      return {{kStuckCancelled, Verdict::kForbidden,
+               "shutdown had cancelled the target, and the waiter was still blocked after the generous deadline",
+               waiter == Waiter::kResult ? "FUT-RESULT-5" : cancellation_clause(waiter)},
+              {kStuckNotCancelled, Verdict::kForbidden,
+               "shutdown(cancel_futures=true) returned with the queued target not cancelled, and the waiter "
+               "was still blocked",
+               "SHUT-CANCEL-1"}};
+    case Trigger::kBreak: return {{kStuck, Verdict::kForbidden, blocked, "TPE-INIT-2"}};
+    case Trigger::kCrash: return {{kStuck, Verdict::kForbidden, blocked, "PPE-BROKEN-1"}};
   }
-  return nullptr;
+  return {};
 }
 
 Caps trigger_needs(Trigger trigger) {
@@ -148,6 +193,15 @@ Caps trigger_needs(Trigger trigger) {
     case Trigger::kCrash: return needs(Cap::kMaxWorkers, Cap::kCrash);
   }
   return 0;
+}
+
+std::vector<Outcome> outcomes(Waiter waiter, Trigger trigger) {
+  std::vector<Outcome> all = {
+      {"woken: value", Verdict::kAcceptable, "the waiter woke and the target had run"},
+      {"woken: cancelled", Verdict::kAcceptable, "the waiter woke and the target was cancelled"},
+      {"woken: broken", Verdict::kAcceptable, "the waiter woke and the target failed with BrokenExecutor"}};
+  for (auto& o : stuck_outcomes(waiter, trigger)) all.push_back(std::move(o));
+  return all;
 }
 
 bool register_all() {
@@ -171,12 +225,7 @@ bool register_all() {
                        : "lost wake-ups in pools: Open3D-PoissonRecon PR #6",
                    2,
                    trigger_needs(trigger) | extra,
-                   {{"woken: value", Verdict::kAcceptable, "the waiter woke and the target had run"},
-                    {"woken: cancelled", Verdict::kAcceptable, "the waiter woke and the target was cancelled"},
-                    {"woken: broken", Verdict::kAcceptable,
-                     "the waiter woke and the target failed with BrokenExecutor"},
-                    {kStuck, Verdict::kForbidden, "the waiter was still blocked after the generous deadline",
-                     stuck_clause(waiter, trigger)}},
+                   outcomes(waiter, trigger),
                    [waiter, trigger](Stage& s) { return std::make_unique<Liveness>(s, waiter, trigger); }},
           __FILE__);
     }
