@@ -18,6 +18,12 @@
 // terminate_broken(). EOF on a worker's socket that the worker did not
 // announce with its last result means it died, and the pool breaks
 // [PPE-BROKEN-1].
+//
+// Long on purpose (about 580 lines): the submission path and the manager's
+// steps share one mutex and the invariants it guards (pending, in_flight,
+// the window, workers, accepting), and are checked best side by side; the
+// POSIX plumbing lives in posix_io.cpp, the call queue in call_queue.cpp,
+// the frames in frame.cpp.
 #include "cf/process_pool.hpp"
 
 #include <poll.h>
