@@ -61,8 +61,12 @@ void reap(pid_t pid) {
   }
 }
 
+UniqueFd open_pidfd(pid_t pid) {
+  return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
 int reap_ending(pid_t pid, int grace_ms) {
-  UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  UniqueFd exited = open_pidfd(pid);
   if (exited) {
     pollfd p{exited.get(), POLLIN, 0};
     while (::poll(&p, 1, grace_ms) < 0 && errno == EINTR) {

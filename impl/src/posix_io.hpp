@@ -65,4 +65,8 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// A pidfd of process `pid` (readable once it has ended), or an empty UniqueFd
+// if the kernel has none (Linux before 5.3) or the process is gone.
+UniqueFd open_pidfd(pid_t pid);
+
 }  // namespace cf::detail

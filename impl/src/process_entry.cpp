@@ -4,7 +4,6 @@
 // (cf is a static library), so the marker is absent there.
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,7 +32,7 @@ int process_worker_entry(int argc, char** argv) {
   // PR_SET_PDEATHSIG follows the parent's *thread* that spawned the worker,
   // and a thread that submitted may end long before the pool. The check
   // after opening the pidfd closes the race with a parent that died first.
-  UniqueFd parent_gone(static_cast<int>(::syscall(SYS_pidfd_open, parent, 0)));
+  UniqueFd parent_gone = open_pidfd(parent);
   if (::getppid() != parent) return 3;
   UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
   if (!stop) return 2;
