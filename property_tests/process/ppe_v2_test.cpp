@@ -50,6 +50,17 @@ std::string square_ending(Future<int>& f, int x) {
   }
 }
 
+// After one call of a one-worker `pool` failed alone (the rule `alone` says
+// it must): the calls submitted before and after it return their values, the
+// pool takes a new call, and its worker never died.
+void check_nothing_else_failed(const char* alone, ProcessPoolExecutor& pool, Future<int>& before,
+                               int before_value, Future<int>& after, int after_value) {
+  CF_CHECK_EQ(alone, before.result(kLong), before_value) << "the call before it";
+  CF_CHECK_EQ(alone, after.result(kLong), after_value) << "the call after it";
+  CF_CHECK_EQ(alone, pool.submit(square, 6).result(kLong), 36) << "the pool afterwards";
+  CF_CHECK_EQ(alone, pool.spawned_count(), 1u) << "workers started (none may have died)";
+}
+
 // --- PPE-ARGS-1 ---------------------------------------------------------------
 
 // test_error_at_task_pickle: the call fails alone, with the parent's error;
@@ -61,10 +72,7 @@ TEST(PPE, PPE_ARGS_UnencodableArgumentsFailTheirCallAlone) {
   auto after = pool.submit(unwrap, Fragile{5});
   CF_CHECK_EQ("PPE-ARGS-1", ending<std::domain_error>([&] { bad.result(kLong); }),
               throw_of<std::domain_error>("cannot encode a negative"));
-  CF_CHECK_EQ("PPE-ARGS-1", before.result(kLong), 3) << "the call before it";
-  CF_CHECK_EQ("PPE-ARGS-1", after.result(kLong), 5) << "the call after it";
-  CF_CHECK_EQ("PPE-ARGS-1", pool.submit(square, 6).result(kLong), 36) << "the pool afterwards";
-  CF_CHECK_EQ("PPE-ARGS-1", pool.spawned_count(), 1u) << "workers started (none may have died)";
+  check_nothing_else_failed("PPE-ARGS-1", pool, before, 3, after, 5);
 }
 
 // --- PPE-ARGS-2 ---------------------------------------------------------------
@@ -95,10 +103,7 @@ TEST(PPE, PPE_ARGS_UndecodableArgumentsFailTheirCallAlone) {
   auto after = pool.submit(square, 5);
   CF_CHECK_EQ("PPE-ARGS-2", ending<std::out_of_range>([&] { bad.result(kLong); }),
               throw_of<std::out_of_range>("cannot decode 7"));
-  CF_CHECK_EQ("PPE-ARGS-2", before.result(kLong), 9) << "the call before it";
-  CF_CHECK_EQ("PPE-ARGS-2", after.result(kLong), 25) << "the call after it";
-  CF_CHECK_EQ("PPE-ARGS-2", pool.submit(square, 6).result(kLong), 36) << "the pool afterwards";
-  CF_CHECK_EQ("PPE-ARGS-2", pool.spawned_count(), 1u) << "workers started (none may have died)";
+  check_nothing_else_failed("PPE-ARGS-2", pool, before, 9, after, 25);
 }
 
 // --- PPE-WORKERS-2 ------------------------------------------------------------
