@@ -62,6 +62,19 @@ struct Outcome {
   const char* clause = nullptr;  // a forbidden outcome: the clause whose rule it breaks
 };
 
+// The rows of a scenario's outcome table, written as jcstress writes its
+// @Outcome annotations: the outcome, the clause a forbidden one breaks, what
+// it means. Each scenario keeps its table in one place, formatted by hand.
+inline Outcome acceptable(std::string id, std::string meaning) {
+  return {std::move(id), Verdict::kAcceptable, std::move(meaning)};
+}
+inline Outcome interesting(std::string id, std::string meaning) {
+  return {std::move(id), Verdict::kInteresting, std::move(meaning)};
+}
+inline Outcome forbidden(std::string id, const char* clause, std::string meaning) {
+  return {std::move(id), Verdict::kForbidden, std::move(meaning), clause};
+}
+
 // What a trial is made with: the implementation under test, through the
 // suite's guard; the Lab its probes use (made before any executor, so worker
 // processes inherit it); the run's seed.

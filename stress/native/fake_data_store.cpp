@@ -5,13 +5,8 @@
 // the copy + 1 back. `value` is an atomic read and written separately, so the
 // lost update is a logic race, not a C++ data race (TSan-clean).
 //
-// unlocked:
-//   outcome       verdict      meaning
-//   2             ACCEPTABLE   the updates did not overlap
-//   1 (lost)      INTERESTING  both read 0: one increment lost, as the seed shows without a lock
-// locked (std::lock_guard around the read-modify-write):
-//   2             ACCEPTABLE   the lock serialised the updates
-//   1 (lost)      FORBIDDEN    an update was lost despite the lock
+// Outcomes: the two tables at the end of this file, unlocked and locked, in
+// jcstress's form (the verdict, what it means); `--list` prints them.
 //
 // A row of the reference-thread column only: a seed program on cf's thread
 // pool, about the program's own locking, so its table names no clause.
@@ -67,9 +62,10 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     0,
-    {{"2", Verdict::kAcceptable, "the updates did not overlap"},
-     {"1 (lost)", Verdict::kInteresting,
-      "both read 0: one increment lost, as the seed shows without a lock"}},
+    // clang-format off
+    {acceptable(  "2",        "the updates did not overlap"),
+     interesting( "1 (lost)", "both read 0: one increment lost, as the seed shows without a lock")},
+    // clang-format on
     [](Stage&) { return std::make_unique<FakeDataStoreTrial>(false); }});
 
 CF_STRESS_SCENARIO(Scenario{
@@ -78,8 +74,10 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     0,
-    {{"2", Verdict::kAcceptable, "the lock serialised the updates"},
-     {"1 (lost)", Verdict::kForbidden, "an update was lost despite the lock"}},
+    // clang-format off
+    {acceptable( "2",        "the lock serialised the updates"),
+     forbidden(  "1 (lost)", nullptr, "an update was lost despite the lock")},
+    // clang-format on
     [](Stage&) { return std::make_unique<FakeDataStoreTrial>(true); }});
 
 }  // namespace

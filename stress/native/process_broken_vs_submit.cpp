@@ -4,12 +4,8 @@
 // Every future must end in a value or BrokenProcessPool, and once broken,
 // submit throws BrokenProcessPool [PPE-BROKEN-1] [PPE-BROKEN-2].
 //
-//   outcome          verdict      clause          meaning
-//   all broken       ACCEPTABLE                   the break reached every call; later submits were refused
-//   some ran         ACCEPTABLE                   calls a live worker finished before the break kept their value
-//   crash survived   FORBIDDEN    PPE-BROKEN-1    the killing call reported a value
-//   lost             FORBIDDEN    PPE-BROKEN-1    a future never completed
-//   wrong error      FORBIDDEN    PPE-BROKEN-2    a future or submit failed with something else
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 //
 // A row of the reference-process column only: cf's process pool, driven directly.
 #include "pool.hpp"
@@ -67,11 +63,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     0,
-    {{"all broken", Verdict::kAcceptable, "the break reached every call; later submits were refused"},
-     {"some ran", Verdict::kAcceptable, "calls a live worker finished before the break kept their value"},
-     {"crash survived", Verdict::kForbidden, "the killing call reported a value", "PPE-BROKEN-1"},
-     {"lost", Verdict::kForbidden, "a future never completed", "PPE-BROKEN-1"},
-     {"wrong error", Verdict::kForbidden, "a future or submit failed with something else", "PPE-BROKEN-2"}},
+    // clang-format off
+    {acceptable( "all broken",                     "the break reached every call; later submits were refused"),
+     acceptable( "some ran",                       "calls a live worker finished before the break kept their value"),
+     forbidden(  "crash survived", "PPE-BROKEN-1", "the killing call reported a value"),
+     forbidden(  "lost",           "PPE-BROKEN-1", "a future never completed"),
+     forbidden(  "wrong error",    "PPE-BROKEN-2", "a future or submit failed with something else")},
+    // clang-format on
     [](Stage&) { return std::make_unique<BrokenVsSubmit>(); }});
 
 }  // namespace

@@ -2,12 +2,8 @@
 //
 // Actor 0 reads a map() over twelve short calls; actor 1 kills one worker.
 //
-//   outcome          verdict      clause         meaning
-//   broken after k   ACCEPTABLE                  results in order up to the break, then BrokenProcessPool
-//   finished first   INTERESTING                 every result arrived before the kill landed
-//   out of order     FORBIDDEN    MAP-ORDER-1    a result came back at the wrong position
-//   wrong error      FORBIDDEN    PPE-BROKEN-1   the map failed with something other than BrokenProcessPool
-//   timed out        FORBIDDEN    PPE-BROKEN-1   a result never arrived
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 //
 // A row of the reference-process column only: cf's process pool, driven directly.
 #include "pool.hpp"
@@ -65,12 +61,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     0,
-    {{"broken after k", Verdict::kAcceptable, "results in order up to the break, then BrokenProcessPool"},
-     {"finished first", Verdict::kInteresting, "every result arrived before the kill landed"},
-     {"out of order", Verdict::kForbidden, "a result came back at the wrong position", "MAP-ORDER-1"},
-     {"wrong error", Verdict::kForbidden, "the map failed with something other than BrokenProcessPool",
-      "PPE-BROKEN-1"},
-     {"timed out", Verdict::kForbidden, "a result never arrived", "PPE-BROKEN-1"}},
+    // clang-format off
+    {acceptable(  "broken after k",                 "results in order up to the break, then BrokenProcessPool"),
+     interesting( "finished first",                 "every result arrived before the kill landed"),
+     forbidden(   "out of order",   "MAP-ORDER-1",  "a result came back at the wrong position"),
+     forbidden(   "wrong error",    "PPE-BROKEN-1", "the map failed with something other than BrokenProcessPool"),
+     forbidden(   "timed out",      "PPE-BROKEN-1", "a result never arrived")},
+    // clang-format on
     [](Stage&) { return std::make_unique<KillDuringMap>(); }});
 
 }  // namespace

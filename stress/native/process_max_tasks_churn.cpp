@@ -4,11 +4,8 @@
 // The liveness of worker recycling is what CPython's gh-115634 broke (a
 // stale idle token stopped the replacement worker, and queued calls never ran).
 //
-//   outcome     verdict     clause            meaning
-//   all values  ACCEPTABLE                    every call ran once on a fresh worker and returned its value
-//   broken      FORBIDDEN   PPE-MAXTASKS-1    a worker retiring on schedule was taken for a crash
-//   lost        FORBIDDEN   PPE-MAXTASKS-1    a call never completed
-//   wrong       FORBIDDEN   PPE-MAXTASKS-1    a call returned another call's value or an error
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 //
 // A row of the reference-process column only: cf's process pool, driven directly.
 #include "pool.hpp"
@@ -50,10 +47,12 @@ CF_STRESS_SCENARIO(Scenario{
     "CPython gh-115634: a stale idle token stopped the replacement worker",
     2,
     0,
-    {{"all values", Verdict::kAcceptable, "every call ran once on a fresh worker and returned its value"},
-     {"broken", Verdict::kForbidden, "a worker retiring on schedule was taken for a crash", "PPE-MAXTASKS-1"},
-     {"lost", Verdict::kForbidden, "a call never completed", "PPE-MAXTASKS-1"},
-     {"wrong", Verdict::kForbidden, "a call returned another call's value or an error", "PPE-MAXTASKS-1"}},
+    // clang-format off
+    {acceptable( "all values",                   "every call ran once on a fresh worker and returned its value"),
+     forbidden(  "broken",     "PPE-MAXTASKS-1", "a worker retiring on schedule was taken for a crash"),
+     forbidden(  "lost",       "PPE-MAXTASKS-1", "a call never completed"),
+     forbidden(  "wrong",      "PPE-MAXTASKS-1", "a call returned another call's value or an error")},
+    // clang-format on
     [](Stage&) { return std::make_unique<MaxTasksChurn>(); }});
 
 }  // namespace

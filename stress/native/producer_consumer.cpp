@@ -5,12 +5,8 @@
 // submits the consumer (takes until the sentinel). Both results are awaited
 // with kGenerous; the queue's waits are bounded by it too.
 //
-//   outcome          verdict     meaning
-//   all in order     ACCEPTABLE  every item arrived once, in order
-//   lost             FORBIDDEN   an item never arrived
-//   duplicated       FORBIDDEN   an item arrived twice
-//   reordered        FORBIDDEN   items arrived out of order from a FIFO queue
-//   stuck            FORBIDDEN   producer or consumer never finished
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 //
 // A row of the reference-thread column only: a seed program on cf's thread
 // pool, about the program's own locking, so its table names no clause.
@@ -111,11 +107,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     0,
-    {{"all in order", Verdict::kAcceptable, "every item arrived once, in order"},
-     {"lost", Verdict::kForbidden, "an item never arrived"},
-     {"duplicated", Verdict::kForbidden, "an item arrived twice"},
-     {"reordered", Verdict::kForbidden, "items arrived out of order from a FIFO queue"},
-     {"stuck", Verdict::kForbidden, "producer or consumer never finished"}},
+    // clang-format off
+    {acceptable( "all in order",          "every item arrived once, in order"),
+     forbidden(  "lost",         nullptr, "an item never arrived"),
+     forbidden(  "duplicated",   nullptr, "an item arrived twice"),
+     forbidden(  "reordered",    nullptr, "items arrived out of order from a FIFO queue"),
+     forbidden(  "stuck",        nullptr, "producer or consumer never finished")},
+    // clang-format on
     [](Stage&) { return std::make_unique<ProducerConsumer>(); }});
 
 }  // namespace

@@ -9,11 +9,8 @@
 // immediate cancel never returned). A hang is caught by the watchdog and
 // charged to SHUT-WAIT-1, whose step the shutdown is.
 //
-//   outcome             verdict     clause          meaning
-//   cancelled, joined   ACCEPTABLE                  the cancel won; shutdown returned
-//   ran, joined         ACCEPTABLE                  the worker took the call first; shutdown returned after it
-//   ran after cancel    FORBIDDEN   EXEC-CANCEL-1   cancel() said true yet the call ran
-//   not done            FORBIDDEN   SHUT-WAIT-1     a future was not done after shutdown(wait=true) returned
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "check.hpp"
 #include "support.hpp"
 
@@ -69,10 +66,12 @@ CF_STRESS_SCENARIO(Scenario{
     "CPython gh-94440: shutdown(wait=True) hung after a submit and an immediate cancel",
     2,
     needs(Cap::kMaxWorkers, Cap::kCancelResult, Cap::kDone),
-    {{"cancelled, joined", Verdict::kAcceptable, "the cancel won; shutdown returned"},
-     {"ran, joined", Verdict::kAcceptable, "the worker took the call first; shutdown returned after it"},
-     {"ran after cancel", Verdict::kForbidden, "cancel() said true yet the call ran", "EXEC-CANCEL-1"},
-     {"not done", Verdict::kForbidden, "a future was not done after shutdown(wait=true) returned", "SHUT-WAIT-1"}},
+    // clang-format off
+    {acceptable( "cancelled, joined",                  "the cancel won; shutdown returned"),
+     acceptable( "ran, joined",                        "the worker took the call first; shutdown returned after it"),
+     forbidden(  "ran after cancel",  "EXEC-CANCEL-1", "cancel() said true yet the call ran"),
+     forbidden(  "not done",          "SHUT-WAIT-1",   "a future was not done after shutdown(wait=true) returned")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<CancelVsShutdownWait>(s); }});
 
 }  // namespace

@@ -9,12 +9,8 @@
 // wake-up and hangs (ScrollPrize/villa PR #1688, Kitware/kwiver #208), or
 // frees what a late callback still uses (stdexec #1413, #1492).
 //
-//   outcome              verdict      clause        meaning
-//   all before           ACCEPTABLE                 every callback had run when the destructor returned
-//   callback after       INTERESTING                a callback ran after the destructor returned (on another thread)
-//   not done             FORBIDDEN    SHUT-DTOR-1   a future was not done when the destructor returned
-//   callback missing     FORBIDDEN    FUT-CB-1      a done future's callback never ran
-//   callback twice       FORBIDDEN    FUT-CB-1      a callback ran twice
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -84,11 +80,13 @@ CF_STRESS_SCENARIO(Scenario{
     "teardown races: ScrollPrize/villa PR #1688, Kitware/kwiver #208, stdexec #1413/#1492",
     2,
     needs(Cap::kMaxWorkers, Cap::kDone, Cap::kDoneCallbacks),
-    {{"all before", Verdict::kAcceptable, "every callback had run when the destructor returned"},
-     {"callback after", Verdict::kInteresting, "a callback ran after the destructor returned (on another thread)"},
-     {"not done", Verdict::kForbidden, "a future was not done when the destructor returned", "SHUT-DTOR-1"},
-     {"callback missing", Verdict::kForbidden, "a done future's callback never ran", "FUT-CB-1"},
-     {"callback twice", Verdict::kForbidden, "a callback ran twice", "FUT-CB-1"}},
+    // clang-format off
+    {acceptable(  "all before",                      "every callback had run when the destructor returned"),
+     interesting( "callback after",                  "a callback ran after the destructor returned (on another thread)"),
+     forbidden(   "not done",         "SHUT-DTOR-1", "a future was not done when the destructor returned"),
+     forbidden(   "callback missing", "FUT-CB-1",    "a done future's callback never ran"),
+     forbidden(   "callback twice",   "FUT-CB-1",    "a callback ran twice")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<DestructorVsCallbacks>(s); }});
 
 }  // namespace

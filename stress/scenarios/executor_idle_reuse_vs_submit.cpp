@@ -8,10 +8,8 @@
 // (gh-88354, gh-102024; gh-117344 is the flaky idle-reuse test without the
 // GIL).
 //
-//   outcome        verdict     clause        meaning
-//   one worker     ACCEPTABLE                every call ran on the one worker the first submit started
-//   more workers   FORBIDDEN   TPE-REUSE-1   a submit after a finished call started another worker
-//   lost           FORBIDDEN   EXEC-SUBMIT-1 a call did not return its value
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -52,9 +50,11 @@ CF_STRESS_SCENARIO(Scenario{
     "CPython gh-88354, gh-102024, gh-117344: the idle count published after the result",
     1,
     needs(Cap::kThreadCount),
-    {{"one worker", Verdict::kAcceptable, "every call ran on the one worker the first submit started"},
-     {"more workers", Verdict::kForbidden, "a submit after a finished call started another worker", "TPE-REUSE-1"},
-     {"lost", Verdict::kForbidden, "a call did not return its value", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable( "one worker",                    "every call ran on the one worker the first submit started"),
+     forbidden(  "more workers", "TPE-REUSE-1",   "a submit after a finished call started another worker"),
+     forbidden(  "lost",         "EXEC-SUBMIT-1", "a call did not return its value")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<IdleReuseVsSubmit>(s); }});
 
 }  // namespace

@@ -9,10 +9,8 @@
 // CPython's unbalanced idle semaphore (gh-88354, gh-102024), and the stale
 // idle token of gh-115634.
 //
-//   outcome     verdict     clause      meaning
-//   progress    ACCEPTABLE              both short calls finished while the held call blocked
-//   stuck       FORBIDDEN   TPE-MAX-1   a short call waited for the held one although a worker was free
-//   lost        FORBIDDEN   EXEC-SUBMIT-1  a call never returned its value, even after the gate opened
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -64,10 +62,11 @@ CF_STRESS_SCENARIO(Scenario{
     "CPython gh-88354, gh-102024 (the unbalanced idle semaphore) and gh-115634 (a stale idle token)",
     2,
     needs(Cap::kMaxWorkers),
-    {{"progress", Verdict::kAcceptable, "both short calls finished while the held call blocked"},
-     {"stuck", Verdict::kForbidden, "a short call waited for the held one although a worker was free",
-      "TPE-MAX-1"},
-     {"lost", Verdict::kForbidden, "a call never returned its value, even after the gate opened", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable( "progress",                  "both short calls finished while the held call blocked"),
+     forbidden(  "stuck",    "TPE-MAX-1",     "a short call waited for the held one although a worker was free"),
+     forbidden(  "lost",     "EXEC-SUBMIT-1", "a call never returned its value, even after the gate opened")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<NoUnderspawn>(s); }});
 
 }  // namespace

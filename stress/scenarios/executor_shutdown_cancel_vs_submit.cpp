@@ -8,15 +8,8 @@
 // must have an ending. The race that CPython's gh-109934 and gh-87893 are
 // about: futures cancelled by the shutdown that a waiter then never hears of.
 //
-//   outcome              verdict      clause          meaning
-//   refused              ACCEPTABLE                   submit came after shutdown: it raised
-//   accepted, cancelled  ACCEPTABLE                   submit came first and shutdown cancelled it
-//   accepted, ran        INTERESTING                  submit came first and a worker took it before the cancel
-//   queued ran           FORBIDDEN    SHUT-CANCEL-1   a call queued before the shutdown ran instead of being cancelled
-//   queued started early INTERESTING                  a queued call started while the gate was closed
-//                                                     (the worker was not held: start order or worker
-//                                                     count, judged elsewhere), so it may run
-//   lost                 FORBIDDEN    SHUT-WAIT-1     some future was not done after shutdown(wait=true) returned
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -99,14 +92,14 @@ CF_STRESS_SCENARIO(Scenario{
     "CPython gh-109934 and gh-87893: futures cancelled by shutdown that waiters never hear of",
     2,
     needs(Cap::kMaxWorkers, Cap::kShutdownNoWait),
-    {{"refused", Verdict::kAcceptable, "submit came after shutdown: it raised"},
-     {"accepted, cancelled", Verdict::kAcceptable, "submit came first and shutdown cancelled it"},
-     {"accepted, ran", Verdict::kInteresting, "submit came first and a worker took it before the cancel"},
-     {"queued ran", Verdict::kForbidden, "a call queued before the shutdown ran instead of being cancelled",
-      "SHUT-CANCEL-1"},
-     {"queued started early", Verdict::kInteresting,
-      "a queued call started while the gate was closed: the worker was not held"},
-     {"lost", Verdict::kForbidden, "some future was not done after shutdown(wait=true) returned", "SHUT-WAIT-1"}},
+    // clang-format off
+    {acceptable(  "refused",                               "submit came after shutdown: it raised"),
+     acceptable(  "accepted, cancelled",                   "submit came first and shutdown cancelled it"),
+     interesting( "accepted, ran",                         "submit came first and a worker took it before the cancel"),
+     forbidden(   "queued ran",           "SHUT-CANCEL-1", "a call queued before the shutdown ran instead of being cancelled"),
+     interesting( "queued started early",                  "a queued call started while the gate was closed: the worker was not held"),
+     forbidden(   "lost",                 "SHUT-WAIT-1",   "some future was not done after shutdown(wait=true) returned")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<ShutdownCancelVsSubmit>(s); }});
 
 }  // namespace

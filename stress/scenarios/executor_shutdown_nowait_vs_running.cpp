@@ -4,11 +4,8 @@
 // A two-worker executor gets six short calls; actor 0 shuts it down without
 // waiting while actor 1 collects every result (each bounded by kGenerous).
 //
-//   outcome     verdict     clause          meaning
-//   all ran     ACCEPTABLE                  shutdown(wait=false) stops new submits only; queued calls still run
-//   cancelled   FORBIDDEN   SHUT-CANCEL-2   a call was cancelled without cancel_futures
-//   lost        FORBIDDEN   SHUT-NOWAIT-1   a queued call never completed
-//   error       FORBIDDEN   EXEC-SUBMIT-1   a call ended with an error it did not raise
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -52,10 +49,12 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kMaxWorkers),
-    {{"all ran", Verdict::kAcceptable, "shutdown(wait=false) stops new submits only; queued calls run"},
-     {"cancelled", Verdict::kForbidden, "a call was cancelled without cancel_futures", "SHUT-CANCEL-2"},
-     {"lost", Verdict::kForbidden, "a queued call never completed", "SHUT-NOWAIT-1"},
-     {"error", Verdict::kForbidden, "a call ended with an error it did not raise", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable( "all ran",                    "shutdown(wait=false) stops new submits only; queued calls run"),
+     forbidden(  "cancelled", "SHUT-CANCEL-2", "a call was cancelled without cancel_futures"),
+     forbidden(  "lost",      "SHUT-NOWAIT-1", "a queued call never completed"),
+     forbidden(  "error",     "EXEC-SUBMIT-1", "a call ended with an error it did not raise")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<ShutdownNowaitVsRunning>(s); }});
 
 }  // namespace

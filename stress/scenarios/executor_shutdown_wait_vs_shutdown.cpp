@@ -9,10 +9,8 @@
 // deviation); a pool whose second shutdown returns without joining breaks
 // SHUT-WAIT-1.
 //
-//   outcome         verdict     clause        meaning
-//   both waited     ACCEPTABLE                each shutdown returned after every call was done
-//   returned early  FORBIDDEN   SHUT-WAIT-1   a shutdown(wait=true) returned while a call was not done
-//   raised          FORBIDDEN   SHUT-IDEM-1   a concurrent shutdown raised
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <atomic>
 
 #include "support.hpp"
@@ -71,10 +69,11 @@ CF_STRESS_SCENARIO(Scenario{
     "CPython's process pool closing its queues twice (SHUT-IDEM-1's recorded deviation)",
     3,
     needs(Cap::kMaxWorkers, Cap::kDone),
-    {{"both waited", Verdict::kAcceptable, "each shutdown returned after every call was done"},
-     {"returned early", Verdict::kForbidden, "a shutdown(wait=true) returned while a call was not done",
-      "SHUT-WAIT-1"},
-     {"raised", Verdict::kForbidden, "a concurrent shutdown raised", "SHUT-IDEM-1"}},
+    // clang-format off
+    {acceptable( "both waited",                   "each shutdown returned after every call was done"),
+     forbidden(  "returned early", "SHUT-WAIT-1", "a shutdown(wait=true) returned while a call was not done"),
+     forbidden(  "raised",         "SHUT-IDEM-1", "a concurrent shutdown raised")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<ShutdownWaitVsShutdown>(s); }});
 
 }  // namespace

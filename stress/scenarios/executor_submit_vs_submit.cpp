@@ -6,11 +6,8 @@
 // duplicates a task under concurrent pushes and steals fails here (stdexec
 // #1692: task loss between its queue's push and steal).
 //
-//   outcome       verdict     clause          meaning
-//   each once     ACCEPTABLE                  every call ran once and returned its value
-//   wrong value   FORBIDDEN   EXEC-SUBMIT-1   a future returned another call's value, or an error
-//   lost          FORBIDDEN   EXEC-SUBMIT-1   a call never ran, or its future never completed
-//   ran twice     FORBIDDEN   EXEC-SUBMIT-1   a call ran more than once
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <algorithm>
 
 #include "support.hpp"
@@ -64,10 +61,12 @@ CF_STRESS_SCENARIO(Scenario{
     "task loss between a queue's push and steal: stdexec #1692",
     2,
     0,
-    {{"each once", Verdict::kAcceptable, "every call ran once and returned its value"},
-     {"wrong value", Verdict::kForbidden, "a future returned another call's value, or an error", "EXEC-SUBMIT-1"},
-     {"lost", Verdict::kForbidden, "a call never ran, or its future never completed", "EXEC-SUBMIT-1"},
-     {"ran twice", Verdict::kForbidden, "a call ran more than once", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable( "each once",                    "every call ran once and returned its value"),
+     forbidden(  "wrong value", "EXEC-SUBMIT-1", "a future returned another call's value, or an error"),
+     forbidden(  "lost",        "EXEC-SUBMIT-1", "a call never ran, or its future never completed"),
+     forbidden(  "ran twice",   "EXEC-SUBMIT-1", "a call ran more than once")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<SubmitVsSubmit>(s); }});
 
 }  // namespace

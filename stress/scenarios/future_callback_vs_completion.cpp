@@ -1,11 +1,7 @@
 // future.callback_vs_completion — add_done_callback() races set_result().
 //
-//   outcome               verdict     clause     meaning
-//   once, by completer    ACCEPTABLE             queued first, run by the completing thread
-//   once, by adder        ACCEPTABLE             added after completion, run at once by the adder
-//   never                 FORBIDDEN   FUT-CB-1   the callback was lost
-//   twice                 FORBIDDEN   FUT-CB-1   the callback ran twice
-//   not done in callback  FORBIDDEN   FUT-CB-1   the callback ran while the future was not done
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <atomic>
 #include <memory>
 
@@ -60,12 +56,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kRawFuture),
-    {{"once, by completer", Verdict::kAcceptable, "queued first, run by the completing thread"},
-     {"once, by adder", Verdict::kAcceptable, "added after completion, run at once by the adder"},
-     {"never", Verdict::kForbidden, "the callback was lost", "FUT-CB-1"},
-     {"twice", Verdict::kForbidden, "the callback ran twice", "FUT-CB-1"},
-     {"not done in callback", Verdict::kForbidden, "the callback ran while the future was not done",
-      "FUT-CB-1"}},
+    // clang-format off
+    {acceptable( "once, by completer",               "queued first, run by the completing thread"),
+     acceptable( "once, by adder",                   "added after completion, run at once by the adder"),
+     forbidden(  "never",                "FUT-CB-1", "the callback was lost"),
+     forbidden(  "twice",                "FUT-CB-1", "the callback ran twice"),
+     forbidden(  "not done in callback", "FUT-CB-1", "the callback ran while the future was not done")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<CallbackVsCompletion>(s); }});
 
 }  // namespace

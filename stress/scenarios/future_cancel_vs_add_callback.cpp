@@ -7,14 +7,8 @@
 // callback is lost or run twice; pebble #105 and CPython bpo-33110 (gh-77291)
 // are bugs of this registration-versus-completion path.
 //
-//   outcome                verdict     clause       meaning
-//   once, by canceller     ACCEPTABLE               added first, run by the cancelling thread
-//   once, by adder         ACCEPTABLE               added after the cancel, run at once by the adder
-//   never                  FORBIDDEN   FUT-CB-1     the callback was lost
-//   twice                  FORBIDDEN   FUT-CB-1     the callback ran twice
-//   not cancelled          FORBIDDEN   FUT-CB-6     the callback did not see the future cancelled
-//   cancel left it undone  FORBIDDEN   FUT-STATE-4  done() false after the cancel (with state
-//                                                   queries): no callback can run then
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <atomic>
 #include <memory>
 
@@ -72,12 +66,14 @@ CF_STRESS_SCENARIO(Scenario{
     "callback registration racing completion: pebble #105, CPython bpo-33110 (gh-77291)",
     2,
     needs(Cap::kRawFuture, Cap::kCancel),
-    {{"once, by canceller", Verdict::kAcceptable, "added first, run by the cancelling thread"},
-     {"once, by adder", Verdict::kAcceptable, "added after the cancel, run at once by the adder"},
-     {"never", Verdict::kForbidden, "the callback was lost", "FUT-CB-1"},
-     {"twice", Verdict::kForbidden, "the callback ran twice", "FUT-CB-1"},
-     {"not cancelled", Verdict::kForbidden, "the callback did not see the future cancelled", "FUT-CB-6"},
-     {"cancel left it undone", Verdict::kForbidden, "done() is false after the cancel", "FUT-STATE-4"}},
+    // clang-format off
+    {acceptable( "once, by canceller",                   "added first, run by the cancelling thread"),
+     acceptable( "once, by adder",                       "added after the cancel, run at once by the adder"),
+     forbidden(  "never",                 "FUT-CB-1",    "the callback was lost"),
+     forbidden(  "twice",                 "FUT-CB-1",    "the callback ran twice"),
+     forbidden(  "not cancelled",         "FUT-CB-6",    "the callback did not see the future cancelled"),
+     forbidden(  "cancel left it undone", "FUT-STATE-4", "done() is false after the cancel")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<CancelVsAddCallback>(s); }});
 
 }  // namespace

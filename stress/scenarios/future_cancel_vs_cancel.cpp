@@ -1,11 +1,7 @@
 // future.cancel_vs_cancel — two threads cancel one pending future.
 //
-//   outcome            verdict     clause         meaning
-//   both true, cb x1   ACCEPTABLE                 a cancelled future cancels again (true); callbacks run once
-//   one false          FORBIDDEN   FUT-CANCEL-4   a cancel of a cancelled (or pending) future returned false
-//   callbacks twice    FORBIDDEN   FUT-CANCEL-4   the second cancel ran the callbacks again
-//   callbacks never    FORBIDDEN   FUT-CB-6       no cancel ran the done-callback
-//   not cancelled      FORBIDDEN   FUT-STATE-4    both cancels returned true but the future is not cancelled
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <atomic>
 #include <memory>
 
@@ -44,13 +40,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kRawFuture, Cap::kCancelResult, Cap::kStateQueries),
-    {{"both true, cb x1", Verdict::kAcceptable, "a cancelled future cancels again (true); its callbacks run once"},
-     {"one false", Verdict::kForbidden, "a cancel of a pending or cancelled future returned false",
-      "FUT-CANCEL-4"},
-     {"callbacks twice", Verdict::kForbidden, "the second cancel ran the callbacks again", "FUT-CANCEL-4"},
-     {"callbacks never", Verdict::kForbidden, "no cancel ran the done-callback", "FUT-CB-6"},
-     {"not cancelled", Verdict::kForbidden, "both cancels returned true but the future is not cancelled",
-      "FUT-STATE-4"}},
+    // clang-format off
+    {acceptable( "both true, cb x1",                 "a cancelled future cancels again (true); its callbacks run once"),
+     forbidden(  "one false",        "FUT-CANCEL-4", "a cancel of a pending or cancelled future returned false"),
+     forbidden(  "callbacks twice",  "FUT-CANCEL-4", "the second cancel ran the callbacks again"),
+     forbidden(  "callbacks never",  "FUT-CB-6",     "no cancel ran the done-callback"),
+     forbidden(  "not cancelled",    "FUT-STATE-4",  "both cancels returned true but the future is not cancelled")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<CancelVsCancel>(s); }});
 
 }  // namespace

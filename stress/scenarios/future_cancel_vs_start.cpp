@@ -8,12 +8,8 @@
 // a sentinel submitted after it (one worker, first in first out: the call is
 // then over) and reads the log.
 //
-//   outcome                 verdict     clause          meaning
-//   cancelled before start  ACCEPTABLE                  cancel() won: true, and the call never ran
-//   started first           ACCEPTABLE                  the worker won: cancel() false, the value arrives
-//   cancelled but ran       FORBIDDEN   EXEC-CANCEL-1   cancel() said true yet the call ran
-//   refused but cancelled   FORBIDDEN   FUT-CANCEL-2    cancel() said false yet the future is cancelled
-//   lost                    FORBIDDEN   EXEC-SUBMIT-1   the future never completed
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 //
 // Histogram (cf_stress_reference-thread --scenario future.cancel_vs_start --duration 20 --seed 1,
 // 2 shared cores, loaded):
@@ -62,12 +58,13 @@ CF_STRESS_SCENARIO(Scenario{
     "the check-then-act window of a worker that tests cancelled() and then starts the call",
     2,
     needs(Cap::kCancelResult, Cap::kMaxWorkers),
-    {{"cancelled before start", Verdict::kAcceptable, "cancel() won: true, and the call never ran"},
-     {"started first", Verdict::kAcceptable, "the worker won: cancel() false, the value arrives"},
-     {"cancelled but ran", Verdict::kForbidden, "cancel() said true yet the call ran", "EXEC-CANCEL-1"},
-     {"refused but cancelled", Verdict::kForbidden, "cancel() said false yet the future is cancelled",
-      "FUT-CANCEL-2"},
-     {"lost", Verdict::kForbidden, "the future never completed", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable( "cancelled before start",                  "cancel() won: true, and the call never ran"),
+     acceptable( "started first",                           "the worker won: cancel() false, the value arrives"),
+     forbidden(  "cancelled but ran",      "EXEC-CANCEL-1", "cancel() said true yet the call ran"),
+     forbidden(  "refused but cancelled",  "FUT-CANCEL-2",  "cancel() said false yet the future is cancelled"),
+     forbidden(  "lost",                   "EXEC-SUBMIT-1", "the future never completed")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<CancelVsStart>(s); }});
 
 }  // namespace

@@ -8,10 +8,8 @@
 // ThreadSanitizer build sees [EXT-SAN-1]; this scenario is where the TSan
 // column meets it.
 //
-//   outcome             verdict     clause         meaning
-//   done, then value    ACCEPTABLE                 done() turned true and result() returned the value
-//   done, not finished  FORBIDDEN   FUT-STATE-3    done() was true but result() did not return the value
-//   never done          FORBIDDEN   FUT-STATE-3    done() stayed false although the call returned
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <chrono>
 #include <thread>
 
@@ -61,10 +59,11 @@ CF_STRESS_SCENARIO(Scenario{
     "an unlocked done(): right answers, and a data race only ThreadSanitizer sees",
     2,
     needs(Cap::kDone),
-    {{"done, then value", Verdict::kAcceptable, "done() turned true and result() returned the value"},
-     {"done, not finished", Verdict::kForbidden, "done() was true but result() did not return the value",
-      "FUT-STATE-3"},
-     {"never done", Verdict::kForbidden, "done() stayed false although the call returned", "FUT-STATE-3"}},
+    // clang-format off
+    {acceptable( "done, then value",                  "done() turned true and result() returned the value"),
+     forbidden(  "done, not finished", "FUT-STATE-3", "done() was true but result() did not return the value"),
+     forbidden(  "never done",         "FUT-STATE-3", "done() stayed false although the call returned")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<DoneVsCompletion>(s); }});
 
 }  // namespace

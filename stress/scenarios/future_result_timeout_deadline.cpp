@@ -4,11 +4,8 @@
 // Actor 1 spins on the clock (work, not synchronisation) until just about the
 // waiter's deadline, then completes the future.
 //
-//   outcome         verdict      clause          meaning
-//   value           ACCEPTABLE                   completed before the deadline, result() returned it
-//   timed out       INTERESTING                  the deadline passed first: TimeoutError, the future finished later
-//   early timeout   FORBIDDEN    FUT-RESULT-4    TimeoutError before the timeout had elapsed
-//   wrong value     FORBIDDEN    FUT-RESULT-1    result() returned something else
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <chrono>
 #include <thread>
 
@@ -56,10 +53,12 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kRawFuture),
-    {{"value", Verdict::kAcceptable, "completed before the deadline; result() returned it"},
-     {"timed out", Verdict::kInteresting, "the deadline passed first: TimeoutError, the future finished later"},
-     {"early timeout", Verdict::kForbidden, "TimeoutError before the timeout had elapsed", "FUT-RESULT-4"},
-     {"wrong value", Verdict::kForbidden, "result() returned something else", "FUT-RESULT-1"}},
+    // clang-format off
+    {acceptable(  "value",                         "completed before the deadline; result() returned it"),
+     interesting( "timed out",                     "the deadline passed first: TimeoutError, the future finished later"),
+     forbidden(   "early timeout", "FUT-RESULT-4", "TimeoutError before the timeout had elapsed"),
+     forbidden(   "wrong value",   "FUT-RESULT-1", "result() returned something else")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<ResultAtDeadline>(s); }});
 
 }  // namespace

@@ -8,10 +8,8 @@
 // wait missing an early notify_all; stdexec #1475/#1476, its pool's sleep and
 // wake protocol).
 //
-//   outcome      verdict     clause         meaning
-//   value        ACCEPTABLE                 result() returned the value
-//   timed out    FORBIDDEN   FUT-RESULT-4   TimeoutError although the future was done long before the deadline
-//   wrong value  FORBIDDEN   FUT-RESULT-1   result() returned something else
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -45,10 +43,11 @@ CF_STRESS_SCENARIO(Scenario{
     "lost wake-ups: Open3D-PoissonRecon PR #6, stdexec #1475/#1476",
     2,
     needs(Cap::kRawFuture),
-    {{"value", Verdict::kAcceptable, "result() returned the value"},
-     {"timed out", Verdict::kForbidden, "TimeoutError although the future was done long before the deadline",
-      "FUT-RESULT-4"},
-     {"wrong value", Verdict::kForbidden, "result() returned something else", "FUT-RESULT-1"}},
+    // clang-format off
+    {acceptable( "value",                       "result() returned the value"),
+     forbidden(  "timed out",   "FUT-RESULT-4", "TimeoutError although the future was done long before the deadline"),
+     forbidden(  "wrong value", "FUT-RESULT-1", "result() returned something else")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<ResultTimeoutVsCompletion>(s); }});
 
 }  // namespace

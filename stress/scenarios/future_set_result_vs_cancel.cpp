@@ -1,12 +1,8 @@
 // future.set_result_vs_cancel — the producer finishes a pending future while a
 // consumer cancels it.
 //
-//   outcome         verdict     clause         meaning
-//   finished        ACCEPTABLE                 set_result won; cancel() returned false
-//   cancelled       ACCEPTABLE                 cancel won; set_result raised InvalidStateError
-//   both succeeded  FORBIDDEN   FUT-SET-3      cancel() true and set_result accepted: two outcomes for one future
-//   neither         FORBIDDEN   FUT-SET-5      both refused: the future has no outcome
-//   torn            FORBIDDEN   FUT-STATE-3    what result() reports is not what the winner set
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -44,11 +40,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kRawFuture, Cap::kCancelResult),
-    {{"finished", Verdict::kAcceptable, "set_result won; cancel() returned false"},
-     {"cancelled", Verdict::kAcceptable, "cancel won; set_result raised InvalidStateError"},
-     {"both succeeded", Verdict::kForbidden, "cancel() true and set_result accepted: two outcomes", "FUT-SET-3"},
-     {"neither", Verdict::kForbidden, "both refused: the future has no outcome", "FUT-SET-5"},
-     {"torn", Verdict::kForbidden, "result() disagrees with the operation that won", "FUT-STATE-3"}},
+    // clang-format off
+    {acceptable( "finished",                      "set_result won; cancel() returned false"),
+     acceptable( "cancelled",                     "cancel won; set_result raised InvalidStateError"),
+     forbidden(  "both succeeded", "FUT-SET-3",   "cancel() true and set_result accepted: two outcomes"),
+     forbidden(  "neither",        "FUT-SET-5",   "both refused: the future has no outcome"),
+     forbidden(  "torn",           "FUT-STATE-3", "result() disagrees with the operation that won")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<SetResultVsCancel>(s); }});
 
 }  // namespace

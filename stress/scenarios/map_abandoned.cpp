@@ -8,12 +8,8 @@
 // processes too. At the close, at most one call is running (the worker's),
 // plus the few a process pool marks running ahead of its workers.
 //
-//   outcome          verdict      clause          meaning
-//   rest cancelled   ACCEPTABLE                   only the first call and the one the worker held ran
-//   some ran         INTERESTING                  a few more ran: marked running ahead of the worker
-//   all ran          FORBIDDEN    MAP-ABANDON-1   closing the sequence cancelled nothing
-//   first missing    FORBIDDEN    MAP-ORDER-1     the first result never arrived or was wrong
-//   marker lost      FORBIDDEN    EXEC-SUBMIT-1   the unrelated call submitted meanwhile did not run
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -82,11 +78,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kMaxWorkers),
-    {{"rest cancelled", Verdict::kAcceptable, "the calls not yet started were cancelled"},
-     {"some ran", Verdict::kInteresting, "the worker started some calls before the sequence was closed"},
-     {"all ran", Verdict::kForbidden, "closing the sequence cancelled nothing", "MAP-ABANDON-1"},
-     {"first missing", Verdict::kForbidden, "the first result never arrived or was wrong", "MAP-ORDER-1"},
-     {"marker lost", Verdict::kForbidden, "an unrelated call submitted meanwhile did not run", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable(  "rest cancelled",                  "the calls not yet started were cancelled"),
+     interesting( "some ran",                        "the worker started some calls before the sequence was closed"),
+     forbidden(   "all ran",        "MAP-ABANDON-1", "closing the sequence cancelled nothing"),
+     forbidden(   "first missing",  "MAP-ORDER-1",   "the first result never arrived or was wrong"),
+     forbidden(   "marker lost",    "EXEC-SUBMIT-1", "an unrelated call submitted meanwhile did not run")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<MapAbandoned>(s); }});
 
 }  // namespace

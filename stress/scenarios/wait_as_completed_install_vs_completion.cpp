@@ -7,11 +7,8 @@
 // and _create_and_install_waiters; gh-87893 and gh-136655 are completions
 // this iteration never hears of).
 //
-//   outcome     verdict     clause      meaning
-//   each once   ACCEPTABLE              every future yielded exactly once
-//   duplicate   FORBIDDEN   ASC-ALL-1   a future was yielded twice
-//   missing     FORBIDDEN   ASC-ALL-1   the iteration ended without a future
-//   timed out   FORBIDDEN   ASC-ALL-1   a completion was missed: the iteration ran into its deadline
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <set>
 
 #include "support.hpp"
@@ -60,10 +57,12 @@ CF_STRESS_SCENARIO(Scenario{
     "completions an iteration never hears of: CPython gh-87893, gh-136655",
     2,
     needs(Cap::kRawFuture),
-    {{"each once", Verdict::kAcceptable, "every future yielded exactly once"},
-     {"duplicate", Verdict::kForbidden, "a future was yielded twice", "ASC-ALL-1"},
-     {"missing", Verdict::kForbidden, "the iteration ended without a future", "ASC-ALL-1"},
-     {"timed out", Verdict::kForbidden, "a completion was missed: the iteration hit its deadline", "ASC-ALL-1"}},
+    // clang-format off
+    {acceptable( "each once",              "every future yielded exactly once"),
+     forbidden(  "duplicate", "ASC-ALL-1", "a future was yielded twice"),
+     forbidden(  "missing",   "ASC-ALL-1", "the iteration ended without a future"),
+     forbidden(  "timed out", "ASC-ALL-1", "a completion was missed: the iteration hit its deadline")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<AsCompletedInstallVsCompletion>(s); }});
 
 }  // namespace

@@ -5,12 +5,8 @@
 // as_completed over them (bounded by kGenerous) while the executor completes
 // them.
 //
-//   outcome        verdict     clause      meaning
-//   each once      ACCEPTABLE              every future yielded exactly once, each done when yielded
-//   duplicate      FORBIDDEN   ASC-ALL-1   a future was yielded twice
-//   missing        FORBIDDEN   ASC-ALL-1   the iteration ended with a future not yielded
-//   not done       FORBIDDEN   ASC-ALL-1   a yielded future was not done
-//   timed out      FORBIDDEN   ASC-ALL-1   a completion was missed: the iteration ran into its deadline
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include <set>
 
 #include "support.hpp"
@@ -60,11 +56,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kDone),
-    {{"each once", Verdict::kAcceptable, "every future yielded exactly once, done when yielded"},
-     {"duplicate", Verdict::kForbidden, "a future was yielded twice", "ASC-ALL-1"},
-     {"missing", Verdict::kForbidden, "the iteration ended with a future not yielded", "ASC-ALL-1"},
-     {"not done", Verdict::kForbidden, "a yielded future was not done", "ASC-ALL-1"},
-     {"timed out", Verdict::kForbidden, "a completion was missed: the iteration hit its deadline", "ASC-ALL-1"}},
+    // clang-format off
+    {acceptable( "each once",              "every future yielded exactly once, done when yielded"),
+     forbidden(  "duplicate", "ASC-ALL-1", "a future was yielded twice"),
+     forbidden(  "missing",   "ASC-ALL-1", "the iteration ended with a future not yielded"),
+     forbidden(  "not done",  "ASC-ALL-1", "a yielded future was not done"),
+     forbidden(  "timed out", "ASC-ALL-1", "a completion was missed: the iteration hit its deadline")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<AsCompletedVsCompletion>(s); }});
 
 }  // namespace

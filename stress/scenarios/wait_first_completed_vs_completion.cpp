@@ -4,12 +4,8 @@
 // Actor 0 submits a call held at a gate and a short one and hands them over;
 // actor 1 waits for the first to complete (bounded by kGenerous).
 //
-//   outcome       verdict      clause         meaning
-//   one done      ACCEPTABLE                  returned when the short call completed; the held one not done
-//   both done     INTERESTING                 the held call also finished before wait() took its split
-//   empty         FORBIDDEN    WAIT-FIRST-1   returned with nothing done: the completion was missed
-//   torn split    FORBIDDEN    WAIT-FIRST-1   a future in done is not done, or the split is not the input
-//   lost          FORBIDDEN    EXEC-SUBMIT-1  a call never completed
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -66,12 +62,13 @@ CF_STRESS_SCENARIO(Scenario{
     "",
     2,
     needs(Cap::kMaxWorkers, Cap::kDone),
-    {{"one done", Verdict::kAcceptable, "returned when the short call completed; the held one not done"},
-     {"both done", Verdict::kInteresting, "the held call also finished before wait() took its split"},
-     {"empty", Verdict::kForbidden, "returned with nothing done: the completion was missed", "WAIT-FIRST-1"},
-     {"torn split", Verdict::kForbidden, "a future in done is not done, or the split is not the input",
-      "WAIT-FIRST-1"},
-     {"lost", Verdict::kForbidden, "a call never completed", "EXEC-SUBMIT-1"}},
+    // clang-format off
+    {acceptable(  "one done",                    "returned when the short call completed; the held one not done"),
+     interesting( "both done",                   "the held call also finished before wait() took its split"),
+     forbidden(   "empty",      "WAIT-FIRST-1",  "returned with nothing done: the completion was missed"),
+     forbidden(   "torn split", "WAIT-FIRST-1",  "a future in done is not done, or the split is not the input"),
+     forbidden(   "lost",       "EXEC-SUBMIT-1", "a call never completed")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<FirstCompletedVsCompletion>(s); }});
 
 }  // namespace

@@ -6,11 +6,8 @@
 // _create_and_install_waiters and _FirstCompletedWaiter; gh-92001 is a
 // completion this waiter never hears of).
 //
-//   outcome       verdict     clause         meaning
-//   one done      ACCEPTABLE                 returned on the first completion
-//   two done      ACCEPTABLE                 both completions came before wait() took its split
-//   empty         FORBIDDEN   WAIT-FIRST-1   returned (at its deadline) with nothing done: the completions were missed
-//   torn split    FORBIDDEN   WAIT-FIRST-1   a future in done is not done, or the split is not the input
+// Outcomes: the table at the end of this file, in jcstress's form (the verdict,
+// the clause a forbidden outcome breaks, what it means); `--list` prints it.
 #include "support.hpp"
 
 namespace cf::stress {
@@ -51,11 +48,12 @@ CF_STRESS_SCENARIO(Scenario{
     "waiters that miss a completion: CPython gh-92001",
     3,
     needs(Cap::kRawFuture),
-    {{"one done", Verdict::kAcceptable, "returned on the first completion"},
-     {"two done", Verdict::kAcceptable, "both completions came before wait() took its split"},
-     {"empty", Verdict::kForbidden, "returned with nothing done: the completions were missed", "WAIT-FIRST-1"},
-     {"torn split", Verdict::kForbidden, "a future in done is not done, or the split is not the input",
-      "WAIT-FIRST-1"}},
+    // clang-format off
+    {acceptable( "one done",                   "returned on the first completion"),
+     acceptable( "two done",                   "both completions came before wait() took its split"),
+     forbidden(  "empty",      "WAIT-FIRST-1", "returned with nothing done: the completions were missed"),
+     forbidden(  "torn split", "WAIT-FIRST-1", "a future in done is not done, or the split is not the input")},
+    // clang-format on
     [](Stage& s) { return std::make_unique<FirstCompletedVsCompletions>(s); }});
 
 }  // namespace
