@@ -275,8 +275,11 @@ struct ProcessPoolExecutor::Impl {
     std::string queue_arg = std::to_string(queue.worker_fd());
     std::string parent_arg = std::to_string(::getpid());
     std::vector<char*> argv = {const_cast<char*>("cf-process-worker"),
-                               const_cast<char*>(detail::kWorkerFlag), fd_arg.data(),
-                               queue_arg.data(), parent_arg.data(), nullptr};
+                               const_cast<char*>(detail::kWorkerFlag),
+                               fd_arg.data(),
+                               queue_arg.data(),
+                               parent_arg.data(),
+                               nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     // dup2 onto itself clears FD_CLOEXEC in the child only (glibc >= 2.29):

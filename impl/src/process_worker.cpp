@@ -127,8 +127,8 @@ int worker_main(int fd, int call_fd) {
     reply.exiting = *max_tasks != 0 && done >= *max_tasks;
     std::string body = encode_result_body(reply);
     if (body.size() > kMaxFrameBody) {
-      ResultFrame too_big{call.id, reply.exiting, false, {}, "std::length_error",
-                          "result is larger than the frame limit"};
+      ResultFrame too_big{call.id, reply.exiting,       false,
+                          {},      "std::length_error", "result is larger than the frame limit"};
       body = encode_result_body(too_big);
     }
     if (!write_all(fd, encode_frame(FrameType::kResult, body))) return 0;

@@ -1,23 +1,28 @@
+#include "cf/detail/state.hpp"
+
 #include <cxxabi.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <typeinfo>
 
 #include "cf/detail/schedule_point.hpp"
-#include "cf/detail/state.hpp"
 #include "cf/log.hpp"
 
 namespace cf::detail {
 
 const char* status_name(Status status) {
   switch (status) {
-    case Status::kPending: return "PENDING";
-    case Status::kRunning: return "RUNNING";
-    case Status::kCancelled: return "CANCELLED";
-    case Status::kFinished: return "FINISHED";
+    case Status::kPending:
+      return "PENDING";
+    case Status::kRunning:
+      return "RUNNING";
+    case Status::kCancelled:
+      return "CANCELLED";
+    case Status::kFinished:
+      return "FINISHED";
   }
   return "UNKNOWN";
 }
@@ -53,7 +58,8 @@ bool StateBase::cancel() {
   std::vector<Callback> callbacks;
   {
     std::lock_guard lock(mutex_);
-    if (status_ == Status::kRunning || status_ == Status::kFinished) return false;  // [FUT-CANCEL-2/3]
+    if (status_ == Status::kRunning || status_ == Status::kFinished)
+      return false;                                  // [FUT-CANCEL-2/3]
     if (status_ == Status::kCancelled) return true;  // callbacks already ran [FUT-CANCEL-4]
     status_ = Status::kCancelled;
     // Unlike CPython, waiters hear of the cancellation now, not when an
@@ -165,9 +171,15 @@ std::string StateBase::describe_locked() const {
   std::snprintf(address, sizeof address, "%p", static_cast<const void*>(this));
   std::string text = std::string("<Future at ") + address + " state=";
   switch (status_) {
-    case Status::kPending: text += "pending"; break;
-    case Status::kRunning: text += "running"; break;
-    case Status::kCancelled: text += "cancelled"; break;
+    case Status::kPending:
+      text += "pending";
+      break;
+    case Status::kRunning:
+      text += "running";
+      break;
+    case Status::kCancelled:
+      text += "cancelled";
+      break;
     case Status::kFinished:
       // Python: "finished raised OSError" / "finished returned int" [EXT-PRINT-1].
       text += exception_locked() ? "finished raised " + exception_type_name(exception_locked())

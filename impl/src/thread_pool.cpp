@@ -263,6 +263,8 @@ std::size_t ThreadPoolExecutor::thread_count() const {
 
 std::string_view ThreadPoolExecutor::current_thread_name() { return t_worker_name; }
 
-int ThreadPoolExecutor::default_max_workers() { return std::min(32, detail::process_cpu_count() + 4); }
+int ThreadPoolExecutor::default_max_workers() {
+  return std::min(32, detail::process_cpu_count() + 4);
+}
 
 }  // namespace cf

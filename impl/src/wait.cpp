@@ -61,9 +61,12 @@ DoneAndNotDone wait_impl(std::vector<AnyFuture> futures, ReturnWhen when, Deadli
   auto satisfied = [&] {
     if (done == futures.size()) return true;
     switch (when) {
-      case ReturnWhen::kFirstCompleted: return done > 0;
-      case ReturnWhen::kFirstException: return failed;
-      case ReturnWhen::kAllCompleted: return false;
+      case ReturnWhen::kFirstCompleted:
+        return done > 0;
+      case ReturnWhen::kFirstException:
+        return failed;
+      case ReturnWhen::kAllCompleted:
+        return false;
     }
     return false;
   };

@@ -18,8 +18,8 @@ std::string result_body() {
 }
 
 TEST(FrameDecoder, DecodesWholeAndBytewise) {
-  std::string stream = encode_frame(FrameType::kResult, result_body()) +
-                       encode_frame(FrameType::kCall, "xyz");
+  std::string stream =
+      encode_frame(FrameType::kResult, result_body()) + encode_frame(FrameType::kCall, "xyz");
   FrameDecoder whole;
   whole.feed(stream.data(), stream.size());
   auto a = whole.next();

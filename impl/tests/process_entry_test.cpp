@@ -23,7 +23,8 @@ TEST(ProcessPoolWithoutWorkerEntry, ConstructorThrowsLogicError) {
     cf::ProcessPoolExecutor pool(2);
   } catch (const std::logic_error& e) {
     refused = true;
-    CF_CHECK("PPE-SPAWN-2", std::string(e.what()).find("CF_PROCESS_WORKER_ENTRY(argc, argv)") != std::string::npos)
+    CF_CHECK("PPE-SPAWN-2",
+             std::string(e.what()).find("CF_PROCESS_WORKER_ENTRY(argc, argv)") != std::string::npos)
         << "the error does not name the missing line: " << e.what();
   }
   CF_CHECK("PPE-SPAWN-2", refused) << "the pool started without a worker entry";

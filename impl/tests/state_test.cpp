@@ -51,7 +51,8 @@ TEST(StateDescribe, MatchesPythonsReprInEveryState) {
   ASSERT_TRUE(f.set_running_or_notify_cancel());
   EXPECT_EQ(state_of(f).describe(), "<Future at " + address_of(f) + " state=running>");
   f.set_result(1);
-  EXPECT_EQ(state_of(f).describe(), "<Future at " + address_of(f) + " state=finished returned int>");
+  EXPECT_EQ(state_of(f).describe(),
+            "<Future at " + address_of(f) + " state=finished returned int>");
 
   Future<int> failed;
   failed.set_exception(std::make_exception_ptr(std::runtime_error("x")));
@@ -64,7 +65,8 @@ TEST(StateDescribe, MatchesPythonsReprInEveryState) {
             "<Future at " + address_of(nothing) + " state=finished returned void>");
   Future<int> odd;
   odd.set_exception(std::make_exception_ptr(7));
-  EXPECT_EQ(state_of(odd).describe(), "<Future at " + address_of(odd) + " state=finished raised int>");
+  EXPECT_EQ(state_of(odd).describe(),
+            "<Future at " + address_of(odd) + " state=finished raised int>");
 
   Future<void> cancelled;
   ASSERT_TRUE(cancelled.cancel());

@@ -12,7 +12,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/version.hpp>
-
 #include <future>
 #include <memory>
 #include <mutex>
@@ -60,7 +59,8 @@ class BoostAsio final : public peer::PeerImplementation {
     return std::string("Boost ") + BOOST_LIB_VERSION + " asio::thread_pool with std::packaged_task";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers | Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers |
+           Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     peer::refuse_negative(spec, "boost::asio::thread_pool(std::size_t)");

@@ -12,11 +12,10 @@
 // never become ready (SHUT-DTOR-1; research/cpp_executors.md).
 #define BOOST_THREAD_VERSION 5
 #define BOOST_THREAD_PROVIDES_EXECUTORS
+#include <algorithm>
 #include <boost/thread/executors/basic_thread_pool.hpp>
 #include <boost/thread/future.hpp>
 #include <boost/version.hpp>
-
-#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -45,13 +44,13 @@ struct BoostWaiter {
               return true;
             }
             return f.wait_for(boost::chrono::nanoseconds(
-                       std::chrono::duration_cast<std::chrono::nanoseconds>(timeout.length()).count())) ==
-                   boost::future_status::ready;
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(timeout.length())
+                           .count())) == boost::future_status::ready;
           } else {
             using D = decltype(length);
             using Period = typename D::period;
-            boost::chrono::duration<typename D::rep, boost::ratio<Period::num, Period::den>> as_boost(
-                length.count());
+            boost::chrono::duration<typename D::rep, boost::ratio<Period::num, Period::den>>
+                as_boost(length.count());
             return f.wait_for(as_boost) == boost::future_status::ready;
           }
         },
@@ -76,9 +75,8 @@ class BoostFuture final : public peer::ReadOnlyFuture<BoostShared, BoostWaiter> 
  public:
   using ReadOnlyFuture::ReadOnlyFuture;
   void add_done_callback(std::function<void(const CallbackEvent&)> callback) override {
-    auto continuation = f_.then(boost::launch::sync, [callback](BoostShared f) {
-      callback(event_of(f));
-    });
+    auto continuation =
+        f_.then(boost::launch::sync, [callback](BoostShared f) { callback(event_of(f)); });
     std::lock_guard lock(mutex_);
     continuations_.push_back(std::move(continuation));
   }
@@ -143,7 +141,8 @@ class BoostThread final : public peer::PeerImplementation {
  public:
   std::string name() const override { return "boost-thread"; }
   std::string about() const override {
-    return std::string("Boost ") + BOOST_LIB_VERSION + " executors::basic_thread_pool with boost::future";
+    return std::string("Boost ") + BOOST_LIB_VERSION +
+           " executors::basic_thread_pool with boost::future";
   }
   Caps caps() const override {
     return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kDoneCallbacks |

@@ -54,7 +54,9 @@ class TbbExecutor final : public peer::PeerExecutor {
   TbbExecutor(Lab& lab, int concurrency)
       // No slot reserved for an external thread: every slot is a worker, so a
       // pool of one runs tasks although no thread ever calls wait().
-      : lab_(lab), concurrency_(concurrency), arena_(concurrency, 0),
+      : lab_(lab),
+        concurrency_(concurrency),
+        arena_(concurrency, 0),
         group_(std::make_unique<tbb::task_group>()) {}
 
   ~TbbExecutor() override {
@@ -99,11 +101,12 @@ class OneTbb final : public peer::PeerImplementation {
 
   std::string name() const override { return "onetbb"; }
   std::string about() const override {
-    return std::string("oneTBB ") + TBB_VERSION_STRING + " task_arena + task_group with std::promise";
+    return std::string("oneTBB ") + TBB_VERSION_STRING +
+           " task_arena + task_group with std::promise";
   }
   Caps caps() const override {
-    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers | Cap::kShutdownNoWait |
-           Cap::kCancelFutures | Cap::kDrainingDestructor;
+    return Cap::kResultTimeout | Cap::kResultBlocking | Cap::kDone | Cap::kMaxWorkers |
+           Cap::kShutdownNoWait | Cap::kCancelFutures | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     int concurrency = spec.max_workers.value_or(tbb::task_arena::automatic);

@@ -76,8 +76,8 @@ inline Outcome outcome_of(std::exception_ptr error) {
 inline void refuse_negative(const ExecutorSpec& spec, const char* api) {
   if (spec.max_workers && *spec.max_workers < 0) {
     throw Raised{Outcome::error(Outcome::Kind::kOther,
-                                std::string("a negative worker count is not expressible: ") +
-                                    api + " takes an unsigned count")};
+                                std::string("a negative worker count is not expressible: ") + api +
+                                    " takes an unsigned count")};
   }
 }
 
@@ -139,7 +139,8 @@ struct StdWaiter {
     return std::visit(
         [&](auto length) {
           if constexpr (!expressible<decltype(length)>) {
-            if (!timeout.is_none()) return f.wait_for(timeout.length()) == std::future_status::ready;
+            if (!timeout.is_none())
+              return f.wait_for(timeout.length()) == std::future_status::ready;
             f.wait();
             return true;
           } else {
@@ -159,8 +160,7 @@ class PeerExecutor : public Executor {
   std::unique_ptr<MapRun> map(const std::vector<Probe>&, const MapSpec&) override {
     raise_unsupported("map");
   }
-  std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)>,
-                                      const MapSpec&) override {
+  std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)>, const MapSpec&) override {
     raise_unsupported("map");
   }
   std::size_t thread_count() override { return 0; }

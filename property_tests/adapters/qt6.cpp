@@ -29,7 +29,6 @@
 #include <QtCore/QThreadPool>
 #include <QtCore/QUnhandledException>
 #include <QtCore/QtGlobal>
-
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -213,17 +212,20 @@ class Qt6 final : public peer::PeerImplementation {
  public:
   std::string name() const override { return "qt6"; }
   std::string about() const override {
-    return std::string("Qt ") + qVersion() + " QThreadPool with QtConcurrent::run / mapped, QFuture, QPromise";
+    return std::string("Qt ") + qVersion() +
+           " QThreadPool with QtConcurrent::run / mapped, QFuture, QPromise";
   }
   Caps caps() const override {
-    return Cap::kCancel | Cap::kStateQueries | Cap::kResultBlocking | Cap::kDone | Cap::kDoneCallbacks |
-           Cap::kRawFuture | Cap::kWait | Cap::kMap | Cap::kMaxWorkers | Cap::kWorkerCount |
-           Cap::kDefaultWorkers | Cap::kDrainingDestructor;
+    return Cap::kCancel | Cap::kStateQueries | Cap::kResultBlocking | Cap::kDone |
+           Cap::kDoneCallbacks | Cap::kRawFuture | Cap::kWait | Cap::kMap | Cap::kMaxWorkers |
+           Cap::kWorkerCount | Cap::kDefaultWorkers | Cap::kDrainingDestructor;
   }
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     return std::make_unique<QtExecutor>(lab, spec.max_workers);
   }
-  FuturePtr make_future() override { return std::make_shared<QtHandle>(std::make_shared<QPromise<qint64>>()); }
+  FuturePtr make_future() override {
+    return std::make_shared<QtHandle>(std::make_shared<QPromise<qint64>>());
+  }
   WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when, Timeout) override {
     if (when == ReturnWhen::kFirstException) peer::raise_unsupported("wait(FIRST_EXCEPTION)");
     QList<QtF> input;

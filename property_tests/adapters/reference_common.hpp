@@ -117,7 +117,9 @@ class RefFuture final : public Future {
   cf::Future<std::int64_t> f_;
 };
 
-inline FuturePtr wrap(cf::Future<std::int64_t> f) { return std::make_shared<RefFuture>(std::move(f)); }
+inline FuturePtr wrap(cf::Future<std::int64_t> f) {
+  return std::make_shared<RefFuture>(std::move(f));
+}
 
 inline AnyFuture unwrap(const FuturePtr& f) { return dynamic_cast<RefFuture&>(*f).any(); }
 
@@ -192,8 +194,7 @@ class ReferenceImplementation : public Implementation {
 
   FuturePtr make_future() override { return reference::wrap(cf::Future<std::int64_t>()); }
 
-  WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when,
-                 Timeout timeout) override {
+  WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when, Timeout timeout) override {
     std::vector<AnyFuture> any;
     std::unordered_map<const void*, std::size_t> first;
     for (std::size_t i = 0; i < futures.size(); ++i) {

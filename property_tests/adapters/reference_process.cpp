@@ -70,16 +70,17 @@ class ProcessExecutor final : public Executor {
       : lab_fd_(lab.fd()), pool_(std::move(options)) {}
 
   FuturePtr submit(const Probe& probe) override {
-    return reference::guard(
-        [&] { return reference::wrap(pool_.submit(run_probe_call, ProbeCall{lab_fd_, probe})); });
+    return reference::guard([&] {
+      return reference::wrap(pool_.submit(run_probe_call, ProbeCall{lab_fd_, probe}));
+    });
   }
 
   std::unique_ptr<MapRun> map(const std::vector<Probe>& probes, const MapSpec& spec) override {
     return reference::guard([&] {
       std::vector<ProbeCall> inputs;
       for (auto& p : probes) inputs.push_back(ProbeCall{lab_fd_, p});
-      return reference::wrap_map(pool_.map(&run_probe_call, std::move(inputs),
-                                           MapOptions{spec.timeout, spec.buffersize}));
+      return reference::wrap_map(
+          pool_.map(&run_probe_call, std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
     });
   }
 
@@ -87,8 +88,10 @@ class ProcessExecutor final : public Executor {
                                       const MapSpec& spec) override {
     return reference::guard([&] {
       int fd = lab_fd_;
-      auto inputs = std::views::iota(std::int64_t{0}) |
-                    std::views::transform([make, fd](std::int64_t i) { return ProbeCall{fd, make(i)}; });
+      auto inputs =
+          std::views::iota(std::int64_t{0}) | std::views::transform([make, fd](std::int64_t i) {
+            return ProbeCall{fd, make(i)};
+          });
       return reference::wrap_map(
           pool_.map(&run_probe_call, std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
     });
@@ -108,17 +111,17 @@ class ReferenceProcess final : public ReferenceImplementation {
   std::string name() const override { return "reference-process"; }
   std::string about() const override { return "cf::ProcessPoolExecutor, cfspec " CF_VERSION; }
   Caps caps() const override {
-    return all_caps() & ~(static_cast<Caps>(Cap::kThreadCount) |
-                          static_cast<Caps>(Cap::kThreadNames) |
-                          static_cast<Caps>(Cap::kDefaultWorkers) |
-                          static_cast<Caps>(Cap::kHappensBefore));
+    return all_caps() &
+           ~(static_cast<Caps>(Cap::kThreadCount) | static_cast<Caps>(Cap::kThreadNames) |
+             static_cast<Caps>(Cap::kDefaultWorkers) | static_cast<Caps>(Cap::kHappensBefore));
   }
 
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     return reference::guard([&] {
       ProcessPoolExecutor::Options options;
       options.max_workers = spec.max_workers;
-      if (spec.initializer) options.initializer = TaskCall(run_init_probe, ProbeCall{lab.fd(), *spec.initializer});
+      if (spec.initializer)
+        options.initializer = TaskCall(run_init_probe, ProbeCall{lab.fd(), *spec.initializer});
       return std::make_unique<ProcessExecutor>(lab, std::move(options));
     });
   }

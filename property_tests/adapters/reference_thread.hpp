@@ -60,7 +60,6 @@ class ThreadExecutor final : public Executor {
   int max_workers() override { return pool_.max_workers(); }
 
  private:
-
   Lab& lab_;
   ThreadPoolExecutor pool_;
   ReferenceNames& names_;
@@ -87,4 +86,3 @@ class ReferenceThread final : public ReferenceImplementation {
 };
 
 }  // namespace cf::conformance
-

@@ -54,7 +54,8 @@ class StdAsync final : public peer::PeerImplementation {
  public:
   std::string name() const override { return "std-async"; }
   std::string about() const override {
-    return "std::async(std::launch::async) with std::future, libstdc++ " + std::to_string(_GLIBCXX_RELEASE);
+    return "std::async(std::launch::async) with std::future, libstdc++ " +
+           std::to_string(_GLIBCXX_RELEASE);
   }
   Caps caps() const override {
     // Destroying the last std::async future joins its thread: the executor's

@@ -54,9 +54,8 @@ class TemplateExecutor final : public peer::PeerExecutor {
 
   FuturePtr submit(const Probe& probe) override {
     try {
-      auto f = pool_.submit([&lab = lab_, probe] {
-        return run_probe(lab, probe, this_thread_token());
-      });
+      auto f =
+          pool_.submit([&lab = lab_, probe] { return run_probe(lab, probe, this_thread_token()); });
       // std::future-like handles: result/exception with a timeout.
       return std::make_shared<peer::StdFuture<std::int64_t>>(f);
     } catch (...) {

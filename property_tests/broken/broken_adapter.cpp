@@ -313,9 +313,10 @@ class BrokenFuture final : public Future {
         break;
       case Bug::kCancelSkipsCallbacks:
         if (!inner_->done()) {
-          return inner_->add_done_callback([callback = std::move(callback)](const CallbackEvent& event) {
-            if (!event.cancelled) callback(event);
-          });
+          return inner_->add_done_callback(
+              [callback = std::move(callback)](const CallbackEvent& event) {
+                if (!event.cancelled) callback(event);
+              });
         }
         break;
       default:
@@ -446,7 +447,8 @@ class BrokenFuture final : public Future {
         try {
           (*it)(event);
         } catch (const std::exception& e) {
-          cf::log(LogLevel::kError, std::string("exception calling callback for future: ") + e.what());
+          cf::log(LogLevel::kError,
+                  std::string("exception calling callback for future: ") + e.what());
         } catch (...) {
           cf::log(LogLevel::kError, "exception calling callback for future: unknown exception");
         }
@@ -659,7 +661,10 @@ std::string unfinished_message(std::size_t n, std::size_t m) {
 class InputOrderAsCompleted final : public AsCompletedRun {
  public:
   InputOrderAsCompleted(Implementation& inner, std::vector<FuturePtr> fs, Timeout timeout)
-      : inner_(inner), fs_(std::move(fs)), left_(first_indices(fs_)), total_(left_.size()),
+      : inner_(inner),
+        fs_(std::move(fs)),
+        left_(first_indices(fs_)),
+        total_(left_.size()),
         deadline_(deadline_of(timeout)) {}
 
   std::optional<std::size_t> next() override {
@@ -690,7 +695,9 @@ class UncancelledAsCompleted final : public AsCompletedRun {
  public:
   UncancelledAsCompleted(std::unique_ptr<AsCompletedRun> inner, std::vector<FuturePtr> fs,
                          Timeout timeout)
-      : inner_(std::move(inner)), fs_(std::move(fs)), total_(first_indices(fs_).size()),
+      : inner_(std::move(inner)),
+        fs_(std::move(fs)),
+        total_(first_indices(fs_).size()),
         deadline_(deadline_of(timeout)) {}
 
   std::optional<std::size_t> next() override {
@@ -726,7 +733,11 @@ class UncancelledAsCompleted final : public AsCompletedRun {
 class BrokenExecutor final : public Executor {
  public:
   BrokenExecutor(std::unique_ptr<Executor> inner, Implementation& impl, Bug bug, Lab& lab)
-      : inner_(std::move(inner)), impl_(impl), bug_(bug), lab_(lab), workers_(inner_->max_workers()) {}
+      : inner_(std::move(inner)),
+        impl_(impl),
+        bug_(bug),
+        lab_(lab),
+        workers_(inner_->max_workers()) {}
 
   FuturePtr submit(const Probe& probe) override {
     if (bug_ == Bug::kSubmitAfterShutdown && shut_down_) {
@@ -838,7 +849,8 @@ class Broken final : public Implementation {
   Broken(Bug bug, std::string column) : bug_(bug), column_(std::move(column)) {}
   std::string name() const override { return column_; }
   std::string about() const override {
-    return "cf::ThreadPoolExecutor with one planted deviation (property_tests/broken/broken_adapter.cpp)";
+    return "cf::ThreadPoolExecutor with one planted deviation "
+           "(property_tests/broken/broken_adapter.cpp)";
   }
   Caps caps() const override { return inner_.caps(); }
 
@@ -849,7 +861,8 @@ class Broken final : public Implementation {
       spec.max_workers = 1;
     }
     if (bug_ == Bug::kDefaultWorkersCpus && !spec.max_workers) spec.max_workers = cpus();
-    if (bug_ == Bug::kInitializerFailureIgnored && spec.initializer) spec.initializer->fails = false;
+    if (bug_ == Bug::kInitializerFailureIgnored && spec.initializer)
+      spec.initializer->fails = false;
     return std::make_unique<BrokenExecutor>(inner_.make_executor(lab, spec), inner_, bug_, lab);
   }
   FuturePtr make_future() override { return wrap(inner_.make_future(), bug_, false); }

@@ -30,7 +30,8 @@ namespace {
 using Kind = Outcome::Kind;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr const char* kBrokenMessage = "A thread initializer failed, the thread pool is not usable anymore";
+constexpr const char* kBrokenMessage =
+    "A thread initializer failed, the thread pool is not usable anymore";
 constexpr const char* kShutdownMessage = "cannot schedule new futures after shutdown";
 
 Planted g_planted = Planted::kNone;
@@ -290,9 +291,8 @@ class Pool {
       throw Raised(Outcome::error(Kind::kInvalidArgument, "max_workers must be greater than 0"));
     }
     max_workers_ = spec.max_workers.value_or(default_workers());
-    prefix_ = spec.thread_name_prefix.empty()
-                  ? "ThreadPoolExecutor-" + std::to_string(g_pools++)
-                  : spec.thread_name_prefix;
+    prefix_ = spec.thread_name_prefix.empty() ? "ThreadPoolExecutor-" + std::to_string(g_pools++)
+                                              : spec.thread_name_prefix;
   }
 
   // Drains, then joins every worker [SHUT-DTOR-1].
@@ -306,7 +306,8 @@ class Pool {
     {
       std::lock_guard lock(mutex_);
       if (broken_) throw Raised(Outcome::error(Kind::kBroken, kBrokenMessage));  // [TPE-INIT-3]
-      if (shutdown_) throw Raised(Outcome::error(Kind::kShutdown, kShutdownMessage));  // [EXEC-SUBMIT-4]
+      if (shutdown_)
+        throw Raised(Outcome::error(Kind::kShutdown, kShutdownMessage));  // [EXEC-SUBMIT-4]
       queue_.push_back({future, probe});  // never refused for lack of a worker [EXEC-QUEUE-1]
       // A new thread only when the idle ones cannot take every queued call
       // [TPE-LAZY-1, TPE-REUSE-1], and never more than max_workers [TPE-MAX-1].
@@ -449,7 +450,8 @@ struct Waiter {
 };
 
 // The distinct futures of `futures`, each under its first index [WAIT-DUP-1, ASC-DUP-1].
-std::vector<std::pair<std::size_t, MinimalFuture*>> distinct(const std::vector<FuturePtr>& futures) {
+std::vector<std::pair<std::size_t, MinimalFuture*>> distinct(
+    const std::vector<FuturePtr>& futures) {
   std::vector<std::pair<std::size_t, MinimalFuture*>> out;
   for (std::size_t i = 0; i < futures.size(); ++i) {
     MinimalFuture* f = &own(futures[i]);
@@ -497,9 +499,10 @@ WaitSplit wait_for(const std::vector<FuturePtr>& futures, ReturnWhen when, const
         split.not_done.push_back(index);
       }
     }
-    const bool met = split.not_done.empty()                                          // [WAIT-ALL-1]
-                     || (when == ReturnWhen::kFirstCompleted && !split.done.empty())  // [WAIT-FIRST-1]
-                     || (when == ReturnWhen::kFirstException && failed);             // [WAIT-FEXC-1]
+    const bool met = split.not_done.empty()  // [WAIT-ALL-1]
+                     ||
+                     (when == ReturnWhen::kFirstCompleted && !split.done.empty())  // [WAIT-FIRST-1]
+                     || (when == ReturnWhen::kFirstException && failed);           // [WAIT-FEXC-1]
     if (met || deadline.passed()) return split;
     lock.lock();
     deadline.wait(waiter->changed, lock, [&] { return waiter->completions != seen; });
@@ -526,7 +529,7 @@ class MinimalAsCompleted final : public AsCompletedRun {
 
   std::optional<std::size_t> next() override {
     if (yielded_ == total_) return std::nullopt;  // each once, then the end [ASC-ALL-1]
-    if (!done_at_call_.empty()) {  // even past the deadline [ASC-TIMEOUT-2]
+    if (!done_at_call_.empty()) {                 // even past the deadline [ASC-TIMEOUT-2]
       ++yielded_;
       return take(done_at_call_);
     }
@@ -675,7 +678,8 @@ class Minimal final : public Implementation {
 
   std::string name() const override { return column_; }
   std::string about() const override {
-    return "a from-scratch executor and future (property_tests/broken/minimal.cpp), cfspec " CF_VERSION;
+    return "a from-scratch executor and future (property_tests/broken/minimal.cpp), "
+           "cfspec " CF_VERSION;
   }
   Caps caps() const override {
     return all_caps() & ~(Cap::kCrash | Cap::kMixedTypes | Cap::kVoidFutures);

@@ -49,9 +49,9 @@
 namespace cf::conformance::minimal {
 
 enum class Planted {
-  kNone,          // correct-minimal
-  kLifoQueue,     // minimal-lifo: the newest queued call starts first   [TPE-FIFO-1]
-  kExtraWorker,   // minimal-extra-worker: max_workers + 1 threads run   [TPE-MAX-1]
+  kNone,         // correct-minimal
+  kLifoQueue,    // minimal-lifo: the newest queued call starts first   [TPE-FIFO-1]
+  kExtraWorker,  // minimal-extra-worker: max_workers + 1 threads run   [TPE-MAX-1]
 };
 
 // The variant CF_BROKEN names (`name` without the prefix), or nullopt when it

@@ -44,16 +44,18 @@ namespace {
 enum class Plant { kNone, kStartAfterCheck, kCancelNoLock, kDoneUnlocked };
 
 Plant plant_from_environment() {
-  static const std::unordered_map<std::string, Plant> names = {{"", Plant::kNone},
-                                                               {"none", Plant::kNone},
-                                                               {"start-after-check", Plant::kStartAfterCheck},
-                                                               {"cancel-no-lock", Plant::kCancelNoLock},
-                                                               {"done-unlocked", Plant::kDoneUnlocked}};
+  static const std::unordered_map<std::string, Plant> names = {
+      {"", Plant::kNone},
+      {"none", Plant::kNone},
+      {"start-after-check", Plant::kStartAfterCheck},
+      {"cancel-no-lock", Plant::kCancelNoLock},
+      {"done-unlocked", Plant::kDoneUnlocked}};
   const char* name = std::getenv("CF_BROKEN");
   auto it = names.find(name ? name : "");
   if (it == names.end()) {
-    throw std::invalid_argument("CF_BROKEN must be none, start-after-check, cancel-no-lock or done-unlocked, not \"" +
-                                std::string(name) + "\"");
+    throw std::invalid_argument(
+        "CF_BROKEN must be none, start-after-check, cancel-no-lock or done-unlocked, not \"" +
+        std::string(name) + "\"");
   }
   return it->second;
 }
@@ -155,7 +157,8 @@ class RacyExecutor final : public Executor {
     return reference::guard([&]() -> FuturePtr {
       Call call;
       auto worker = pool_.submit([this, call, probe] {
-        names_.remember(this_thread_token(), std::string(ThreadPoolExecutor::current_thread_name()));
+        names_.remember(this_thread_token(),
+                        std::string(ThreadPoolExecutor::current_thread_name()));
         start(call, lab_, probe, plant_);
       });
       // The pool's own ending of the work item reaches the call: cancelled by
@@ -180,13 +183,16 @@ class RacyExecutor final : public Executor {
   std::unique_ptr<MapRun> map(const std::vector<Probe>& probes, const MapSpec& spec) override {
     return reference::guard([&] {
       std::vector<Probe> inputs = probes;
-      return reference::wrap_map(pool_.map(runner(), std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
+      return reference::wrap_map(
+          pool_.map(runner(), std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
     });
   }
-  std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)> make, const MapSpec& spec) override {
+  std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)> make,
+                                      const MapSpec& spec) override {
     return reference::guard([&] {
       auto inputs = std::views::iota(std::int64_t{0}) | std::views::transform(make);
-      return reference::wrap_map(pool_.map(runner(), std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
+      return reference::wrap_map(
+          pool_.map(runner(), std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
     });
   }
   void shutdown(bool wait, bool cancel_futures) override { pool_.shutdown(wait, cancel_futures); }
@@ -205,10 +211,12 @@ class RacyPool final : public ReferenceImplementation {
   RacyPool() : plant_(plant_from_environment()) {}
   std::string name() const override {
     const char* variant = std::getenv("CF_BROKEN");
-    return std::string("racy-pool") + (variant && *variant ? std::string("-") + variant : std::string());
+    return std::string("racy-pool") +
+           (variant && *variant ? std::string("-") + variant : std::string());
   }
   std::string about() const override {
-    return "cf's thread pool's workers behind a start path and futures of its own, with one race planted "
+    return "cf's thread pool's workers behind a start path and futures of its own, with one race "
+           "planted "
            "(property_tests/broken/racy_pool.cpp)";
   }
   Caps caps() const override { return all_caps() & ~static_cast<Caps>(Cap::kCrash); }
@@ -218,15 +226,19 @@ class RacyPool final : public ReferenceImplementation {
     options.max_workers = spec.max_workers;
     options.thread_name_prefix = spec.thread_name_prefix;
     if (spec.initializer) {
-      options.initializer = [&lab, probe = *spec.initializer] { run_probe(lab, probe, this_thread_token()); };
+      options.initializer = [&lab, probe = *spec.initializer] {
+        run_probe(lab, probe, this_thread_token());
+      };
     }
-    return reference::guard([&] { return std::make_unique<RacyExecutor>(lab, std::move(options), names(), plant_); });
+    return reference::guard(
+        [&] { return std::make_unique<RacyExecutor>(lab, std::move(options), names(), plant_); });
   }
   FuturePtr make_future() override { return std::make_shared<RacyFuture>(Call(), plant_); }
   WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when, Timeout timeout) override {
     return ReferenceImplementation::wait(unwrap(futures), when, timeout);
   }
-  std::unique_ptr<AsCompletedRun> as_completed(const std::vector<FuturePtr>& futures, Timeout timeout) override {
+  std::unique_ptr<AsCompletedRun> as_completed(const std::vector<FuturePtr>& futures,
+                                               Timeout timeout) override {
     return ReferenceImplementation::as_completed(unwrap(futures), timeout);
   }
 

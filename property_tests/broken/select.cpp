@@ -24,7 +24,8 @@ std::unique_ptr<Implementation> choose() {
   std::string known;
   for (const auto& v : minimal::planted_names()) known += (known.empty() ? "" : ", ") + v;
   for (const auto& v : broken::broken_variants()) known += ", " + v;
-  std::fprintf(stderr, "CF_BROKEN must name a variant (%s), not \"%s\"\n", known.c_str(), name.c_str());
+  std::fprintf(stderr, "CF_BROKEN must name a variant (%s), not \"%s\"\n", known.c_str(),
+               name.c_str());
   std::exit(2);
 }
 

@@ -61,7 +61,7 @@ void yield_all(const char* clause, AsCompletedRun& run, std::size_t limit, Indic
     if (o.is(Kind::kNone)) return;
     out->push_back(static_cast<std::size_t>(o.value));
     CF_ASSERT(once, out->size() <= limit) << "as_completed yielded more than " << limit
-                                            << " futures: " << ::testing::PrintToString(*out);
+                                          << " futures: " << ::testing::PrintToString(*out);
   }
 }
 

@@ -203,13 +203,14 @@ void check_each_once_in_order(const char* once, Calls& calls, int n, const std::
 }
 
 // Callbacks 0, 1 (which throws) and 2, added in that order: the runs of 0
-// and 1 come before any exception could stop anything, so they are `upto`'s rule (the clause that makes them run); only
-// where the throwing callback ran does callback 2's run judge FUT-CB-4.
+// and 1 come before any exception could stop anything, so they are `upto`'s rule (the clause that
+// makes them run); only where the throwing callback ran does callback 2's run judge FUT-CB-4.
 void check_thrower_kept_others(const char* upto, Calls& calls, const std::string& context) {
   auto ids = calls.ids();
   auto times = [&](std::int64_t id) { return std::count(ids.begin(), ids.end(), id); };
   CF_CHECK(upto, times(0) == 1 && times(1) == 1)
-      << context << ": the callbacks up to the throwing one ran as " << ::testing::PrintToString(ids);
+      << context << ": the callbacks up to the throwing one ran as "
+      << ::testing::PrintToString(ids);
   if (times(1) >= 1) {
     CF_CHECK("FUT-CB-4", times(2) == 1)
         << context << ": the callback after the throwing one ran " << times(2) << " times";

@@ -107,8 +107,8 @@ void judge_read(Call call, Form form, State s, const Outcome& got, const std::st
   // An untimed read takes no argument that could be refused: an error other
   // than the task's, read from a failed future, is how that future reports
   // its failure, the state's business [FUT-RESULT-2] [FUT-EXC-1].
-  const bool own = own_error(got) && !(form == Form::kUntimed && s == State::kFinishedError &&
-                                       got.is(Kind::kOther));
+  const bool own = own_error(got) &&
+                   !(form == Form::kUntimed && s == State::kFinishedError && got.is(Kind::kOther));
   CF_CHECK(clause, !own) << label << " of a done future raised " << to_string(got);
   if (!own) check_outcome(outcome_clause(call, s), got, expected, label);
 }

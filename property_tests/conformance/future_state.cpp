@@ -67,7 +67,8 @@ void check_outcome_of(Future& f, State s) {
       CF_CHECK_VALUE("FUT-RESULT-1", o, kValue);
       break;
     case State::kFinishedError:
-      CF_CHECK("FUT-RESULT-2", o.is(Kind::kTaskError) && o.message.find(kError) != std::string::npos)
+      CF_CHECK("FUT-RESULT-2",
+               o.is(Kind::kTaskError) && o.message.find(kError) != std::string::npos)
           << "result() of " << name(s) << " gave " << to_string(o);
       break;
     default:
@@ -78,10 +79,14 @@ void check_outcome_of(Future& f, State s) {
 // The clause that says what the queries return in state `s`.
 const char* queries_clause(State s) {
   switch (s) {
-    case State::kPending: return "FUT-STATE-1";
-    case State::kRunning: return "FUT-STATE-2";
-    case State::kCancelled: return "FUT-STATE-4";
-    default: return "FUT-STATE-3";
+    case State::kPending:
+      return "FUT-STATE-1";
+    case State::kRunning:
+      return "FUT-STATE-2";
+    case State::kCancelled:
+      return "FUT-STATE-4";
+    default:
+      return "FUT-STATE-3";
   }
 }
 
@@ -102,7 +107,8 @@ TEST_F(Conformance, FUT_STATE_QueriesInEveryState) {
   CF_REQUIRE(Cap::kRawFuture, Cap::kStateQueries, Cap::kCancel);
   for (State s : kAllStates) {
     auto f = make_in(impl(), s);
-    CF_CHECK_EQ(queries_clause(s), to_string(queries_of(*f)), to_string(expected_queries(s))) << name(s);
+    CF_CHECK_EQ(queries_clause(s), to_string(queries_of(*f)), to_string(expected_queries(s)))
+        << name(s);
   }
 }
 
@@ -226,13 +232,15 @@ TEST_F(Conformance, FUT_CANCEL_InEveryState) {
           << "after cancel() in " << name(row.before);
     } else {
       // Any other cancel() leaves the state as it was.
-      CF_CHECK_EQ(row.clause, to_string(queries_of(*f)), before) << "after cancel() in " << name(row.before);
+      CF_CHECK_EQ(row.clause, to_string(queries_of(*f)), before)
+          << "after cancel() in " << name(row.before);
     }
     const std::string after_first = to_string(queries_of(*f));
-    CF_CHECK_EQ(row.before == State::kPending ? "FUT-CANCEL-4" : row.clause, f->cancel(), row.returns)
+    CF_CHECK_EQ(row.before == State::kPending ? "FUT-CANCEL-4" : row.clause, f->cancel(),
+                row.returns)
         << "second cancel() after " << name(row.before);
-    CF_CHECK_EQ(row.before == State::kPending ? "FUT-CANCEL-4" : row.clause, to_string(queries_of(*f)),
-                after_first)
+    CF_CHECK_EQ(row.before == State::kPending ? "FUT-CANCEL-4" : row.clause,
+                to_string(queries_of(*f)), after_first)
         << "after a second cancel() in " << name(row.before);
     if (row.after != State::kRunning) check_outcome_of(*f, row.after);
   }
@@ -254,7 +262,8 @@ TEST_F(Conformance, FUT_CANCEL_RunningReturnsFalse) {
   CF_CHECK("FUT-CANCEL-2", !f->cancelled());
   // The refused cancel left nothing behind: the producer still finishes it.
   CF_CHECK("FUT-CANCEL-2", accepted(f->set_result(kValue)));
-  CF_CHECK_VALUE("FUT-CANCEL-2", f->result(kLong), kValue) << "the outcome set after the refused cancel()";
+  CF_CHECK_VALUE("FUT-CANCEL-2", f->result(kLong), kValue)
+      << "the outcome set after the refused cancel()";
 }
 
 TEST_F(Conformance, FUT_CANCEL_FinishedReturnsFalse) {
@@ -283,7 +292,8 @@ TEST_F(Conformance, FUT_CANCEL_RepeatedCancelRunsNoCallbacksAgain) {
   auto calls = std::make_shared<std::atomic<int>>(0);
   f->add_done_callback([calls](const CallbackEvent&) { ++*calls; });
   CF_PRECONDITION("FUT-CANCEL-1", f->cancel());
-  CF_PRECONDITION("FUT-CB-6", *calls == 1) << "the callback ran " << *calls << " times at the cancel";
+  CF_PRECONDITION("FUT-CB-6", *calls == 1)
+      << "the callback ran " << *calls << " times at the cancel";
   CF_CHECK("FUT-CANCEL-4", f->cancel());
   CF_CHECK("FUT-CANCEL-4", f->cancel());
   CF_CHECK_EQ("FUT-CANCEL-4", calls->load(), 1) << "a repeated cancel() ran the callbacks again";

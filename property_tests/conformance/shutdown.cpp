@@ -91,8 +91,8 @@ void check_every_task_ran(const char* clause, const std::string& what,
     CF_CHECK_EQ(if_cancelled(), cancelled, Values{})
         << "tasks cancelled, though nothing asked for it, not run when " << what << " returned";
   }
-  CF_CHECK_EQ(clause, missing, Values{}) << "the tasks that had not run when " << what
-                                         << " returned";
+  CF_CHECK_EQ(clause, missing, Values{})
+      << "the tasks that had not run when " << what << " returned";
 }
 
 // A call that must wait for the work [clause]: `what` (a shutdown or a

@@ -66,7 +66,8 @@ TEST_F(Conformance, CORPUS_gh109934_WaitSeesFuturesCancelledByShutdown) {
   }
   auto split = impl().wait(queued, ReturnWhen::kAllCompleted, kAtOnce);
   CF_CHECK_EQ("WAIT-CANCEL-1", split.done.size(), queued.size())
-      << "futures cancelled by shutdown(cancel_futures=true) left in not_done: " << split.not_done.size();
+      << "futures cancelled by shutdown(cancel_futures=true) left in not_done: "
+      << split.not_done.size();
   worker.release();
   shutdown_and_wait(ex);
   CF_CHECK("SHUT-CANCEL-1", lab.log(log).empty()) << "a call cancelled by the shutdown ran";

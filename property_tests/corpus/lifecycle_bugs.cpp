@@ -40,7 +40,8 @@ TEST_F(Conformance, CORPUS_gh94440_ShutdownAfterAnImmediateCancelReturns) {
   finished(ex, 1, &done);
   auto cancelled = ex.submit(Probe::value_of(2));
   cancelled->cancel();  // may lose the race to the worker: either is fine here
-  Background<std::string> shut(lab, "SHUT-WAIT-1", [&ex] { return shutdown_outcome(ex, true, false); });
+  Background<std::string> shut(lab, "SHUT-WAIT-1",
+                               [&ex] { return shutdown_outcome(ex, true, false); });
   CF_CHECK("SHUT-WAIT-1", shut.returns_within(kLong)) << "shutdown(wait=true) is still blocked";
   if (shut.returns_within(std::chrono::nanoseconds(0))) {
     CF_CHECK_EQ("SHUT-WAIT-1", shut.get(), "returned");
@@ -58,11 +59,13 @@ TEST_F(Conformance, CORPUS_villa1688_ShutdownWakesIdleWorkersRoundAfterRound) {
     auto& ex = make_executor(2);
     std::vector<FuturePtr> fs;
     for (int i = 0; i < kCalls; ++i) fs.push_back(ex.submit(Probe::value_of(round * kCalls + i)));
-    Background<std::string> shut(lab, "SHUT-WAIT-1", [&ex] { return shutdown_outcome(ex, true, false); });
+    Background<std::string> shut(lab, "SHUT-WAIT-1",
+                                 [&ex] { return shutdown_outcome(ex, true, false); });
     CF_ASSERT("SHUT-WAIT-1", shut.returns_within(kLong)) << "round " << round << ": shutdown hung";
     CF_CHECK_EQ("SHUT-WAIT-1", shut.get(), "returned") << "round " << round;
     for (int i = 0; i < kCalls; ++i) {
-      CF_CHECK_VALUE("EXEC-SUBMIT-1", fs[static_cast<std::size_t>(i)]->result(kLong), round * kCalls + i)
+      CF_CHECK_VALUE("EXEC-SUBMIT-1", fs[static_cast<std::size_t>(i)]->result(kLong),
+                     round * kCalls + i)
           << "round " << round << ", call " << i;
     }
   }
@@ -123,7 +126,8 @@ TEST_F(Conformance, CORPUS_stdexec1692_EveryCallFromConcurrentSubmittersRunsOnce
   CF_ASSERT_EQ("EXEC-QUEUE-1", refused.load(), 0) << "submits refused while the pool was open";
   for (int t = 0; t < kSubmitters; ++t) {
     for (int i = 0; i < kEach; ++i) {
-      CF_CHECK_VALUE("EXEC-SUBMIT-1", fs[t][static_cast<std::size_t>(i)]->result(kLong), t * kEach + i);
+      CF_CHECK_VALUE("EXEC-SUBMIT-1", fs[t][static_cast<std::size_t>(i)]->result(kLong),
+                     t * kEach + i);
     }
   }
   auto ran = sorted(lab.log(log));
@@ -147,7 +151,8 @@ TEST_F(Conformance, CORPUS_gh105829_ManySubmitsWhileTheWorkerIsBusyNeverBlock) {
   }
   worker.finish();
   for (int i = 0; i < kCalls; ++i) {
-    CF_CHECK_VALUE("EXEC-SUBMIT-1", fs[static_cast<std::size_t>(i)]->result(kLong), i) << "call " << i;
+    CF_CHECK_VALUE("EXEC-SUBMIT-1", fs[static_cast<std::size_t>(i)]->result(kLong), i)
+        << "call " << i;
   }
 }
 
@@ -162,8 +167,10 @@ TEST_F(Conformance, CORPUS_gh125451_ConcurrentShutdownsWhileCallsComplete) {
     int gate = lab.new_gate();
     std::vector<FuturePtr> fs;
     for (int i = 0; i < 10; ++i) fs.push_back(ex.submit(Probe().gate(gate).returns(i)));
-    Background<std::string> a(lab, "SHUT-IDEM-1", [&ex] { return shutdown_outcome(ex, true, false); });
-    Background<std::string> b(lab, "SHUT-IDEM-1", [&ex] { return shutdown_outcome(ex, true, false); });
+    Background<std::string> a(lab, "SHUT-IDEM-1",
+                              [&ex] { return shutdown_outcome(ex, true, false); });
+    Background<std::string> b(lab, "SHUT-IDEM-1",
+                              [&ex] { return shutdown_outcome(ex, true, false); });
     lab.open(gate);
     CF_ASSERT("SHUT-WAIT-1", a.returns_within(kLong)) << "round " << round << ": a shutdown hung";
     CF_ASSERT("SHUT-WAIT-1", b.returns_within(kLong)) << "round " << round << ": a shutdown hung";

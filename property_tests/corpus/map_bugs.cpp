@@ -54,7 +54,9 @@ bool check_buffered_then_shutdown_error(MapRun& run, std::initializer_list<std::
   return end.is(Kind::kShutdown);
 }
 
-bool logged(const Values& log, std::int64_t v) { return std::find(log.begin(), log.end(), v) != log.end(); }
+bool logged(const Values& log, std::int64_t v) {
+  return std::find(log.begin(), log.end(), v) != log.end();
+}
 
 // gh-95166: when a map's deadline passes, the call it was waiting for is
 // cancelled too, not left to run: neither queued call of the map ever runs.
@@ -66,7 +68,8 @@ TEST_F(Conformance, CORPUS_gh95166_MapTimeoutCancelsTheAwaitedCall) {
   int log = lab.new_log();
   auto run = ex.map({Probe().record(log, 1).returns(1), Probe().record(log, 2).returns(2)},
                     MapSpec{kShort, std::nullopt});
-  CF_PRECONDITION("MAP-TIMEOUT-1", step(*run).is(Kind::kTimeout)) << "the first step did not time out";
+  CF_PRECONDITION("MAP-TIMEOUT-1", step(*run).is(Kind::kTimeout))
+      << "the first step did not time out";
   worker.finish();
   shutdown_and_wait(ex);
   CF_CHECK_EQ("MAP-TIMEOUT-2", lab.log(log), Values{}) << "calls of a timed-out map ran";
@@ -84,12 +87,15 @@ TEST_F(Conformance, CORPUS_gh131466_BuffersizeBoundsTheCallsInFlightDuringAStep)
                                Probe().record(log, 1).returns(1), Probe().record(log, 2).returns(2),
                                Probe().record(log, 3).returns(3)};
   auto run = ex.map(probes, MapSpec{kShort, std::size_t{2}});
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the first call never started";
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_log_size(log, 2, kLong)) << "the second call never ran";
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the first call never started";
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_log_size(log, 2, kLong))
+      << "the second call never ran";
   // The first call is held past the map's deadline: the step times out, and
   // the map's cancelling ends it. What it submitted meanwhile has started on
   // one of the idle workers.
-  CF_PRECONDITION("MAP-TIMEOUT-1", step(*run).is(Kind::kTimeout)) << "the first step did not time out";
+  CF_PRECONDITION("MAP-TIMEOUT-1", step(*run).is(Kind::kTimeout))
+      << "the first step did not time out";
   lab.open(gate);
   shutdown_and_wait(ex);
   CF_CHECK("MAP-BUF-4", !logged(lab.log(log), 2))

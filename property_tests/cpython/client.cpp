@@ -25,8 +25,8 @@
 #include <optional>
 #include <sstream>
 #include <thread>
-#include <unordered_map>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -116,15 +116,25 @@ json probe_json(const Probe& probe) {
   json steps = json::array();
   for (const Step& s : probe.steps) {
     switch (s.kind) {
-      case Step::Kind::kRecord: steps.push_back({"record", s.slot, s.value}); break;
-      case Step::Kind::kGate: steps.push_back({"gate", s.slot}); break;
-      case Step::Kind::kSleep: steps.push_back({"sleep", s.duration.count()}); break;
-      case Step::Kind::kRecordWorker: steps.push_back({"worker", s.slot}); break;
-      case Step::Kind::kCrash: steps.push_back({"crash"}); break;
+      case Step::Kind::kRecord:
+        steps.push_back({"record", s.slot, s.value});
+        break;
+      case Step::Kind::kGate:
+        steps.push_back({"gate", s.slot});
+        break;
+      case Step::Kind::kSleep:
+        steps.push_back({"sleep", s.duration.count()});
+        break;
+      case Step::Kind::kRecordWorker:
+        steps.push_back({"worker", s.slot});
+        break;
+      case Step::Kind::kCrash:
+        steps.push_back({"crash"});
+        break;
     }
   }
-  return {{"steps", steps}, {"fails", probe.fails}, {"value", probe.value},
-          {"message", probe.message}};
+  return {
+      {"steps", steps}, {"fails", probe.fails}, {"value", probe.value}, {"message", probe.message}};
 }
 
 // A Python timeout in seconds. cf::Timeout exposes only its deadline, and
@@ -270,7 +280,9 @@ class Driver {
   Driver(std::vector<std::string> launcher, const std::string& interpreter) {
     ::signal(SIGPIPE, SIG_IGN);
     const char* env = std::getenv("CF_PYTHON");
-    std::string python = !interpreter.empty() ? interpreter : env && *env ? env : CF_PYTHON_EXECUTABLE;
+    std::string python = !interpreter.empty() ? interpreter
+                         : env && *env        ? env
+                                              : CF_PYTHON_EXECUTABLE;
     int to_py[2], from_py[2];
     if (::pipe2(to_py, O_CLOEXEC) != 0 || ::pipe2(from_py, O_CLOEXEC) != 0) {
       throw std::runtime_error("cpython adapter: pipe failed");
@@ -481,7 +493,8 @@ class PyFuture final : public Future {
   bool running() override { return op("running").get<bool>(); }
   bool done() override { return op("done").get<bool>(); }
   Outcome result(Timeout timeout) override {
-    return parse_outcome(d_.call({{"op", "result"}, {"f", id_}, {"timeout", timeout_json(timeout)}}));
+    return parse_outcome(
+        d_.call({{"op", "result"}, {"f", id_}, {"timeout", timeout_json(timeout)}}));
   }
   Outcome exception(Timeout timeout) override {
     return parse_outcome(
@@ -533,7 +546,8 @@ class PyMapRun final : public MapRun {
 
 class PyAsCompleted final : public AsCompletedRun {
  public:
-  PyAsCompleted(Driver& driver, std::int64_t run, std::unordered_map<std::int64_t, std::size_t> index)
+  PyAsCompleted(Driver& driver, std::int64_t run,
+                std::unordered_map<std::int64_t, std::size_t> index)
       : d_(driver), run_(run), index_(std::move(index)) {}
   std::optional<std::size_t> next() override {
     auto v = d_.call({{"op", "as_completed_next"}, {"run", run_}});
@@ -566,13 +580,16 @@ class PyExecutor final : public Executor {
   std::unique_ptr<MapRun> map(const std::vector<Probe>& probes, const MapSpec& spec) override {
     json list = json::array();
     for (auto& p : probes) list.push_back(probe_json(p));
-    json request = {{"op", "map"}, {"e", id_}, {"probes", list}, {"timeout", timeout_json(spec.timeout)}};
+    json request = {
+        {"op", "map"}, {"e", id_}, {"probes", list}, {"timeout", timeout_json(spec.timeout)}};
     if (spec.buffersize) request["buffersize"] = *spec.buffersize;
     return std::make_unique<PyMapRun>(d_, d_.call(request).get<std::int64_t>());
   }
   std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)> make,
                                       const MapSpec& spec) override {
-    json request = {{"op", "map_endless"}, {"e", id_}, {"run", d_.add_maker(std::move(make))},
+    json request = {{"op", "map_endless"},
+                    {"e", id_},
+                    {"run", d_.add_maker(std::move(make))},
                     {"timeout", timeout_json(spec.timeout)}};
     if (spec.buffersize) request["buffersize"] = *spec.buffersize;
     return std::make_unique<PyMapRun>(d_, d_.call(request).get<std::int64_t>());
@@ -629,8 +646,8 @@ Caps CpythonImplementation::caps() const {
               Cap::kResultBlocking | Cap::kDoneCallbacks | Cap::kRawFuture | Cap::kWait |
               Cap::kWaitTimeout | Cap::kWaitFirstException | Cap::kAsCompleted |
               Cap::kAsCompletedTimeout | Cap::kMap | Cap::kMapTimeout | Cap::kShutdownNoWait |
-              Cap::kCancelFutures | Cap::kDrainingDestructor | Cap::kMaxWorkers | Cap::kWorkerCount |
-              Cap::kInitializer | Cap::kHugeTimeouts | Cap::kLogHook;
+              Cap::kCancelFutures | Cap::kDrainingDestructor | Cap::kMaxWorkers |
+              Cap::kWorkerCount | Cap::kInitializer | Cap::kHugeTimeouts | Cap::kLogHook;
   // map(buffersize=) arrived in 3.14.
   if (version_ >= std::array<int, 3>{3, 14, 0}) caps = caps | Cap::kMapBuffersize;
   if (kind_ == "thread") {
@@ -664,8 +681,8 @@ Driver& CpythonImplementation::driver() {
 std::unique_ptr<Executor> CpythonImplementation::make_executor(Lab& lab, const ExecutorSpec& spec) {
   auto& d = driver();
   const int lab_id = d.lab().enroll(lab);
-  json request = {{"op", "executor"}, {"kind", kind_}, {"lab", lab_id},
-                  {"prefix", spec.thread_name_prefix}};
+  json request = {
+      {"op", "executor"}, {"kind", kind_}, {"lab", lab_id}, {"prefix", spec.thread_name_prefix}};
   request["max_workers"] = spec.max_workers ? json(*spec.max_workers) : json(nullptr);
   if (spec.initializer) request["initializer"] = probe_json(*spec.initializer);
   std::int64_t id = 0;

@@ -46,8 +46,7 @@ class CpythonImplementation : public Implementation {
   Caps caps() const override;
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override;
   FuturePtr make_future() override;
-  WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when,
-                 Timeout timeout) override;
+  WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when, Timeout timeout) override;
   std::unique_ptr<AsCompletedRun> as_completed(const std::vector<FuturePtr>& futures,
                                                Timeout timeout) override;
   std::int64_t thread_token() override;

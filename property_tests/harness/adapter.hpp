@@ -51,9 +51,9 @@ class Timeout : public cf::Timeout {
   // The representations the suite writes (monostate: none given); any other
   // arrives as duration<long double> seconds.
   using Raw = std::variant<std::monostate, std::chrono::nanoseconds, std::chrono::microseconds,
-                           std::chrono::milliseconds, std::chrono::seconds,
-                           std::chrono::minutes, std::chrono::hours,
-                           std::chrono::duration<double>, std::chrono::duration<long double>,
+                           std::chrono::milliseconds, std::chrono::seconds, std::chrono::minutes,
+                           std::chrono::hours, std::chrono::duration<double>,
+                           std::chrono::duration<long double>,
                            std::chrono::duration<std::int64_t, std::ratio<INT64_MAX>>>;
 
   Timeout() = default;
@@ -85,8 +85,8 @@ class Timeout : public cf::Timeout {
                    std::is_same_v<D, std::chrono::duration<std::int64_t, std::ratio<INT64_MAX>>>)) {
       return Raw(length);
     } else {
-      return Raw(std::chrono::duration<long double>(
-          static_cast<long double>(length.count()) * Period::num / Period::den));
+      return Raw(std::chrono::duration<long double>(static_cast<long double>(length.count()) *
+                                                    Period::num / Period::den));
     }
   }
   Raw raw_;
@@ -132,37 +132,37 @@ struct Raised : std::exception {
 
 // Capabilities an implementation may lack. Tests state what they need.
 enum class Cap : std::uint64_t {
-  kCancel = 1ull << 0,              // Future::cancel of a pending task (it takes effect)
-  kStateQueries = 1ull << 1,        // cancelled() / running() / done()
-  kResultTimeout = 1ull << 2,       // result(timeout) and exception(timeout), timed
-  kDoneCallbacks = 1ull << 3,       // add_done_callback
-  kRawFuture = 1ull << 4,           // futures made directly, with the producer API
-  kWait = 1ull << 5,                // wait(ALL_COMPLETED / FIRST_COMPLETED), no timeout
-  kWaitFirstException = 1ull << 6,  // wait(FIRST_EXCEPTION)
-  kAsCompleted = 1ull << 7,         // as_completed, no timeout
-  kMap = 1ull << 8,                 // map, no timeout; closing it cancels the rest
-  kMapBuffersize = 1ull << 9,       // map(buffersize=)
-  kShutdownNoWait = 1ull << 10,     // shutdown(wait=false)
-  kCancelFutures = 1ull << 11,      // shutdown(cancel_futures=true)
-  kDrainingDestructor = 1ull << 12, // destroying the executor = shutdown(wait=true)
-  kMaxWorkers = 1ull << 13,         // a worker count is honoured (and, per the spec, validated)
-  kDefaultWorkers = 1ull << 14,     // an executor can be made without a worker count
-  kThreadCount = 1ull << 15,        // how many workers were started
-  kThreadNames = 1ull << 16,        // worker thread names with a prefix
-  kInitializer = 1ull << 17,        // a per-worker initializer
-  kHugeTimeouts = 1ull << 18,       // duration::max() timeouts
-  kMixedTypes = 1ull << 19,         // wait/as_completed over futures of different types
-  kHappensBefore = 1ull << 20,      // the C++ memory-model guarantee (in-process only)
-  kLogHook = 1ull << 21,            // a log sink for throwing callbacks
-  kVoidFutures = 1ull << 22,        // futures of calls that return nothing
-  kCrash = 1ull << 23,              // the crash() probe (process backends)
-  kCancelResult = 1ull << 24,       // cancel() reports whether it succeeded
-  kResultBlocking = 1ull << 25,     // result() and exception() without a timeout
-  kWaitTimeout = 1ull << 26,        // wait(..., timeout)
-  kAsCompletedTimeout = 1ull << 27, // as_completed(..., timeout)
-  kMapTimeout = 1ull << 28,         // map(..., timeout), cancelling the rest at the deadline
-  kWorkerCount = 1ull << 29,        // the configured worker count can be read (max_workers())
-  kDone = 1ull << 30,               // done() answers without blocking (kStateQueries implies it)
+  kCancel = 1ull << 0,               // Future::cancel of a pending task (it takes effect)
+  kStateQueries = 1ull << 1,         // cancelled() / running() / done()
+  kResultTimeout = 1ull << 2,        // result(timeout) and exception(timeout), timed
+  kDoneCallbacks = 1ull << 3,        // add_done_callback
+  kRawFuture = 1ull << 4,            // futures made directly, with the producer API
+  kWait = 1ull << 5,                 // wait(ALL_COMPLETED / FIRST_COMPLETED), no timeout
+  kWaitFirstException = 1ull << 6,   // wait(FIRST_EXCEPTION)
+  kAsCompleted = 1ull << 7,          // as_completed, no timeout
+  kMap = 1ull << 8,                  // map, no timeout; closing it cancels the rest
+  kMapBuffersize = 1ull << 9,        // map(buffersize=)
+  kShutdownNoWait = 1ull << 10,      // shutdown(wait=false)
+  kCancelFutures = 1ull << 11,       // shutdown(cancel_futures=true)
+  kDrainingDestructor = 1ull << 12,  // destroying the executor = shutdown(wait=true)
+  kMaxWorkers = 1ull << 13,          // a worker count is honoured (and, per the spec, validated)
+  kDefaultWorkers = 1ull << 14,      // an executor can be made without a worker count
+  kThreadCount = 1ull << 15,         // how many workers were started
+  kThreadNames = 1ull << 16,         // worker thread names with a prefix
+  kInitializer = 1ull << 17,         // a per-worker initializer
+  kHugeTimeouts = 1ull << 18,        // duration::max() timeouts
+  kMixedTypes = 1ull << 19,          // wait/as_completed over futures of different types
+  kHappensBefore = 1ull << 20,       // the C++ memory-model guarantee (in-process only)
+  kLogHook = 1ull << 21,             // a log sink for throwing callbacks
+  kVoidFutures = 1ull << 22,         // futures of calls that return nothing
+  kCrash = 1ull << 23,               // the crash() probe (process backends)
+  kCancelResult = 1ull << 24,        // cancel() reports whether it succeeded
+  kResultBlocking = 1ull << 25,      // result() and exception() without a timeout
+  kWaitTimeout = 1ull << 26,         // wait(..., timeout)
+  kAsCompletedTimeout = 1ull << 27,  // as_completed(..., timeout)
+  kMapTimeout = 1ull << 28,          // map(..., timeout), cancelling the rest at the deadline
+  kWorkerCount = 1ull << 29,         // the configured worker count can be read (max_workers())
+  kDone = 1ull << 30,                // done() answers without blocking (kStateQueries implies it)
 };
 using Caps = std::uint64_t;
 constexpr Caps operator|(Cap a, Cap b) { return static_cast<Caps>(a) | static_cast<Caps>(b); }
@@ -254,8 +254,8 @@ class Executor {
 
 struct ExecutorSpec {
   std::optional<int> max_workers;
-  std::string thread_name_prefix;          // Cap::kThreadNames
-  std::optional<Probe> initializer;        // Cap::kInitializer; may fail
+  std::string thread_name_prefix;    // Cap::kThreadNames
+  std::optional<Probe> initializer;  // Cap::kInitializer; may fail
 };
 
 enum class ReturnWhen { kFirstCompleted, kFirstException, kAllCompleted };
@@ -303,8 +303,8 @@ Implementation& implementation();
 
 }  // namespace cf::conformance
 
-#define CF_CONFORMANCE_ADAPTER(Type)                          \
+#define CF_CONFORMANCE_ADAPTER(Type)                                       \
   ::cf::conformance::Implementation& ::cf::conformance::implementation() { \
-    static Type instance;                                     \
-    return instance;                                          \
+    static Type instance;                                                  \
+    return instance;                                                       \
   }

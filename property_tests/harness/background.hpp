@@ -32,7 +32,8 @@ namespace cf::conformance {
 template <class T>
 class Background {
  public:
-  Background(Lab& lab, const char* clause, std::function<T()> call, std::function<void()> rescue = {})
+  Background(Lab& lab, const char* clause, std::function<T()> call,
+             std::function<void()> rescue = {})
       : lab_(lab), clause_(clause), rescue_(std::move(rescue)) {
     std::packaged_task<T()> task([clause, call = std::move(call)] {
       check::Step step(clause, "a blocking call on its own thread", __FILE__, __LINE__);

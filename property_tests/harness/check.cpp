@@ -252,7 +252,8 @@ bool Site::holds(const std::function<Result()>& condition) {
   auto& n = count_of(clause_);
   if (!judged) {
     ++n.na;
-    n.na_reason = (needs & ~have) != 0 ? "missing capability " + missing_caps(have, needs) : profile;
+    n.na_reason =
+        (needs & ~have) != 0 ? "missing capability " + missing_caps(have, needs) : profile;
     return true;
   }
   if (result_.held) {
@@ -284,7 +285,8 @@ void Failure::operator=(const Because& because) {
     add_finding_locked(f);
     if (precondition && g_state.inconclusive.empty()) g_state.inconclusive = message;
   }
-  if (t_property_thread) throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Failure, message);
+  if (t_property_thread)
+    throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Failure, message);
   if (!t_test_thread) {
     // A property learns of it when the case ends (Conformance::TearDown).
     std::lock_guard lock(g_mutex);
@@ -435,7 +437,7 @@ bool reporting_tagged() { return t_reporting; }
 namespace {
 std::atomic<std::chrono::steady_clock::rep> g_deadline{0};
 std::atomic<std::int64_t> g_budget_s{0};
-}
+}  // namespace
 
 void set_budget(std::chrono::seconds budget) {
   g_budget_s = budget.count();
@@ -445,7 +447,8 @@ void set_budget(std::chrono::seconds budget) {
 std::chrono::seconds budget() { return std::chrono::seconds(g_budget_s.load()); }
 
 std::chrono::nanoseconds budget_left() {
-  auto deadline = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(g_deadline.load()));
+  auto deadline =
+      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(g_deadline.load()));
   return deadline - std::chrono::steady_clock::now();
 }
 

@@ -85,7 +85,10 @@ struct Result {
 class Site {
  public:
   Site(const char* clause, const char* text, const char* file, int line, bool precondition = false)
-      : clause_(clause ? clause : ""), text_(text), file_(file), line_(line),
+      : clause_(clause ? clause : ""),
+        text_(text),
+        file_(file),
+        line_(line),
         precondition_(precondition) {}
   // Evaluates `condition` and records the verdict (or n/a); true when the
   // check held or is no verdict here.
@@ -143,7 +146,10 @@ class Failure {
 template <class A, class E>
 Result equal(const A& actual, const E& expected) {
   if (actual == expected) return {};
-  return {false, "got " + ::testing::PrintToString(actual) + ", expected " + ::testing::PrintToString(expected), {}};
+  return {false,
+          "got " + ::testing::PrintToString(actual) + ", expected " +
+              ::testing::PrintToString(expected),
+          {}};
 }
 Result outcome_is(const Outcome& actual, Outcome::Kind expected);
 Result value_is(const Outcome& actual, std::int64_t expected);
@@ -218,8 +224,8 @@ struct CheckCount {
 };
 
 struct Finding {
-  std::string clause;       // the clause charged; empty: none (inconclusive only)
-  std::string kind;         // check, precondition, hang, crash, escape
+  std::string clause;  // the clause charged; empty: none (inconclusive only)
+  std::string kind;    // check, precondition, hang, crash, escape
   std::string message;
   std::string where;        // file:line
   std::string observation;  // grouping key
@@ -269,56 +275,57 @@ std::chrono::nanoseconds budget_left();
   ::cf::conformance::check::Site cf_site__ { clause, text, __FILE__, __LINE__, precondition }
 
 // if (site; site.holds(...)) ; else Failure(site) = Because() << ...
-#define CF_VERDICT_(clause, text, precondition, fatal, ...)                                \
-  switch (0)                                                                               \
-  case 0:                                                                                  \
-  default:                                                                                 \
-    if (CF_CHECK_SITE_(clause, text, precondition);                                        \
+#define CF_VERDICT_(clause, text, precondition, fatal, ...)                                 \
+  switch (0)                                                                                \
+  case 0:                                                                                   \
+  default:                                                                                  \
+    if (CF_CHECK_SITE_(clause, text, precondition);                                         \
         cf_site__.holds([&]() -> ::cf::conformance::check::Result { return __VA_ARGS__; })) \
-      ;                                                                                    \
-    else                                                                                   \
-      ::cf::conformance::check::Failure(cf_site__, fatal) =                                \
-          ::cf::conformance::check::Because()
+      ;                                                                                     \
+    else                                                                                    \
+      ::cf::conformance::check::Failure(cf_site__, fatal) = ::cf::conformance::check::Because()
 
-#define CF_BOOL_(...) ::cf::conformance::check::Result{static_cast<bool>(__VA_ARGS__), {}, {}}
+#define CF_BOOL_(...)                      \
+  ::cf::conformance::check::Result {       \
+    static_cast<bool>(__VA_ARGS__), {}, {} \
+  }
 
 #define CF_CHECK(clause, ...) CF_VERDICT_(clause, #__VA_ARGS__, false, false, CF_BOOL_(__VA_ARGS__))
-#define CF_ASSERT(clause, ...) \
-  CF_VERDICT_(clause, #__VA_ARGS__, false, true, CF_BOOL_(__VA_ARGS__))
-#define CF_CHECK_EQ(clause, actual, expected)                                     \
-  CF_VERDICT_(clause, #actual " == " #expected, false, false,                   \
+#define CF_ASSERT(clause, ...) CF_VERDICT_(clause, #__VA_ARGS__, false, true, CF_BOOL_(__VA_ARGS__))
+#define CF_CHECK_EQ(clause, actual, expected)                 \
+  CF_VERDICT_(clause, #actual " == " #expected, false, false, \
               ::cf::conformance::check::equal((actual), (expected)))
-#define CF_ASSERT_EQ(clause, actual, expected)                                    \
-  CF_VERDICT_(clause, #actual " == " #expected, false, true,              \
+#define CF_ASSERT_EQ(clause, actual, expected)               \
+  CF_VERDICT_(clause, #actual " == " #expected, false, true, \
               ::cf::conformance::check::equal((actual), (expected)))
-#define CF_CHECK_OUTCOME(clause, outcome, kind)                                   \
-  CF_VERDICT_(clause, #outcome " is " #kind, false, false,                      \
+#define CF_CHECK_OUTCOME(clause, outcome, kind)            \
+  CF_VERDICT_(clause, #outcome " is " #kind, false, false, \
               ::cf::conformance::check::outcome_is((outcome), (kind)))
-#define CF_ASSERT_OUTCOME(clause, outcome, kind)                                  \
-  CF_VERDICT_(clause, #outcome " is " #kind, false, true,                 \
+#define CF_ASSERT_OUTCOME(clause, outcome, kind)          \
+  CF_VERDICT_(clause, #outcome " is " #kind, false, true, \
               ::cf::conformance::check::outcome_is((outcome), (kind)))
-#define CF_CHECK_VALUE(clause, outcome, value)                                    \
-  CF_VERDICT_(clause, #outcome " is value " #value, false, false,               \
+#define CF_CHECK_VALUE(clause, outcome, value)                    \
+  CF_VERDICT_(clause, #outcome " is value " #value, false, false, \
               ::cf::conformance::check::value_is((outcome), (value)))
-#define CF_ASSERT_VALUE(clause, outcome, value)                                   \
-  CF_VERDICT_(clause, #outcome " is value " #value, false, true,          \
+#define CF_ASSERT_VALUE(clause, outcome, value)                  \
+  CF_VERDICT_(clause, #outcome " is value " #value, false, true, \
               ::cf::conformance::check::value_is((outcome), (value)))
-#define CF_CHECK_RAISES(clause, operation, kind)                                  \
-  CF_VERDICT_(clause, #operation " raises " #kind, false, false,                \
+#define CF_CHECK_RAISES(clause, operation, kind)                 \
+  CF_VERDICT_(clause, #operation " raises " #kind, false, false, \
               ::cf::conformance::check::raises([&] { (void)(operation); }, (kind)))
-#define CF_ASSERT_RAISES(clause, operation, kind)                                 \
-  CF_VERDICT_(clause, #operation " raises " #kind, false, true,           \
+#define CF_ASSERT_RAISES(clause, operation, kind)               \
+  CF_VERDICT_(clause, #operation " raises " #kind, false, true, \
               ::cf::conformance::check::raises([&] { (void)(operation); }, (kind)))
 
 // For cf's own API: `statement` throws an ExceptionType / throws nothing.
-#define CF_CHECK_THROWS(clause, statement, ExceptionType)                          \
-  CF_VERDICT_(clause, #statement " throws " #ExceptionType, false, false,           \
+#define CF_CHECK_THROWS(clause, statement, ExceptionType)                 \
+  CF_VERDICT_(clause, #statement " throws " #ExceptionType, false, false, \
               ::cf::conformance::check::throws<ExceptionType>([&] { statement; }, #ExceptionType))
-#define CF_ASSERT_THROWS(clause, statement, ExceptionType)                         \
-  CF_VERDICT_(clause, #statement " throws " #ExceptionType, false, true,            \
+#define CF_ASSERT_THROWS(clause, statement, ExceptionType)               \
+  CF_VERDICT_(clause, #statement " throws " #ExceptionType, false, true, \
               ::cf::conformance::check::throws<ExceptionType>([&] { statement; }, #ExceptionType))
-#define CF_CHECK_NO_THROW(clause, statement)                                       \
-  CF_VERDICT_(clause, #statement " throws nothing", false, false,                   \
+#define CF_CHECK_NO_THROW(clause, statement)                      \
+  CF_VERDICT_(clause, #statement " throws nothing", false, false, \
               ::cf::conformance::check::returns([&] { statement; }))
 
 // A scene step. `relies_on`: the clause whose rule the step needs, or nullptr.
@@ -329,5 +336,6 @@ std::chrono::nanoseconds budget_left();
 #define CF_STEP_CAT_(a, b) CF_STEP_CAT2_(a, b)
 // The rest of the enclosing scope judges `clause`: a hang or crash in it is
 // charged there.
-#define CF_STEP(clause) \
-  ::cf::conformance::check::Step CF_STEP_CAT_(cf_step__, __LINE__)(clause, "step", __FILE__, __LINE__)
+#define CF_STEP(clause)                                                                      \
+  ::cf::conformance::check::Step CF_STEP_CAT_(cf_step__, __LINE__)(clause, "step", __FILE__, \
+                                                                   __LINE__)

@@ -1,9 +1,8 @@
 #include <rapidcheck.h>
 
+#include <cstdio>
 #include <string>
 #include <utility>
-
-#include <cstdio>
 
 #include "check.hpp"
 #include "record.hpp"
@@ -85,8 +84,9 @@ void Conformance::SetUp() {
   static bool told = false;
   if (!told) {
     told = true;
-    std::printf("[properties] shrinking stopped at half the test's budget; the counterexample below "
-                "is the smallest found so far\n");
+    std::printf(
+        "[properties] shrinking stopped at half the test's budget; the counterexample below "
+        "is the smallest found so far\n");
   }
   throw ::rc::detail::CaseResult(::rc::detail::CaseResult::Type::Success, "shrinking stopped");
 }

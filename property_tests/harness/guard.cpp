@@ -61,8 +61,12 @@ class GuardedFuture final : public Future, public std::enable_shared_from_this<G
   bool cancelled() override {
     return forward("Future::cancelled", nullptr, [&] { return inner_->cancelled(); });
   }
-  bool running() override { return forward("Future::running", nullptr, [&] { return inner_->running(); }); }
-  bool done() override { return forward("Future::done", nullptr, [&] { return inner_->done(); }); }
+  bool running() override {
+    return forward("Future::running", nullptr, [&] { return inner_->running(); });
+  }
+  bool done() override {
+    return forward("Future::done", nullptr, [&] { return inner_->done(); });
+  }
   Outcome result(Timeout timeout) override {
     return read("Future::result", timeout, [&](Timeout t) { return inner_->result(t); });
   }
@@ -82,7 +86,8 @@ class GuardedFuture final : public Future, public std::enable_shared_from_this<G
     return forward("Future::set_result", nullptr, [&] { return inner_->set_result(value); });
   }
   Outcome set_exception(const std::string& message) override {
-    return forward("Future::set_exception", nullptr, [&] { return inner_->set_exception(message); });
+    return forward("Future::set_exception", nullptr,
+                   [&] { return inner_->set_exception(message); });
   }
 
   const FuturePtr& inner() const { return inner_; }
@@ -92,7 +97,8 @@ class GuardedFuture final : public Future, public std::enable_shared_from_this<G
   Outcome read(const char* what, Timeout timeout, Read call) {
     return forward(what, nullptr, [&]() -> Outcome {
       if (timeout.is_none()) {
-        if (!has(Cap::kResultBlocking) && has(Cap::kResultTimeout)) return call(Timeout(kBridgeForever));
+        if (!has(Cap::kResultBlocking) && has(Cap::kResultTimeout))
+          return call(Timeout(kBridgeForever));
         return call(timeout);
       }
       if (has(Cap::kResultTimeout) || !has(Cap::kResultBlocking)) return call(timeout);
@@ -127,7 +133,8 @@ class GuardedMapRun final : public MapRun {
 
 class GuardedAsCompletedRun final : public AsCompletedRun {
  public:
-  explicit GuardedAsCompletedRun(std::unique_ptr<AsCompletedRun> inner) : inner_(std::move(inner)) {}
+  explicit GuardedAsCompletedRun(std::unique_ptr<AsCompletedRun> inner)
+      : inner_(std::move(inner)) {}
   std::optional<std::size_t> next() override {
     // A TimeoutError here is the call's answer, not an escape: no note.
     check::Activity activity("AsCompletedRun::next");
@@ -161,13 +168,15 @@ class GuardedExecutor final : public Executor {
     // so a hang inside it is charged there (when no check is in progress).
     const bool open = !shut_down_;
     std::optional<check::Step> step;
-    if (open && !check::inside_check()) step.emplace("EXEC-QUEUE-1", "Executor::submit", __FILE__, __LINE__);
+    if (open && !check::inside_check())
+      step.emplace("EXEC-QUEUE-1", "Executor::submit", __FILE__, __LINE__);
     return guard(forward("Executor::submit", open ? "EXEC-QUEUE-1" : nullptr,
                          [&] { return inner_->submit(probe); }));
   }
   std::unique_ptr<MapRun> map(const std::vector<Probe>& probes, const MapSpec& spec) override {
-    return std::make_unique<GuardedMapRun>(forward("Executor::map", shut_down_ ? nullptr : "EXEC-QUEUE-1",
-                                                   [&] { return inner_->map(probes, bridged(spec)); }));
+    return std::make_unique<GuardedMapRun>(
+        forward("Executor::map", shut_down_ ? nullptr : "EXEC-QUEUE-1",
+                [&] { return inner_->map(probes, bridged(spec)); }));
   }
   std::unique_ptr<MapRun> map_endless(std::function<Probe(std::int64_t)> make,
                                       const MapSpec& spec) override {
@@ -177,7 +186,8 @@ class GuardedExecutor final : public Executor {
   }
   void shutdown(bool wait, bool cancel_futures) override {
     shut_down_ = true;
-    check::Activity activity(wait ? "Executor::shutdown(wait=true)" : "Executor::shutdown(wait=false)");
+    check::Activity activity(wait ? "Executor::shutdown(wait=true)"
+                                  : "Executor::shutdown(wait=false)");
     noise::point();
     try {
       inner_->shutdown(wait, cancel_futures);
@@ -213,12 +223,13 @@ FuturePtr unguarded(const FuturePtr& future) {
 }
 
 std::unique_ptr<Executor> GuardedImplementation::make_executor(Lab& lab, const ExecutorSpec& spec) {
-  return std::make_unique<GuardedExecutor>(
-      forward("Implementation::make_executor", nullptr, [&] { return inner_.make_executor(lab, spec); }));
+  return std::make_unique<GuardedExecutor>(forward(
+      "Implementation::make_executor", nullptr, [&] { return inner_.make_executor(lab, spec); }));
 }
 
 FuturePtr GuardedImplementation::make_future() {
-  return guard(forward("Implementation::make_future", nullptr, [&] { return inner_.make_future(); }));
+  return guard(
+      forward("Implementation::make_future", nullptr, [&] { return inner_.make_future(); }));
 }
 
 WaitSplit GuardedImplementation::wait(const std::vector<FuturePtr>& futures, ReturnWhen when,
@@ -259,12 +270,13 @@ WaitSplit GuardedImplementation::wait(const std::vector<FuturePtr>& futures, Ret
   });
 }
 
-std::unique_ptr<AsCompletedRun> GuardedImplementation::as_completed(const std::vector<FuturePtr>& futures,
-                                                                    Timeout timeout) {
+std::unique_ptr<AsCompletedRun> GuardedImplementation::as_completed(
+    const std::vector<FuturePtr>& futures, Timeout timeout) {
   std::vector<FuturePtr> inner;
   inner.reserve(futures.size());
   for (const auto& f : futures) inner.push_back(unguarded(f));
-  if (!timeout.is_none() && !has(Cap::kAsCompletedTimeout) && has(Cap::kAsCompleted)) timeout = Timeout();
+  if (!timeout.is_none() && !has(Cap::kAsCompletedTimeout) && has(Cap::kAsCompleted))
+    timeout = Timeout();
   if (timeout.is_none() && !has(Cap::kAsCompleted) && has(Cap::kAsCompletedTimeout)) {
     timeout = Timeout(kBridgeForever);
   }

@@ -70,7 +70,8 @@ std::string replay_line() {
 
 // Charges a hang or a death to the clauses in progress; with none, the test
 // is inconclusive. Writes the final record.
-void record_abnormal_end(const std::string& kind, const std::string& what, const std::string& detail) {
+void record_abnormal_end(const std::string& kind, const std::string& what,
+                         const std::string& detail) {
   if (g_finalized.exchange(true)) return;
   sanitizer::charge(replay_line());
   auto clauses = run::in_progress_clauses();
@@ -122,9 +123,11 @@ class Watchdog {
           implementation().on_hang();
         } catch (...) {
         }
-        std::string what = "hang: the test did not finish within " + std::to_string(budget.count()) + " s";
+        std::string what =
+            "hang: the test did not finish within " + std::to_string(budget.count()) + " s";
         std::string doing = run::in_progress_text();
-        std::string detail = what + (doing.empty() ? "" : "\nin progress: " + doing) + "\n" + stack_dump();
+        std::string detail =
+            what + (doing.empty() ? "" : "\nin progress: " + doing) + "\n" + stack_dump();
         std::fprintf(stderr, "[watchdog] %s\n", detail.c_str());
         record_abnormal_end("hang", what, detail);
         std::fflush(nullptr);
@@ -172,7 +175,8 @@ std::chrono::seconds test_budget() {
 void on_fatal_signal(int sig) {
   // Best effort: the process is broken; a deadlock here ends at the alarm.
   alarm(10);
-  std::string what = std::string("killed by signal ") + std::to_string(sig) + " (" + strsignal(sig) + ")";
+  std::string what =
+      std::string("killed by signal ") + std::to_string(sig) + " (" + strsignal(sig) + ")";
   record_abnormal_end("crash", what, what + "\nin progress: " + run::in_progress_text());
   std::signal(sig, SIG_DFL);
   std::raise(sig);
@@ -263,8 +267,8 @@ class RecordListener : public ::testing::EmptyTestEventListener {
       if (state.findings.size() > shown.size()) std::printf("  (all in the record)\n");
       std::fflush(stdout);
     }
-    std::string status = result->Skipped() && state.findings.empty() ? "n/a"
-                                                                     : final_status(state, result->Failed());
+    std::string status =
+        result->Skipped() && state.findings.empty() ? "n/a" : final_status(state, result->Failed());
     if (!g_finalized.exchange(true)) {
       write_record(full_name(info), status, state, status == "n/a" ? skip_ : detail_);
     }
@@ -291,6 +295,7 @@ int main(int argc, char** argv) {
   cf::conformance::install_death_handlers();
   cf::conformance::sanitizer::install(cf::conformance::on_sanitizer_death);
   cf::conformance::Watchdog watchdog;
-  ::testing::UnitTest::GetInstance()->listeners().Append(new cf::conformance::RecordListener(watchdog));
+  ::testing::UnitTest::GetInstance()->listeners().Append(
+      new cf::conformance::RecordListener(watchdog));
   return RUN_ALL_TESTS();
 }

@@ -68,7 +68,8 @@ void point(Site site) {
   } else if (roll < 8) {
     sched_yield();
   } else if (roll < 12) {
-    for (std::uint64_t i = (r >> 8) % 1000; i > 0; --i) std::atomic_signal_fence(std::memory_order_seq_cst);
+    for (std::uint64_t i = (r >> 8) % 1000; i > 0; --i)
+      std::atomic_signal_fence(std::memory_order_seq_cst);
   }
 }
 
@@ -110,8 +111,8 @@ __attribute__((constructor(101))) void resolve() {
 
 bool is_wake(long op) {
   op &= FUTEX_CMD_MASK;
-  return op == FUTEX_WAKE || op == FUTEX_WAKE_BITSET || op == FUTEX_WAKE_OP || op == FUTEX_REQUEUE ||
-         op == FUTEX_CMP_REQUEUE;
+  return op == FUTEX_WAKE || op == FUTEX_WAKE_BITSET || op == FUTEX_WAKE_OP ||
+         op == FUTEX_REQUEUE || op == FUTEX_CMP_REQUEUE;
 }
 
 }  // namespace
@@ -141,21 +142,25 @@ __attribute__((visibility("default"))) int pthread_mutex_unlock(pthread_mutex_t*
   return rc;
 }
 
-__attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
+__attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t* c,
+                                                             pthread_mutex_t* m) {
   int rc = real(g_wait, "pthread_cond_wait")(c, m);
   point(Site::kAfterWait);
   return rc;
 }
 
-__attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m,
+__attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t* c,
+                                                                  pthread_mutex_t* m,
                                                                   const timespec* t) {
   int rc = real(g_timedwait, "pthread_cond_timedwait")(c, m, t);
   point(Site::kAfterWait);
   return rc;
 }
 
-__attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m,
-                                                                  clockid_t clock, const timespec* t) {
+__attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t* c,
+                                                                  pthread_mutex_t* m,
+                                                                  clockid_t clock,
+                                                                  const timespec* t) {
   int rc = real(g_clockwait, "pthread_cond_clockwait")(c, m, clock, t);
   point(Site::kAfterWait);
   return rc;

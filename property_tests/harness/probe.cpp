@@ -19,11 +19,21 @@ std::int64_t run_probe(Lab& lab, const Probe& probe, std::int64_t worker_token) 
   for (const Step& step : probe.steps) {
     noise::point();
     switch (step.kind) {
-      case Step::Kind::kRecord: lab.append(step.slot, step.value); break;
-      case Step::Kind::kGate: lab.pass_gate(step.slot); break;
-      case Step::Kind::kSleep: std::this_thread::sleep_for(step.duration); break;
-      case Step::Kind::kRecordWorker: lab.append(step.slot, worker_token); break;
-      case Step::Kind::kCrash: std::raise(SIGKILL); break;
+      case Step::Kind::kRecord:
+        lab.append(step.slot, step.value);
+        break;
+      case Step::Kind::kGate:
+        lab.pass_gate(step.slot);
+        break;
+      case Step::Kind::kSleep:
+        std::this_thread::sleep_for(step.duration);
+        break;
+      case Step::Kind::kRecordWorker:
+        lab.append(step.slot, worker_token);
+        break;
+      case Step::Kind::kCrash:
+        std::raise(SIGKILL);
+        break;
     }
   }
   noise::point();

@@ -16,10 +16,18 @@ std::string json(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -70,7 +78,8 @@ std::string final_status(const TestState& state, bool gtest_failed) {
   for (const auto& f : state.findings) {
     if (charges_clause(f)) return "fail";
   }
-  if (!state.inconclusive.empty() || has_tagged_failure(state) || gtest_failed) return "inconclusive";
+  if (!state.inconclusive.empty() || has_tagged_failure(state) || gtest_failed)
+    return "inconclusive";
   return "pass";
 }
 
@@ -99,26 +108,28 @@ void write_record(const std::string& test, const std::string& status, const Test
   bool first = true;
   for (const auto& [clause, n] : state.counts) {
     out << (first ? "" : ", ") << "{\"clause\": " << json(clause) << ", \"pass\": " << n.pass
-        << ", \"fail\": " << n.fail << ", \"na\": " << n.na << ", \"na_reason\": " << json(n.na_reason)
-        << "}";
+        << ", \"fail\": " << n.fail << ", \"na\": " << n.na
+        << ", \"na_reason\": " << json(n.na_reason) << "}";
     first = false;
   }
   out << "], \"findings\": [";
   first = true;
   for (const auto& f : state.findings) {
-    out << (first ? "" : ", ") << "{\"clause\": " << json(f.clause) << ", \"kind\": " << json(f.kind)
-        << ", \"message\": " << json(f.message) << ", \"where\": " << json(f.where)
-        << ", \"observation\": " << json(f.observation);
+    out << (first ? "" : ", ") << "{\"clause\": " << json(f.clause)
+        << ", \"kind\": " << json(f.kind) << ", \"message\": " << json(f.message)
+        << ", \"where\": " << json(f.where) << ", \"observation\": " << json(f.observation);
     if (!f.replay.empty()) out << ", \"replay\": " << json(f.replay);
     out << "}";
     first = false;
   }
   out << "], \"inconclusive\": " << json(state.inconclusive) << ", \"detail\": " << json(detail);
-  std::string evidence = extra.evidence.empty() ? (is_property(test) ? "property" : "example") : extra.evidence;
+  std::string evidence =
+      extra.evidence.empty() ? (is_property(test) ? "property" : "example") : extra.evidence;
   out << ", \"evidence\": " << json(evidence);
   if (!extra.judges.empty()) {
     out << ", \"judges\": [";
-    for (std::size_t i = 0; i < extra.judges.size(); ++i) out << (i ? ", " : "") << json(extra.judges[i]);
+    for (std::size_t i = 0; i < extra.judges.size(); ++i)
+      out << (i ? ", " : "") << json(extra.judges[i]);
     out << "]";
   }
   if (!extra.stress_json.empty()) out << ", \"stress\": " << extra.stress_json;
@@ -134,7 +145,7 @@ void write_record(const std::string& test, const std::string& status, const Test
 }
 
 std::string replay_environment(bool with_noise) {
-  static const char* const kNames[] = {"CF_BROKEN", "CF_PYTHON", "CF_TEST_SCALE",
+  static const char* const kNames[] = {"CF_BROKEN",        "CF_PYTHON", "CF_TEST_SCALE",
                                        "CF_TEST_BUDGET_S", "RC_PARAMS", "CF_NOISE"};
   std::string words;
   for (const char* name : kNames) {
@@ -142,7 +153,8 @@ std::string replay_environment(bool with_noise) {
     const char* value = std::getenv(name);
     if (!value || !*value) continue;
     std::string quoted = "'";
-    for (const char* c = value; *c; ++c) quoted += *c == '\'' ? std::string("'\\''") : std::string(1, *c);
+    for (const char* c = value; *c; ++c)
+      quoted += *c == '\'' ? std::string("'\\''") : std::string(1, *c);
     words += std::string(name) + "=" + quoted + "' ";
   }
   return words;

@@ -39,7 +39,7 @@ void write_record(const std::string& test, const std::string& status, const Test
 
 // What a record may add to the above.
 struct RecordExtra {
-  std::string evidence;             // "example", "property" or "stress"; empty: from the test's name
+  std::string evidence;  // "example", "property" or "stress"; empty: from the test's name
   std::vector<std::string> judges;  // the clauses the test would judge
   std::string stress_json;          // a JSON object: the stress run's figures
 };

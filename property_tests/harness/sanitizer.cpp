@@ -1,7 +1,5 @@
 #include "sanitizer.hpp"
 
-#include "check.hpp"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <link.h>
@@ -19,6 +17,8 @@
 #include <regex>
 #include <sstream>
 #include <utility>
+
+#include "check.hpp"
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer) && !defined(__SANITIZE_THREAD__)
@@ -43,9 +43,15 @@ std::function<void()> g_on_death;
 
 // Frames of the suite's own code: a report with nothing else is the suite's bug.
 bool suite_frame(const std::string& frame) {
-  static const char* const kSuite[] = {"property_tests/harness/", "stress/harness/", "/usr/include/c++/",
-                                       "libstdc++", "libc.so", "sanitizer_common", "/tsan_",
-                                       "/asan_", "<null>"};
+  static const char* const kSuite[] = {"property_tests/harness/",
+                                       "stress/harness/",
+                                       "/usr/include/c++/",
+                                       "libstdc++",
+                                       "libc.so",
+                                       "sanitizer_common",
+                                       "/tsan_",
+                                       "/asan_",
+                                       "<null>"};
   for (const char* s : kSuite) {
     if (frame.find(s) != std::string::npos) return true;
   }
@@ -119,7 +125,8 @@ std::vector<std::string> split(const std::string& text) {
       R"((^|\n)(==================\nWARNING: ThreadSanitizer|=+\n==\d+==ERROR: |==\d+==ERROR: |[^\n]*: runtime error: ))");
   std::vector<std::string> parts;
   std::vector<std::size_t> starts;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kStart); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kStart);
+       it != std::sregex_iterator(); ++it) {
     starts.push_back(static_cast<std::size_t>(it->position(2)));
   }
   if (starts.empty()) {
@@ -160,8 +167,10 @@ bool instrumented(const char* path) {
   if (::fstat(fd, &st) == 0 && st.st_size > 0) {
     void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (p != MAP_FAILED) {
-      const char* needle = std::strcmp(active(), "thread") == 0 ? "__tsan_func_entry" : "__asan_report_";
-      found = ::memmem(p, static_cast<std::size_t>(st.st_size), needle, std::strlen(needle)) != nullptr;
+      const char* needle =
+          std::strcmp(active(), "thread") == 0 ? "__tsan_func_entry" : "__asan_report_";
+      found =
+          ::memmem(p, static_cast<std::size_t>(st.st_size), needle, std::strlen(needle)) != nullptr;
       ::munmap(p, static_cast<std::size_t>(st.st_size));
     }
   }
@@ -170,9 +179,9 @@ bool instrumented(const char* path) {
 }
 
 bool runtime_library(const std::string& name) {
-  static const char* const kRuntime[] = {"linux-vdso", "ld-linux", "libc.so", "libm.so", "libgcc_s",
-                                         "libstdc++", "libpthread", "libdl.so", "librt.so", "libtsan",
-                                         "libasan", "libubsan", "liblsan"};
+  static const char* const kRuntime[] = {
+      "linux-vdso", "ld-linux", "libc.so", "libm.so", "libgcc_s", "libstdc++", "libpthread",
+      "libdl.so",   "librt.so", "libtsan", "libasan", "libubsan", "liblsan"};
   auto base = std::filesystem::path(name).filename().string();
   for (const char* r : kRuntime) {
     if (base.rfind(r, 0) == 0) return true;
@@ -262,7 +271,8 @@ std::string coverage_note() {
   std::string kind = std::strcmp(active(), "thread") == 0 ? "races" : "memory errors";
   auto missing = uninstrumented_libraries();
   if (missing.empty()) {
-    return std::string(active()) + " sanitizer: the adapter and every library it loads are instrumented";
+    return std::string(active()) +
+           " sanitizer: the adapter and every library it loads are instrumented";
   }
   std::string names;
   for (const auto& m : missing) {
@@ -287,8 +297,8 @@ int charge(const std::string& replay) {
     std::string frames;
     for (const auto& f : r.frames) frames += "\n  " + f;
     if (r.in_suite) {
-      run::set_inconclusive("a sanitizer report inside the suite's own code (" + r.title + "): " +
-                            r.summary + frames);
+      run::set_inconclusive("a sanitizer report inside the suite's own code (" + r.title +
+                            "): " + r.summary + frames);
       continue;
     }
     // r.where: "#0 function(args) path:line:column"

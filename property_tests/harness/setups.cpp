@@ -95,7 +95,8 @@ void failed(Executor& ex, const std::string& message, FuturePtr* out) {
 
 void occupy(Executor& ex, Lab& lab, int gate, int log, std::int64_t value, FuturePtr* out) {
   *out = ex.submit(Probe().record(log, value).gate(gate).returns(value));
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the blocker never started";
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the blocker never started";
   for (int i = 0; i < kPrefetch; ++i) ex.submit(Probe::value_of(-1));
 }
 
@@ -119,7 +120,8 @@ void HeldWorker::finish() {
   release();
   CF_CHECK_VALUE("EXEC-SUBMIT-1", blocker_->result(kLong), -1);
   for (std::size_t i = 0; i < fillers_.size(); ++i) {
-    CF_CHECK_VALUE("EXEC-SUBMIT-1", fillers_[i]->result(kLong), 1000 + static_cast<std::int64_t>(i));
+    CF_CHECK_VALUE("EXEC-SUBMIT-1", fillers_[i]->result(kLong),
+                   1000 + static_cast<std::int64_t>(i));
   }
 }
 
@@ -132,8 +134,9 @@ void check_outcome(const char* clause, const Outcome& got, const Outcome& expect
   CF_CHECK_OUTCOME(clause, got, expected.kind) << context;
   if (expected.is(Kind::kTaskError) && got.is(Kind::kTaskError)) {
     CF_CHECK(clause, got.message.find(expected.message) != std::string::npos)
-        << context << (context.empty() ? "" : ": ") << "the error's message was lost: "
-        << to_string(got) << ", expected one carrying \"" << expected.message << "\"";
+        << context << (context.empty() ? "" : ": ")
+        << "the error's message was lost: " << to_string(got) << ", expected one carrying \""
+        << expected.message << "\"";
   }
 }
 
@@ -142,8 +145,8 @@ void shutdown_and_wait(Executor& ex, bool cancel_futures) {
     ex.shutdown(true, cancel_futures);
     return true;
   };
-  CF_PRECONDITION("SHUT-WAIT-1", shut()) << "shutdown(wait=true, cancel_futures="
-                                         << (cancel_futures ? "true" : "false") << ")";
+  CF_PRECONDITION("SHUT-WAIT-1", shut())
+      << "shutdown(wait=true, cancel_futures=" << (cancel_futures ? "true" : "false") << ")";
 }
 
 }  // namespace cf::conformance

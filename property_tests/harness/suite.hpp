@@ -75,8 +75,8 @@ class Conformance : public ::testing::Test {
 
 // Skips the test as "n/a" when the implementation lacks a capability:
 // CF_REQUIRE(Cap::kCancel, Cap::kWait).
-#define CF_REQUIRE(...)                                                               \
-  do {                                                                                \
-    auto missing__ = ::cf::conformance::missing_caps(caps(), {__VA_ARGS__});          \
-    if (!missing__.empty()) GTEST_SKIP() << "n/a: missing capability " << missing__;  \
+#define CF_REQUIRE(...)                                                              \
+  do {                                                                               \
+    auto missing__ = ::cf::conformance::missing_caps(caps(), {__VA_ARGS__});         \
+    if (!missing__.empty()) GTEST_SKIP() << "n/a: missing capability " << missing__; \
   } while (0)

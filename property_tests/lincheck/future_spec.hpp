@@ -33,16 +33,24 @@ struct FutureSpec {
   struct State {
     Status status = Status::kPending;
     bool failed = false;
-    std::int64_t value = 0;       // the value, or the error's number
-    std::vector<int> callbacks;   // queued, in the order added
-    bool notified = false;        // cancelled, and set_running_or_notify_cancel() has returned false
+    std::int64_t value = 0;      // the value, or the error's number
+    std::vector<int> callbacks;  // queued, in the order added
+    bool notified = false;       // cancelled, and set_running_or_notify_cancel() has returned false
     bool operator==(const State&) const = default;
     bool done() const { return status == Status::kCancelled || status == Status::kFinished; }
   };
 
   enum class Op {
-    kCancel, kSetRunning, kSetResult, kSetException, kDone, kCancelled, kRunning,
-    kResultPoll, kExceptionPoll, kAddCallback,
+    kCancel,
+    kSetRunning,
+    kSetResult,
+    kSetException,
+    kDone,
+    kCancelled,
+    kRunning,
+    kResultPoll,
+    kExceptionPoll,
+    kAddCallback,
   };
   struct Call {
     Op op = Op::kDone;
@@ -103,9 +111,12 @@ struct FutureSpec {
       case Op::kSetException:
         if (s.done()) return {Ret{Answer::kInvalidState, 0, {}}, s};
         return {complete(Status::kFinished, call.op == Op::kSetException, call.arg), s};
-      case Op::kDone: return {flag(s.done()), s};
-      case Op::kCancelled: return {flag(s.status == Status::kCancelled), s};
-      case Op::kRunning: return {flag(s.status == Status::kRunning), s};
+      case Op::kDone:
+        return {flag(s.done()), s};
+      case Op::kCancelled:
+        return {flag(s.status == Status::kCancelled), s};
+      case Op::kRunning:
+        return {flag(s.status == Status::kRunning), s};
       case Op::kResultPoll:
       case Op::kExceptionPoll: {
         if (!s.done()) return {Ret{Answer::kTimeout, 0, {}}, s};
@@ -259,16 +270,26 @@ struct FutureSpec {
 inline std::ostream& operator<<(std::ostream& os, const FutureSpec::Call& c) {
   using Op = FutureSpec::Op;
   switch (c.op) {
-    case Op::kCancel: return os << "cancel()";
-    case Op::kSetRunning: return os << "set_running_or_notify_cancel()";
-    case Op::kSetResult: return os << "set_result(" << c.arg << ")";
-    case Op::kSetException: return os << "set_exception(error " << c.arg << ")";
-    case Op::kDone: return os << "done()";
-    case Op::kCancelled: return os << "cancelled()";
-    case Op::kRunning: return os << "running()";
-    case Op::kResultPoll: return os << "result(0s)";
-    case Op::kExceptionPoll: return os << "exception(0s)";
-    case Op::kAddCallback: return os << "add_done_callback(cb " << c.arg << ")";
+    case Op::kCancel:
+      return os << "cancel()";
+    case Op::kSetRunning:
+      return os << "set_running_or_notify_cancel()";
+    case Op::kSetResult:
+      return os << "set_result(" << c.arg << ")";
+    case Op::kSetException:
+      return os << "set_exception(error " << c.arg << ")";
+    case Op::kDone:
+      return os << "done()";
+    case Op::kCancelled:
+      return os << "cancelled()";
+    case Op::kRunning:
+      return os << "running()";
+    case Op::kResultPoll:
+      return os << "result(0s)";
+    case Op::kExceptionPoll:
+      return os << "exception(0s)";
+    case Op::kAddCallback:
+      return os << "add_done_callback(cb " << c.arg << ")";
   }
   return os;
 }
@@ -276,16 +297,36 @@ inline std::ostream& operator<<(std::ostream& os, const FutureSpec::Call& c) {
 inline std::ostream& operator<<(std::ostream& os, const FutureSpec::Ret& r) {
   using A = FutureSpec::Answer;
   switch (r.answer) {
-    case A::kTrue: os << "true"; break;
-    case A::kFalse: os << "false"; break;
-    case A::kOk: os << "ok"; break;
-    case A::kValue: os << r.value; break;
-    case A::kError: os << "raises error " << r.value; break;
-    case A::kNone: os << "None"; break;
-    case A::kCancelledError: os << "CancelledError"; break;
-    case A::kTimeout: os << "TimeoutError"; break;
-    case A::kInvalidState: os << "InvalidStateError"; break;
-    case A::kUnknown: os << "(not reported)"; break;
+    case A::kTrue:
+      os << "true";
+      break;
+    case A::kFalse:
+      os << "false";
+      break;
+    case A::kOk:
+      os << "ok";
+      break;
+    case A::kValue:
+      os << r.value;
+      break;
+    case A::kError:
+      os << "raises error " << r.value;
+      break;
+    case A::kNone:
+      os << "None";
+      break;
+    case A::kCancelledError:
+      os << "CancelledError";
+      break;
+    case A::kTimeout:
+      os << "TimeoutError";
+      break;
+    case A::kInvalidState:
+      os << "InvalidStateError";
+      break;
+    case A::kUnknown:
+      os << "(not reported)";
+      break;
   }
   if (!r.ran.empty()) {
     os << ", ran callbacks";

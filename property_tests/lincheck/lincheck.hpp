@@ -171,7 +171,8 @@ std::string describe(const History<Spec>& history, const Verdict& verdict) {
     os << "  #" << i << " t" << op.thread << ": [" << op.invoked << ", " << op.returned << "] "
        << op.call << " -> " << op.ret << "\n";
   }
-  os << (verdict.linearizable ? "linearizable as: " : "NOT linearizable; longest explained order: ");
+  os << (verdict.linearizable ? "linearizable as: "
+                              : "NOT linearizable; longest explained order: ");
   for (std::size_t i : verdict.order) os << "#" << i << " ";
   if (!verdict.linearizable) {
     os << "\n  no order explains what comes next among:";

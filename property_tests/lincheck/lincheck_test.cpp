@@ -1,6 +1,8 @@
 // Self-test of the linearizability checker: it must accept linearizable
 // histories, and it must be able to fail. Each non-linearizable history here
 // is made by hand, with the reason in one sentence.
+#include "lincheck/lincheck.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "lincheck/future_spec.hpp"
-#include "lincheck/lincheck.hpp"
 
 namespace cf::lincheck {
 namespace {
@@ -208,10 +209,10 @@ TEST(LincheckBlame, CancelOfARunningFutureThatSaysTrueBreaksFutCancel2) {
 
 TEST(LincheckBlame, CancelThatReallyCancelsARunningFutureBreaksFutCancel2) {
   // cancel() acted as on a pending future: it cancelled and ran the callback.
-  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kSetRunning, 0, yes(), 3, 4),
-                  op(1, F::Op::kCancel, 0, {A::kTrue, 0, {1}}, 5, 6),
-                  op(1, F::Op::kCancelled, 0, yes(), 7, 8),
-                  op(1, F::Op::kResultPoll, 0, {A::kCancelledError, 0, {}}, 9, 10)};
+  History<F> h = {
+      op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kSetRunning, 0, yes(), 3, 4),
+      op(1, F::Op::kCancel, 0, {A::kTrue, 0, {1}}, 5, 6), op(1, F::Op::kCancelled, 0, yes(), 7, 8),
+      op(1, F::Op::kResultPoll, 0, {A::kCancelledError, 0, {}}, 9, 10)};
   EXPECT_EQ(blamed(h), Names{"FUT-CANCEL-2"});
 }
 
@@ -224,7 +225,8 @@ TEST(LincheckBlame, RacingCancelAndStartBothWinningIsTheCancel) {
 }
 
 TEST(LincheckBlame, CallbacksOutOfOrderBreakFutCb2) {
-  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kAddCallback, 2, ok(), 3, 4),
+  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2),
+                  op(0, F::Op::kAddCallback, 2, ok(), 3, 4),
                   op(1, F::Op::kSetResult, 0, ok({2, 1}), 5, 6)};
   EXPECT_EQ(blamed(h), Names{"FUT-CB-2"});
 }
@@ -239,8 +241,8 @@ TEST(LincheckBlame, OverwrittenOutcomeBreaksFutSet3) {
 TEST(LincheckBlame, UnreportedCancelAnswerFitsEitherWay) {
   // Without cancel-result the answer is unknown: only the state can judge.
   F::Ret unknown{A::kUnknown, 0, {}};
-  History<F> h = {op(0, F::Op::kSetRunning, 0, yes(), 1, 2), op(1, F::Op::kCancel, 0, unknown, 3, 4),
-                  op(1, F::Op::kRunning, 0, yes(), 5, 6)};
+  History<F> h = {op(0, F::Op::kSetRunning, 0, yes(), 1, 2),
+                  op(1, F::Op::kCancel, 0, unknown, 3, 4), op(1, F::Op::kRunning, 0, yes(), 5, 6)};
   EXPECT_TRUE(check<F>(h, {}).linearizable);
 }
 
@@ -252,8 +254,9 @@ TEST(LincheckBlame, AHistoryThatCannotTellNamesNoSingleRule) {
 }
 
 TEST(LincheckBlame, ALinearizableHistoryMeetsTheRulesOfItsCells) {
-  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2), op(0, F::Op::kSetRunning, 0, yes(), 3, 4),
-                  op(1, F::Op::kCancel, 0, no(), 5, 6), op(1, F::Op::kSetResult, 3, ok({1}), 7, 8)};
+  History<F> h = {op(0, F::Op::kAddCallback, 1, ok(), 1, 2),
+                  op(0, F::Op::kSetRunning, 0, yes(), 3, 4), op(1, F::Op::kCancel, 0, no(), 5, 6),
+                  op(1, F::Op::kSetResult, 3, ok({1}), 7, 8)};
   auto v = check<F>(h, {});
   ASSERT_TRUE(v.linearizable) << describe(h, v);
   std::vector<std::string> met;

@@ -163,7 +163,8 @@ TEST_F(Conformance, MAP_CHUNK_ThreadPoolValidatesAndIgnoresChunksize) {
   };
   std::vector<int> xs{1, 2, 3, 4, 5};
   for (int bad : {0, -5}) {
-    CF_CHECK_EQ("MAP-CHUNK-1", thrown_by([&] { (void)pool.map(count, xs, cf::MapOptions{.chunksize = bad}); }),
+    CF_CHECK_EQ("MAP-CHUNK-1",
+                thrown_by([&] { (void)pool.map(count, xs, cf::MapOptions{.chunksize = bad}); }),
                 std::string("invalid_argument: ") + msg::kChunkSize)
         << "chunksize " << bad;
   }
@@ -172,7 +173,8 @@ TEST_F(Conformance, MAP_CHUNK_ThreadPoolValidatesAndIgnoresChunksize) {
 
   cf::ThreadPoolExecutor other(2);
   std::vector<int> got;
-  for (int v : other.map([](int x) { return x * 2; }, xs, cf::MapOptions{.chunksize = 3})) got.push_back(v);
+  for (int v : other.map([](int x) { return x * 2; }, xs, cf::MapOptions{.chunksize = 3}))
+    got.push_back(v);
   CF_CHECK_EQ("MAP-CHUNK-1", got, (std::vector<int>{2, 4, 6, 8, 10})) << "chunksize 3 on threads";
 }
 
@@ -181,8 +183,7 @@ TEST_F(Conformance, MAP_BUF_NegativeBuffersizeIsRefusedNotHuge) {
   std::atomic<int> calls{0};
   std::vector<int> xs{1, 2, 3};
   for (std::ptrdiff_t bad : {std::ptrdiff_t{0}, std::ptrdiff_t{-1}}) {
-    CF_CHECK_EQ("MAP-BUF-2",
-                thrown_by([&] {
+    CF_CHECK_EQ("MAP-BUF-2", thrown_by([&] {
                   (void)pool.map(
                       [&calls](int x) {
                         ++calls;
@@ -204,7 +205,8 @@ TEST_F(Conformance, EXT_MAPCANCEL_CancelBeforeTheFirstStepWithdrawsThePendingCal
   int gate = lab.new_gate();
   std::atomic<int> ran{0};
   auto blocker = pool.submit(gated(lab, gate, 0));
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the blocker never started";
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the blocker never started";
   std::vector<int> xs{1, 2, 3};
   auto results = pool.map(
       [&ran](int x) {
@@ -275,7 +277,8 @@ TEST_F(Conformance, ASC_FREE_AYieldedFutureIsNotKeptByAsCompleted) {
   CF_CHECK("ASC-FREE-1", values[static_cast<std::size_t>(index)].expired())
       << "as_completed still holds the future it yielded (value " << index << ")";
   int others = 0;
-  for (int i = 0; i < 3; ++i) others += i != index && !values[static_cast<std::size_t>(i)].expired();
+  for (int i = 0; i < 3; ++i)
+    others += i != index && !values[static_cast<std::size_t>(i)].expired();
   CF_CHECK_EQ("ASC-ALL-1", others, 2) << "futures not yet yielded must still be there";
 }
 
@@ -299,7 +302,8 @@ TEST_F(Conformance, EXT_PRINT_AFutureWritesPythonsReprWithItsState) {
   CF_CHECK_EQ("EXT-PRINT-1", state_of(repr(f)), "running");
   f.set_result(3);
   CF_CHECK_EQ("EXT-PRINT-1", state_of(repr(f)), "finished returned int");
-  CF_CHECK_EQ("EXT-PRINT-1", repr(cf::AnyFuture(f)), repr(f)) << "the erased handle prints the same";
+  CF_CHECK_EQ("EXT-PRINT-1", repr(cf::AnyFuture(f)), repr(f))
+      << "the erased handle prints the same";
 
   cf::Future<std::string> failed;
   failed.set_exception(std::make_exception_ptr(std::out_of_range("x")));
@@ -327,17 +331,21 @@ TEST_F(Conformance, EXT_ANYRESULT_TheValueOrTheErrorThroughAnErasedHandle) {
 
   cf::Future<int> failed;
   failed.set_exception(std::make_exception_ptr(std::invalid_argument("bad")));
-  CF_CHECK_EQ("EXT-ANYRESULT-1", thrown_by([&] { cf::AnyFuture(failed).result(0); }), "invalid_argument: bad");
+  CF_CHECK_EQ("EXT-ANYRESULT-1", thrown_by([&] { cf::AnyFuture(failed).result(0); }),
+              "invalid_argument: bad");
   cf::Future<int> cancelled;
   CF_PRECONDITION("FUT-CANCEL-1", cancelled.cancel());
-  CF_CHECK_EQ("EXT-ANYRESULT-1", thrown_by([&] { cf::AnyFuture(cancelled).result(0); }), "CancelledError");
+  CF_CHECK_EQ("EXT-ANYRESULT-1", thrown_by([&] { cf::AnyFuture(cancelled).result(0); }),
+              "CancelledError");
   cf::Future<int> pending;
-  CF_CHECK_EQ("EXT-ANYRESULT-1", thrown_by([&] { cf::AnyFuture(pending).result(0); }), "TimeoutError");
+  CF_CHECK_EQ("EXT-ANYRESULT-1", thrown_by([&] { cf::AnyFuture(pending).result(0); }),
+              "TimeoutError");
 
   cf::Future<std::unique_ptr<int>> move_only;
   move_only.set_result(std::make_unique<int>(1));
   std::string text = thrown_by([&] { cf::AnyFuture(move_only).result(0); });
-  CF_CHECK("EXT-ANYRESULT-1", text.starts_with("logic_error: ") && text.find("as<T>()") != std::string::npos)
+  CF_CHECK("EXT-ANYRESULT-1",
+           text.starts_with("logic_error: ") && text.find("as<T>()") != std::string::npos)
       << text;
   auto typed = cf::AnyFuture(move_only).as<std::unique_ptr<int>>();
   CF_CHECK_EQ("EXT-ANYRESULT-1", *typed.result(0), 1) << "the typed handle still reads it";
@@ -378,7 +386,8 @@ TEST_F(Conformance, EXT_BROKEN_ThreadPoolIsBrokenOnceItsInitializerFailed) {
   cf::ThreadPoolExecutor pool(options);
   CF_CHECK("EXT-BROKEN-1", !pool.is_broken()) << "before any worker ran its initializer";
   auto f = pool.submit([] { return 1; });
-  CF_PRECONDITION("TPE-INIT-2", thrown_by([&] { f.result(kLong); }).starts_with("other: A thread initializer"))
+  CF_PRECONDITION("TPE-INIT-2",
+                  thrown_by([&] { f.result(kLong); }).starts_with("other: A thread initializer"))
       << "the queued call did not fail with BrokenThreadPool";
   CF_CHECK("EXT-BROKEN-1", pool.is_broken()) << "after its futures failed with BrokenThreadPool";
   pool.shutdown(true);

@@ -52,7 +52,8 @@ TEST_F(Conformance, CORPUS_gh151482_ShutdownFromInsideACallDoesNotDeadlock) {
     lab.pass_gate(gate);
     return 7;
   });
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong)) << "the other call never started";
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the other call never started";
   auto inner = pool.submit([&pool] { return thrown_by([&pool] { pool.shutdown(true); }); });
   // The other call is still held at its gate: a shutdown that waited for it
   // (or for itself) would leave this result pending.
@@ -65,7 +66,8 @@ TEST_F(Conformance, CORPUS_gh151482_ShutdownFromInsideACallDoesNotDeadlock) {
       seen = "still blocked";
     }
   }
-  CF_CHECK("SHUT-SELF-1", seen.starts_with("logic_error: ")) << "shutdown(wait=true) from a call: " << seen;
+  CF_CHECK("SHUT-SELF-1", seen.starts_with("logic_error: "))
+      << "shutdown(wait=true) from a call: " << seen;
   CF_CHECK_EQ("SHUT-SELF-1", thrown_by([&] { pool.submit([] { return 0; }); }), "ShutdownError")
       << "the pool is shut down after it";
   lab.open(gate);
@@ -83,10 +85,12 @@ TEST_F(Conformance, CORPUS_gh132063_AFalsyExceptionIsStillAnException) {
   CF_CHECK_EQ("FUT-RESULT-2", thrown_by([&] { zero.result(kLong); }), "int 0");
   CF_CHECK_EQ("FUT-RESULT-2", thrown_by([&] { no.result(kLong); }), "bool false");
   CF_CHECK_EQ("FUT-RESULT-2", thrown_by([&] { empty.result(kLong); }), "other: ");
-  CF_CHECK("FUT-EXC-1", zero.exception(kLong) != nullptr) << "exception() of a future that raised 0";
+  CF_CHECK("FUT-EXC-1", zero.exception(kLong) != nullptr)
+      << "exception() of a future that raised 0";
   cf::Future<int> raw;
   raw.set_exception(std::make_exception_ptr(0));
-  CF_CHECK_EQ("FUT-RESULT-2", thrown_by([&] { raw.result(0); }), "int 0") << "set_exception by hand";
+  CF_CHECK_EQ("FUT-RESULT-2", thrown_by([&] { raw.result(0); }), "int 0")
+      << "set_exception by hand";
 }
 
 // An executor that only counts: each submit is a pending future the test completes.
@@ -106,14 +110,17 @@ struct CountingExecutor {
 TEST_F(Conformance, CORPUS_gh131466_AStepSubmitsOnlyAfterTheOldestCallLeft) {
   CountingExecutor ex;
   std::vector<int> xs{0, 1, 2, 3, 4};
-  auto results = cf::map(ex, [](int x) { return x; }, xs, cf::MapOptions{.timeout = kShort, .buffersize = 2});
+  auto results = cf::map(
+      ex, [](int x) { return x; }, xs, cf::MapOptions{.timeout = kShort, .buffersize = 2});
   CF_CHECK_EQ("MAP-BUF-1", ex.submitted.size(), 2u) << "submitted before the first step";
   ex.submitted[0].set_result(0);
   CF_CHECK("MAP-ORDER-1", results.next() == std::optional<int>(0));
   CF_CHECK_EQ("MAP-BUF-4", ex.submitted.size(), 3u) << "one more input once the first result left";
   // The second call never finishes: the step times out, having submitted nothing.
-  CF_CHECK_EQ("MAP-TIMEOUT-1", thrown_by([&] { results.next(); }), "other: timed out waiting for the future");
-  CF_CHECK_EQ("MAP-BUF-4", ex.submitted.size(), 3u) << "a step submitted while the oldest call was unfinished";
+  CF_CHECK_EQ("MAP-TIMEOUT-1", thrown_by([&] { results.next(); }),
+              "other: timed out waiting for the future");
+  CF_CHECK_EQ("MAP-BUF-4", ex.submitted.size(), 3u)
+      << "a step submitted while the oldest call was unfinished";
 }
 
 // What a program printed and how it ended.
@@ -149,7 +156,8 @@ Ran run_program(const char* path, std::chrono::seconds bound) {
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   int open_fds = 2;
   while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     if (::poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
     for (int i = 0; i < 2; ++i) {
@@ -180,8 +188,10 @@ Ran run_program(const char* path, std::chrono::seconds bound) {
 // before main returns and from an exit handler, runs before the program ends.
 TEST_F(Conformance, CORPUS_gh109047_WorkSubmittedDuringProgramExitRuns) {
   Ran ran = run_program(CF_EXIT_PROGRAM, kLong);
-  CF_ASSERT("SHUT-EXIT-1", ran.finished) << "the program did not end; printed: " << ran.out << ran.err;
-  CF_CHECK_EQ("SHUT-EXIT-1", ran.out, "banana\napple\n") << "the calls that ran before the program ended";
+  CF_ASSERT("SHUT-EXIT-1", ran.finished)
+      << "the program did not end; printed: " << ran.out << ran.err;
+  CF_CHECK_EQ("SHUT-EXIT-1", ran.out, "banana\napple\n")
+      << "the calls that ran before the program ended";
   CF_CHECK_EQ("SHUT-EXIT-1", ran.err, "");
   CF_CHECK_EQ("SHUT-EXIT-1", ran.status, 0);
 }

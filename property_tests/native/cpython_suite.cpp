@@ -63,7 +63,8 @@ cf::Future<int> cancelled_and_notified_future() {
 }
 cf::Future<int> exception_future() {
   cf::Future<int> f;
-  f.set_exception(std::make_exception_ptr(std::system_error(std::make_error_code(std::errc::io_error))));
+  f.set_exception(
+      std::make_exception_ptr(std::system_error(std::make_error_code(std::errc::io_error))));
   return f;
 }
 cf::Future<int> successful_future() {
@@ -178,7 +179,8 @@ TEST_F(Conformance, CPY_future_test_done_callback_raises_already_succeeded) {
   f.set_result(5);
   f.add_done_callback([](const cf::Future<int>&) { throw std::runtime_error("doh!"); });
   auto entries = log.entries();
-  CF_CHECK("FUT-CB-4", entries.size() == 1 && entries[0].second.starts_with("exception calling callback for"))
+  CF_CHECK("FUT-CB-4",
+           entries.size() == 1 && entries[0].second.starts_with("exception calling callback for"))
       << (entries.empty() ? std::string("nothing logged") : entries[0].second);
 }
 
@@ -206,7 +208,8 @@ TEST_F(Conformance, CPY_future_test_cancel) {
   CF_CHECK("FUT-CANCEL-2", f2.running());
   CF_CHECK("FUT-CANCEL-4", f3.cancel());
   CF_CHECK("FUT-CANCEL-4", f3.cancelled());
-  CF_CHECK("FUT-CANCEL-4", f4.cancel()) << "CPython's CANCELLED_AND_NOTIFIED is cf's one cancelled state";
+  CF_CHECK("FUT-CANCEL-4", f4.cancel())
+      << "CPython's CANCELLED_AND_NOTIFIED is cf's one cancelled state";
   CF_CHECK("FUT-CANCEL-3", !f5.cancel());
   CF_CHECK_EQ("FUT-CANCEL-3", thrown_by([&] { f5.result(0); }), "OSError");
   CF_CHECK("FUT-CANCEL-3", !f6.cancel());
@@ -236,10 +239,13 @@ TEST_F(Conformance, CPY_future_test_cancelled_done_running) {
 }
 
 TEST_F(Conformance, CPY_future_test_result_with_timeout) {
-  CF_CHECK("FUT-RESULT-6", thrown_by([] { pending_future().result(0); }).starts_with("TimeoutError"));
-  CF_CHECK("FUT-RESULT-6", thrown_by([] { running_future().result(0); }).starts_with("TimeoutError"));
+  CF_CHECK("FUT-RESULT-6",
+           thrown_by([] { pending_future().result(0); }).starts_with("TimeoutError"));
+  CF_CHECK("FUT-RESULT-6",
+           thrown_by([] { running_future().result(0); }).starts_with("TimeoutError"));
   CF_CHECK_EQ("FUT-RESULT-3", thrown_by([] { cancelled_future().result(0); }), "CancelledError");
-  CF_CHECK_EQ("FUT-RESULT-3", thrown_by([] { cancelled_and_notified_future().result(0); }), "CancelledError");
+  CF_CHECK_EQ("FUT-RESULT-3", thrown_by([] { cancelled_and_notified_future().result(0); }),
+              "CancelledError");
   CF_CHECK_EQ("FUT-RESULT-2", thrown_by([] { exception_future().result(0); }), "OSError");
   CF_CHECK_EQ("FUT-RESULT-1", successful_future().result(0), 42);
 }
@@ -260,11 +266,16 @@ TEST_F(Conformance, CPY_future_test_result_with_cancel) {
 }
 
 TEST_F(Conformance, CPY_future_test_exception_with_timeout) {
-  CF_CHECK("FUT-EXC-3", thrown_by([] { pending_future().exception(0); }).starts_with("TimeoutError"));
-  CF_CHECK("FUT-EXC-3", thrown_by([] { running_future().exception(0); }).starts_with("TimeoutError"));
+  CF_CHECK("FUT-EXC-3",
+           thrown_by([] { pending_future().exception(0); }).starts_with("TimeoutError"));
+  CF_CHECK("FUT-EXC-3",
+           thrown_by([] { running_future().exception(0); }).starts_with("TimeoutError"));
   CF_CHECK_EQ("FUT-EXC-2", thrown_by([] { cancelled_future().exception(0); }), "CancelledError");
-  CF_CHECK_EQ("FUT-EXC-2", thrown_by([] { cancelled_and_notified_future().exception(0); }), "CancelledError");
-  CF_CHECK_EQ("FUT-EXC-1", thrown_by([] { std::rethrow_exception(exception_future().exception(0)); }), "OSError");
+  CF_CHECK_EQ("FUT-EXC-2", thrown_by([] { cancelled_and_notified_future().exception(0); }),
+              "CancelledError");
+  CF_CHECK_EQ("FUT-EXC-1",
+              thrown_by([] { std::rethrow_exception(exception_future().exception(0)); }),
+              "OSError");
   CF_CHECK("FUT-EXC-1", successful_future().exception(0) == nullptr);
 }
 
@@ -272,9 +283,11 @@ TEST_F(Conformance, CPY_future_test_exception_with_success) {
   cf::Future<int> f;
   f.set_running_or_notify_cancel();
   std::thread setter([f] {
-    f.set_exception(std::make_exception_ptr(std::system_error(std::make_error_code(std::errc::io_error))));
+    f.set_exception(
+        std::make_exception_ptr(std::system_error(std::make_error_code(std::errc::io_error))));
   });
-  CF_CHECK_EQ("FUT-EXC-3", thrown_by([&] { std::rethrow_exception(f.exception(kLong)); }), "OSError");
+  CF_CHECK_EQ("FUT-EXC-3", thrown_by([&] { std::rethrow_exception(f.exception(kLong)); }),
+              "OSError");
   setter.join();
 }
 
@@ -282,7 +295,12 @@ TEST_F(Conformance, CPY_future_test_multiple_set_result) {
   cf::Future<int> f;
   f.set_result(1);
   std::string msg = thrown_by([&] { f.set_result(2); });
-  CF_CHECK("FUT-SET-3", std::regex_match(msg, std::regex(R"(InvalidStateError: FINISHED: <Future at 0x[0-9a-f]+ state=finished returned int>)")))
+  CF_CHECK(
+      "FUT-SET-3",
+      std::regex_match(
+          msg,
+          std::regex(
+              R"(InvalidStateError: FINISHED: <Future at 0x[0-9a-f]+ state=finished returned int>)")))
       << msg;
   CF_CHECK("FUT-SET-3", f.done());
   CF_CHECK_EQ("FUT-SET-3", f.result(0), 1);
@@ -292,8 +310,11 @@ TEST_F(Conformance, CPY_future_test_multiple_set_exception) {
   cf::Future<int> f;
   auto first = std::make_exception_ptr(std::invalid_argument("first"));
   f.set_exception(first);
-  std::string msg = thrown_by([&] { f.set_exception(std::make_exception_ptr(std::invalid_argument("second"))); });
-  CF_CHECK("FUT-SET-4", msg.find("state=finished raised std::invalid_argument") != std::string::npos) << msg;
+  std::string msg =
+      thrown_by([&] { f.set_exception(std::make_exception_ptr(std::invalid_argument("second"))); });
+  CF_CHECK("FUT-SET-4",
+           msg.find("state=finished raised std::invalid_argument") != std::string::npos)
+      << msg;
   CF_CHECK("FUT-SET-4", f.exception(0) == first);
 }
 
@@ -316,7 +337,8 @@ TEST_F(Conformance, CPY_wait_test_first_completed) {
   auto future2 = pool.submit(at_gate(lab, gate));
   auto cancelled = cancelled_future();
   CF_PRECONDITION("EXEC-SUBMIT-1", future1.result(kLong) == 42);
-  auto [done, not_done] = cf::wait({cf::AnyFuture(cancelled), future1, future2}, cf::FIRST_COMPLETED);
+  auto [done, not_done] =
+      cf::wait({cf::AnyFuture(cancelled), future1, future2}, cf::FIRST_COMPLETED);
   CF_CHECK("WAIT-FIRST-1", done.count(future1) && not_done.count(future2));
   CF_CHECK("WAIT-CANCEL-1", done.count(cancelled)) << "cf: a cancelled future is done for wait";
   lab.open(gate);
@@ -342,7 +364,8 @@ TEST_F(Conformance, CPY_wait_test_first_exception) {
   auto future1 = pool.submit([] { return 2 * 21; });
   auto future2 = pool.submit([]() -> int { throw std::domain_error("divmod by zero"); });
   auto future3 = pool.submit(at_gate(lab, gate));
-  auto [done, not_done] = cf::wait({cf::AnyFuture(future1), future2, future3}, cf::FIRST_EXCEPTION, kLong);
+  auto [done, not_done] =
+      cf::wait({cf::AnyFuture(future1), future2, future3}, cf::FIRST_EXCEPTION, kLong);
   CF_CHECK("WAIT-FEXC-1", done.count(future2)) << "the failed future";
   CF_CHECK("WAIT-FEXC-1", not_done.count(future3)) << "the blocked future";
   lab.open(gate);
@@ -356,8 +379,8 @@ TEST_F(Conformance, CPY_wait_test_first_exception_some_already_complete) {
   auto ok = successful_future();
   auto cancelled = cancelled_future();
   auto notified = cancelled_and_notified_future();
-  auto [done, not_done] =
-      cf::wait({cf::AnyFuture(ok), cancelled, notified, future1, future2}, cf::FIRST_EXCEPTION, kLong);
+  auto [done, not_done] = cf::wait({cf::AnyFuture(ok), cancelled, notified, future1, future2},
+                                   cf::FIRST_EXCEPTION, kLong);
   CF_CHECK("WAIT-FEXC-1", done.count(ok) && done.count(notified) && done.count(future1));
   CF_CHECK("WAIT-FEXC-1", not_done.count(future2));
   CF_CHECK("WAIT-CANCEL-1", done.count(cancelled)) << "cf: a cancelled future is done for wait";
@@ -384,7 +407,8 @@ TEST_F(Conformance, CPY_wait_test_all_completed) {
   auto ok = successful_future();
   auto failed = exception_future();
   auto notified = cancelled_and_notified_future();
-  auto [done, not_done] = cf::wait({cf::AnyFuture(ok), notified, failed, future1, future2}, cf::ALL_COMPLETED);
+  auto [done, not_done] =
+      cf::wait({cf::AnyFuture(ok), notified, failed, future1, future2}, cf::ALL_COMPLETED);
   CF_CHECK_EQ("WAIT-ALL-1", done.size(), 5u);
   CF_CHECK("WAIT-ALL-1", not_done.empty());
 }
@@ -397,7 +421,8 @@ TEST_F(Conformance, CPY_wait_test_timeout) {
   auto failed = exception_future();
   auto notified = cancelled_and_notified_future();
   auto start = Clock::now();
-  auto [done, not_done] = cf::wait({cf::AnyFuture(ok), failed, notified, future}, cf::ALL_COMPLETED, kShort);
+  auto [done, not_done] =
+      cf::wait({cf::AnyFuture(ok), failed, notified, future}, cf::ALL_COMPLETED, kShort);
   CF_CHECK("WAIT-TIMEOUT-1", Clock::now() - start >= kShort) << "returned before the timeout";
   CF_CHECK("WAIT-TIMEOUT-1", done.size() == 3 && not_done.size() == 1 && not_done.count(future));
   lab.open(gate);
@@ -420,8 +445,8 @@ TEST_F(Conformance, CPY_as_completed_test_no_timeout) {
   cf::ThreadPoolExecutor pool(2);
   auto future1 = pool.submit([] { return 2 * 21; });
   auto future2 = pool.submit([] { return 7 * 6; });
-  std::vector<cf::AnyFuture> all{cancelled_and_notified_future(), exception_future(), successful_future(),
-                                 future1, future2};
+  std::vector<cf::AnyFuture> all{cancelled_and_notified_future(), exception_future(),
+                                 successful_future(), future1, future2};
   cf::FutureSet seen;
   for (const cf::AnyFuture& f : cf::as_completed(all, kLong)) seen.insert(f);
   CF_CHECK_EQ("ASC-ALL-1", seen.size(), all.size());
@@ -433,8 +458,8 @@ TEST_F(Conformance, CPY_as_completed_test_future_times_out) {
   int gate = lab.new_gate();
   auto blocked = pool.submit(at_gate(lab, gate));
   for (cf::Timeout timeout : {cf::Timeout(0), cf::Timeout(std::chrono::milliseconds(100))}) {
-    std::vector<cf::AnyFuture> all{cancelled_and_notified_future(), exception_future(), successful_future(),
-                                   blocked};
+    std::vector<cf::AnyFuture> all{cancelled_and_notified_future(), exception_future(),
+                                   successful_future(), blocked};
     cf::FutureSet seen;
     std::string ended = thrown_by([&] {
       for (const cf::AnyFuture& f : cf::as_completed(all, timeout)) seen.insert(f);
@@ -463,7 +488,8 @@ TEST_F(Conformance, CPY_as_completed_test_correct_timeout_exception_msg) {
   int gate = lab.new_gate();
   auto blocked = pool.submit(at_gate(lab, gate));
   cf::Future<int> pending;
-  std::vector<cf::AnyFuture> all{cancelled_and_notified_future(), successful_future(), blocked, pending};
+  std::vector<cf::AnyFuture> all{cancelled_and_notified_future(), successful_future(), blocked,
+                                 pending};
   std::string ended = thrown_by([&] {
     for (const cf::AnyFuture& f : cf::as_completed(all, 0)) (void)f;
   });
@@ -506,7 +532,8 @@ TEST_F(Conformance, CPY_executor_test_map_exception) {
   auto results = pool.map(divmod, a, b);
   CF_CHECK("MAP-ORDER-1", results.next() == std::optional(std::pair(0, 1)));
   CF_CHECK("MAP-ORDER-1", results.next() == std::optional(std::pair(0, 1)));
-  CF_CHECK_EQ("MAP-EXC-1", thrown_by([&] { results.next(); }), "other: integer division or modulo by zero");
+  CF_CHECK_EQ("MAP-EXC-1", thrown_by([&] { results.next(); }),
+              "other: integer division or modulo by zero");
   CF_CHECK("MAP-EXC-2", !results.next().has_value()) << "the map goes on after the failing call";
 }
 
@@ -558,7 +585,9 @@ TEST_F(Conformance, CPY_executor_test_map_buffersize_value_validation) {
   cf::ThreadPoolExecutor pool(1);
   std::vector<int> xs{1, 2};
   for (std::ptrdiff_t b : {std::ptrdiff_t{0}, std::ptrdiff_t{-1}}) {
-    CF_CHECK_EQ("MAP-BUF-2", thrown_by([&] { (void)pool.map([](int x) { return x; }, xs, cf::MapOptions{.buffersize = b}); }),
+    CF_CHECK_EQ("MAP-BUF-2", thrown_by([&] {
+                  (void)pool.map([](int x) { return x; }, xs, cf::MapOptions{.buffersize = b});
+                }),
                 std::string("ValueError: ") + msg::kBufferSize)
         << "buffersize " << b;
   }
@@ -569,7 +598,8 @@ TEST_F(Conformance, CPY_executor_test_map_buffersize) {
   std::vector<int> ints{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   for (std::ptrdiff_t b : {1, 2, 4, 8}) {
     std::vector<int> got;
-    for (int v : pool.map([](int x) { return x; }, ints, cf::MapOptions{.buffersize = b})) got.push_back(v);
+    for (int v : pool.map([](int x) { return x; }, ints, cf::MapOptions{.buffersize = b}))
+      got.push_back(v);
     CF_CHECK_EQ("MAP-BUF-1", got, ints) << "buffersize " << b;
   }
 }
@@ -578,7 +608,8 @@ TEST_F(Conformance, CPY_executor_test_map_buffersize_on_multiple_iterables) {
   cf::ThreadPoolExecutor pool(2);
   std::vector<int> ints{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   std::vector<int> got, expected;
-  for (int v : pool.map([](int a, int b) { return a + b; }, ints, ints, cf::MapOptions{.buffersize = 2}))
+  for (int v :
+       pool.map([](int a, int b) { return a + b; }, ints, ints, cf::MapOptions{.buffersize = 2}))
     got.push_back(v);
   for (int i : ints) expected.push_back(2 * i);
   CF_CHECK_EQ("MAP-ZIP-1", got, expected);
@@ -595,8 +626,8 @@ TEST_F(Conformance, CPY_executor_test_map_buffersize_on_infinite_iterable) {
 
 TEST_F(Conformance, CPY_executor_test_map_buffersize_on_multiple_infinite_iterables) {
   cf::ThreadPoolExecutor pool(2);
-  auto results = pool.map([](int a, int b) { return a + b; }, std::views::iota(0), std::views::iota(0),
-                          cf::MapOptions{.buffersize = 2});
+  auto results = pool.map([](int a, int b) { return a + b; }, std::views::iota(0),
+                          std::views::iota(0), cf::MapOptions{.buffersize = 2});
   CF_CHECK("MAP-BUF-3", results.next() == std::optional<int>(0));
   CF_CHECK("MAP-BUF-3", results.next() == std::optional<int>(2));
   CF_CHECK("MAP-BUF-3", results.next() == std::optional<int>(4));
@@ -692,7 +723,8 @@ TEST_F(Conformance, CPY_thread_pool_test_saturation) {
 
 TEST_F(Conformance, CPY_thread_pool_test_idle_thread_reuse) {
   cf::ThreadPoolExecutor pool;
-  for (int i = 0; i < 3; ++i) CF_PRECONDITION("EXEC-SUBMIT-1", pool.submit([] { return 1; }).result(kLong) == 1);
+  for (int i = 0; i < 3; ++i)
+    CF_PRECONDITION("EXEC-SUBMIT-1", pool.submit([] { return 1; }).result(kLong) == 1);
   CF_CHECK_EQ("TPE-REUSE-1", pool.thread_count(), 1u);
 }
 
@@ -742,7 +774,8 @@ TEST_F(Conformance, CPY_shutdown_test_hang_issue12364) {
   std::vector<cf::Future<int>> fs;
   for (int i = 0; i < 50; ++i) fs.push_back(pool.submit([i] { return i; }));
   pool.shutdown(true);
-  for (int i = 0; i < 50; ++i) CF_CHECK_EQ("SHUT-WAIT-1", fs[static_cast<std::size_t>(i)].result(0), i);
+  for (int i = 0; i < 50; ++i)
+    CF_CHECK_EQ("SHUT-WAIT-1", fs[static_cast<std::size_t>(i)].result(0), i);
 }
 
 TEST_F(Conformance, CPY_shutdown_test_cancel_futures) {
@@ -834,8 +867,10 @@ TEST_F(Conformance, CPY_shutdown_test_thread_names_assigned) {
 
 TEST_F(Conformance, CPY_shutdown_test_thread_names_default) {
   cf::ThreadPoolExecutor pool(5);
-  auto name = pool.submit([] { return std::string(cf::ThreadPoolExecutor::current_thread_name()); }).result(kLong);
-  CF_CHECK("TPE-NAME-1", std::regex_match(name, std::regex("^ThreadPoolExecutor-\\d+_[0-4]$"))) << name;
+  auto name = pool.submit([] { return std::string(cf::ThreadPoolExecutor::current_thread_name()); })
+                  .result(kLong);
+  CF_CHECK("TPE-NAME-1", std::regex_match(name, std::regex("^ThreadPoolExecutor-\\d+_[0-4]$")))
+      << name;
 }
 
 TEST_F(Conformance, CPY_shutdown_test_cancel_futures_wait_false) {
@@ -892,10 +927,12 @@ TEST_F(Conformance, CPY_init_test_failing_initializer) {
   auto future = pool.submit([] { return 1; });
   CF_CHECK("TPE-INIT-2", thrown_by([&] { future.result(kLong); }).starts_with("BrokenExecutor: "));
   // The pool is broken once its futures failed; submit then raises.
-  CF_CHECK("TPE-INIT-3", thrown_by([&] { pool.submit([] { return 1; }); }).starts_with("BrokenExecutor: "));
+  CF_CHECK("TPE-INIT-3",
+           thrown_by([&] { pool.submit([] { return 1; }); }).starts_with("BrokenExecutor: "));
   bool logged = false;
   for (auto& [level, message] : log.entries()) {
-    logged |= level == cf::LogLevel::kCritical && message.find("error in initializer") != std::string::npos;
+    logged |= level == cf::LogLevel::kCritical &&
+              message.find("error in initializer") != std::string::npos;
   }
   CF_CHECK("TPE-INIT-2", logged) << "the initializer's failure was not logged at critical level";
 }

@@ -134,7 +134,8 @@ RC_GTEST_FIXTURE_PROP(Conformance, CAN_RunningOrFinishedCancelIsFalseAndChangesN
       if (finished[i]) {
         CF_CHECK("FUT-CANCEL-3", !future.cancel()) << "cancel() of " << f << " returned true";
         CF_CHECK("FUT-CANCEL-3", future.done() && !future.cancelled())
-            << f << " after cancel(): done=" << future.done() << " cancelled=" << future.cancelled();
+            << f << " after cancel(): done=" << future.done()
+            << " cancelled=" << future.cancelled();
         // running() of a finished future is the state's own rule, whatever cancel() did.
         CF_CHECK("FUT-STATE-3", !future.running()) << f << " reports running()";
         CF_CHECK_EQ("FUT-CANCEL-3", to_string(future.result(kLong)), first[i]) << f;

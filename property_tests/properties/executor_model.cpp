@@ -260,7 +260,10 @@ struct System {
           continue;
         }
         // Never run: the completion's rule; run again: once is FUT-CB-1's.
-        CF_CHECK(calls.empty() ? rule : cb.added_done ? "FUT-CB-3" : "FUT-CB-1", calls.size() == 1)
+        CF_CHECK(calls.empty()   ? rule
+                 : cb.added_done ? "FUT-CB-3"
+                                 : "FUT-CB-1",
+                 calls.size() == 1)
             << "callback " << cb.id << " of task " << t.id << " ran " << calls.size() << " times";
         if (calls.empty()) continue;  // (where that rule is not judged)
         const auto& call = calls.front();
@@ -572,8 +575,8 @@ struct Read : ModelCommand {
           untimed_right = right;
         }
         CF_CHECK_EQ(clause, props::seen(got, rule.expected), to_string(rule.expected))
-            << "a blocked read of task " << t.id << " with timeout="
-            << (r.form == wait.form ? wait.edge.name : "none");
+            << "a blocked read of task " << t.id
+            << " with timeout=" << (r.form == wait.form ? wait.edge.name : "none");
       }
       return;
     }
@@ -695,10 +698,9 @@ struct WaitCmd : ModelCommand {
                                         : s.spec.wait_rule(handles, when, false);
     const bool partitioned =
         all == firsts && split.done.size() + split.not_done.size() == firsts.size();
-    CF_CHECK(partition, partitioned)
-        << "wait(" << show_handles(subset)
-        << ") did not split its distinct inputs: " << split.done.size() << " done, "
-        << split.not_done.size() << " not done";
+    CF_CHECK(partition, partitioned) << "wait(" << show_handles(subset)
+                                     << ") did not split its distinct inputs: " << split.done.size()
+                                     << " done, " << split.not_done.size() << " not done";
     // A split that differs from the model's only in cancelled futures is
     // about WAIT-CANCEL-1 (is a cancelled future done for wait?) alone; any
     // other difference, the mode's own rule's.

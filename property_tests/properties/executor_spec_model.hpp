@@ -35,8 +35,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <limits>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -283,8 +283,7 @@ class ExecutorSpec {
     switch (t.state) {
       case State::kQueued:
         for (const auto& older : tasks_) {
-          if (older.state == State::kStarted &&
-              std::count(log.begin(), log.end(), older.id) == 0) {
+          if (older.state == State::kStarted && std::count(log.begin(), log.end(), older.id) == 0) {
             return {0, "TPE-FIFO-1"};
           }
         }

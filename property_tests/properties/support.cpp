@@ -117,8 +117,9 @@ std::string replay_hint() {
   if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
     test = std::string(info->test_suite_name()) + "." + info->name();
   }
-  return "replay: RC_PARAMS=\"seed=" + std::to_string(seed()) + " max_success=" +
-         std::to_string(config().cases) + "\" <this binary> --gtest_filter=" + test;
+  return "replay: RC_PARAMS=\"seed=" + std::to_string(seed()) +
+         " max_success=" + std::to_string(config().cases) +
+         "\" <this binary> --gtest_filter=" + test;
 }
 
 int cases() { return config().cases; }
@@ -261,14 +262,21 @@ bool infinite(const EdgeTimeout& t) {
 EdgeTimeout gen_poll_timeout() {
   using namespace std::chrono;
   switch (*rc::gen::inRange(0, 8)) {
-    case 0: return poll("0ns", nanoseconds(0));
-    case 1: return poll("0s (double)", duration<double>(0.0));
-    case 2: return poll("-1 tick", -nanoseconds(1));
-    case 3: return poll("-1s", -seconds(1));
-    case 4: return poll("nanoseconds::min()", nanoseconds::min());
-    case 5: return poll("hours::min()", hours::min());
-    case 6: return poll("-infinity s (double)",
-                        duration<double>(-std::numeric_limits<double>::infinity()));
+    case 0:
+      return poll("0ns", nanoseconds(0));
+    case 1:
+      return poll("0s (double)", duration<double>(0.0));
+    case 2:
+      return poll("-1 tick", -nanoseconds(1));
+    case 3:
+      return poll("-1s", -seconds(1));
+    case 4:
+      return poll("nanoseconds::min()", nanoseconds::min());
+    case 5:
+      return poll("hours::min()", hours::min());
+    case 6:
+      return poll("-infinity s (double)",
+                  duration<double>(-std::numeric_limits<double>::infinity()));
     default: {
       auto ms = *rc::gen::inRange<std::int64_t>(std::numeric_limits<std::int64_t>::min() / 2, 0);
       return poll(std::to_string(ms) + "ms", milliseconds(ms));
@@ -286,9 +294,12 @@ EdgeTimeout tick(std::string name, D d, std::chrono::nanoseconds at_least) {
 EdgeTimeout gen_short_timeout() {
   using namespace std::chrono;
   switch (*rc::gen::inRange(0, 4)) {
-    case 0: return tick("1 tick (1ns)", nanoseconds(1), nanoseconds(1));
-    case 1: return tick("1us", microseconds(1), microseconds(1));
-    case 2: return tick("0.001s (double)", duration<double>(0.001), milliseconds(1));
+    case 0:
+      return tick("1 tick (1ns)", nanoseconds(1), nanoseconds(1));
+    case 1:
+      return tick("1us", microseconds(1), microseconds(1));
+    case 2:
+      return tick("0.001s (double)", duration<double>(0.001), milliseconds(1));
     default: {
       auto ms = *rc::gen::inRange(1, 4);
       return tick(std::to_string(ms) + "ms", milliseconds(ms), milliseconds(ms));
@@ -302,14 +313,20 @@ EdgeTimeout gen_huge_timeout() {
     return EdgeTimeout{std::move(name), conformance::Timeout(d), {}, true};
   };
   switch (*rc::gen::inRange(0, 7)) {
-    case 0: return huge("nanoseconds::max()", nanoseconds::max());
-    case 1: return huge("seconds::max()", seconds::max());
-    case 2: return huge("hours::max()", hours::max());
-    case 3: return huge("duration<double>::max()", duration<double>::max());
-    case 4: return huge("+infinity s (double)",
-                        duration<double>(std::numeric_limits<double>::infinity()));
-    case 5: return huge("duration<int64, ratio<INT64_MAX>>(1)",
-                        duration<std::int64_t, std::ratio<std::numeric_limits<std::int64_t>::max()>>(1));
+    case 0:
+      return huge("nanoseconds::max()", nanoseconds::max());
+    case 1:
+      return huge("seconds::max()", seconds::max());
+    case 2:
+      return huge("hours::max()", hours::max());
+    case 3:
+      return huge("duration<double>::max()", duration<double>::max());
+    case 4:
+      return huge("+infinity s (double)",
+                  duration<double>(std::numeric_limits<double>::infinity()));
+    case 5:
+      return huge("duration<int64, ratio<INT64_MAX>>(1)",
+                  duration<std::int64_t, std::ratio<std::numeric_limits<std::int64_t>::max()>>(1));
     default: {
       auto years = *rc::gen::inRange<std::int64_t>(1000, 1'000'000);
       return huge(std::to_string(years) + " years", years * hours(24 * 366));

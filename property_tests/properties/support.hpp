@@ -7,9 +7,9 @@
 // (sanitizer builds) and multiplied by 10 with CF_PROPERTY_LONG=1 (nightly).
 // Keys already in RC_PARAMS win. Past half its test's budget a property that
 // has not failed generates no more cases (it prints how many ran), and one
-// that has failed stops shrinking, so neither reaches the watchdog. Each property binary prints the resulting
-// RC_PARAMS when it starts, and a failing property prints the line that
-// replays it (`replay_hint()`): RC_PARAMS="seed=N" <binary> --gtest_filter=<test>.
+// that has failed stops shrinking, so neither reaches the watchdog. Each property binary prints the
+// resulting RC_PARAMS when it starts, and a failing property prints the line that replays it
+// (`replay_hint()`): RC_PARAMS="seed=N" <binary> --gtest_filter=<test>.
 //
 // Checks. A property judges with the check family of check.hpp: every failed
 // check ends the case, names its clause, and RapidCheck then shrinks. The

@@ -30,8 +30,9 @@ std::string describe(const std::vector<sanitizer::Report>& reports) {
 
 TEST_F(Conformance, SAN_ConcurrentUseReportsNothing) {
   if (!*sanitizer::active()) {
-    GTEST_SKIP() << "n/a: built without a sanitizer; EXT-SAN-1 is judged in the tsan and asan builds "
-                    "(bash ci/conformance --sanitizer tsan)";
+    GTEST_SKIP()
+        << "n/a: built without a sanitizer; EXT-SAN-1 is judged in the tsan and asan builds "
+           "(bash ci/conformance --sanitizer tsan)";
   }
   constexpr int kCalls = 64;
   auto& ex = make_executor(2);
@@ -40,7 +41,8 @@ TEST_F(Conformance, SAN_ConcurrentUseReportsNothing) {
   for (int i = 0; i < kCalls; ++i) {
     futures.push_back(ex.submit(i % 7 == 0 ? Probe::failure("planned") : Probe::value_of(i)));
     if (has(Cap::kDoneCallbacks)) {
-      futures.back()->add_done_callback([&callbacks](const CallbackEvent&) { callbacks.fetch_add(1); });
+      futures.back()->add_done_callback(
+          [&callbacks](const CallbackEvent&) { callbacks.fetch_add(1); });
     }
   }
   // Queries from threads the workers never synchronise with, while they complete.
@@ -49,7 +51,8 @@ TEST_F(Conformance, SAN_ConcurrentUseReportsNothing) {
     readers.emplace_back([&, r] {
       for (int round = 0; round < 50; ++round) {
         for (int i = r; i < kCalls; i += 2) {
-          if (has(Cap::kDone) || has(Cap::kStateQueries)) (void)futures[static_cast<std::size_t>(i)]->done();
+          if (has(Cap::kDone) || has(Cap::kStateQueries))
+            (void)futures[static_cast<std::size_t>(i)]->done();
           if (has(Cap::kStateQueries)) (void)futures[static_cast<std::size_t>(i)]->running();
         }
       }

@@ -69,8 +69,9 @@ std::string program_path() {
 std::string replay_line(const Scenario& s, std::uint64_t seed, bool noise, double seconds) {
   char budget[32];
   std::snprintf(budget, sizeof budget, "%.0f", std::max(10.0, seconds));
-  return cc::replay_environment(/*with_noise=*/false) + program_path() + " --scenario '" + s.name + "' --seed " + std::to_string(seed) + " --noise " +
-         (noise ? "on" : "off") + " --duration " + budget;
+  return cc::replay_environment(/*with_noise=*/false) + program_path() + " --scenario '" + s.name +
+         "' --seed " + std::to_string(seed) + " --noise " + (noise ? "on" : "off") +
+         " --duration " + budget;
 }
 
 // A library may open process-wide resources on its first use (a pool's
@@ -117,7 +118,8 @@ void charge(const Result& r) {
     for (const auto& t : r.phases) {
       for (const auto& [outcome, count] : t.counts) {
         const auto* row = t.row_of(outcome);
-        if (row && row->verdict == Verdict::kForbidden && row->clause && clause == row->clause) failed += count;
+        if (row && row->verdict == Verdict::kForbidden && row->clause && clause == row->clause)
+          failed += count;
       }
     }
     cc::run::tally(clause, total - failed, failed);
@@ -129,18 +131,21 @@ void charge(const Result& r) {
       const auto* row = t.row_of(outcome);
       if (row && row->verdict != Verdict::kForbidden) continue;
       std::string figures = "x" + std::to_string(count) + " in " + std::to_string(t.iterations) +
-                            " iterations (" + setting + ", seed " + std::to_string(g_master_seed) + ")";
+                            " iterations (" + setting + ", seed " + std::to_string(g_master_seed) +
+                            ")";
       if (row && row->clause) {
         cc::run::add_finding({row->clause, "stress",
-                              "[" + std::string(row->clause) + "] " + s.name + ": forbidden outcome '" +
-                                  outcome + "' " + figures + ": " + row->meaning,
+                              "[" + std::string(row->clause) + "] " + s.name +
+                                  ": forbidden outcome '" + outcome + "' " + figures + ": " +
+                                  row->meaning,
                               s.file(), "stress " + s.name + ": " + outcome, replay});
       } else {
         // The catch-all: no row names a clause, so none is charged.
         std::string what = row ? "forbidden outcome '" + outcome + "' (" + row->meaning + ")"
                                : "an outcome the table does not name: '" + outcome + "'";
         cc::run::add_finding({"", "stress", s.name + ": " + what + " " + figures, s.file(),
-                              "stress " + s.name + ": " + (row ? outcome : "unnamed outcome"), replay});
+                              "stress " + s.name + ": " + (row ? outcome : "unnamed outcome"),
+                              replay});
       }
     }
     for (const auto& problem : t.problems) {
@@ -192,7 +197,8 @@ void write(const Result& r, const std::string& detail) {
   for (const auto& [clause, n] : r.sanitizer.counts) cc::run::tally(clause, n.pass, n.fail);
   if (!r.sanitizer.inconclusive.empty()) cc::run::set_inconclusive(r.sanitizer.inconclusive);
   auto state = cc::run::snapshot();
-  cc::write_record(test_name(*r.scenario), cc::final_status(state, false), state, detail, extra_of(r));
+  cc::write_record(test_name(*r.scenario), cc::final_status(state, false), state, detail,
+                   extra_of(r));
 }
 
 void on_hang(Runner* runner, const std::string& what) {
@@ -208,7 +214,8 @@ void on_hang(Runner* runner, const std::string& what) {
   std::string doing = cc::run::in_progress_text();
   std::string message = "hang: " + what + (doing.empty() ? std::string() : ", in " + doing);
   for (const auto& clause : clauses) {
-    cc::run::add_finding({clause, "hang", "[" + clause + "] " + message, r.scenario->file(), "hang in " + doing,
+    cc::run::add_finding({clause, "hang", "[" + clause + "] " + message, r.scenario->file(),
+                          "hang in " + doing,
                           replay_line(*r.scenario, g_master_seed, r.phases.back().noise, 60)});
   }
   if (clauses.empty()) cc::run::set_inconclusive(message + " (outside any clause's step)");
@@ -241,16 +248,17 @@ void print_outcome_table(const Scenario& s) {
               s.description.c_str());
   if (!s.source.empty()) std::printf("  after: %s\n", s.source.c_str());
   for (const auto& o : s.outcomes) {
-    std::printf("    %-28s %-11s %-15s %s\n", o.id.c_str(), verdict_name(o.verdict), o.clause ? o.clause : "",
-                o.meaning.c_str());
+    std::printf("    %-28s %-11s %-15s %s\n", o.id.c_str(), verdict_name(o.verdict),
+                o.clause ? o.clause : "", o.meaning.c_str());
   }
   std::printf("    %-28s %-11s %-15s %s\n", "(anything else)", "FORBIDDEN", "",
               "an outcome the table does not name");
 }
 
 void print_histogram(const Tally& t) {
-  std::printf("\n%s [%s]  %ld iterations in %.2f s (%.0f/s), %zu distinct outcomes\n", t.scenario->name.c_str(),
-              t.noise ? "noise" : "quiet", t.iterations, t.seconds, t.rate(), t.counts.size());
+  std::printf("\n%s [%s]  %ld iterations in %.2f s (%.0f/s), %zu distinct outcomes\n",
+              t.scenario->name.c_str(), t.noise ? "noise" : "quiet", t.iterations, t.seconds,
+              t.rate(), t.counts.size());
   std::printf("  %-40s %10s  %s\n", "outcome", "count", "verdict");
   for (const auto& o : t.scenario->outcomes) {
     auto it = t.counts.find(o.id);
@@ -258,7 +266,8 @@ void print_histogram(const Tally& t) {
                 verdict_name(o.verdict), o.clause ? " " : "", o.clause ? o.clause : "");
   }
   for (const auto& [outcome, count] : t.counts) {
-    if (!t.row_of(outcome)) std::printf("  %-40s %10ld  FORBIDDEN (unexpected)\n", outcome.c_str(), count);
+    if (!t.row_of(outcome))
+      std::printf("  %-40s %10ld  FORBIDDEN (unexpected)\n", outcome.c_str(), count);
   }
   for (const auto& p : t.problems) std::printf("  FAIL: %s\n", p.c_str());
 }
@@ -269,7 +278,8 @@ CLI::Validator positive_integer() {
         try {
           std::size_t used = 0;
           long value = std::stol(text, &used);
-          return used == text.size() && value > 0 ? "" : "must be a whole number above 0, not " + text;
+          return used == text.size() && value > 0 ? ""
+                                                  : "must be a whole number above 0, not " + text;
         } catch (const std::exception&) {
           return "must be a whole number above 0, not " + text;
         }
@@ -282,8 +292,9 @@ bool failed(const Tally& t) { return t.forbidden() > 0 || !t.problems.empty(); }
 int run(const Options& opt) {
   const auto& all = all_scenarios();
   for (const auto& pattern : opt.scenarios) {
-    bool any = std::any_of(all.begin(), all.end(),
-                           [&](const Scenario& s) { return fnmatch(pattern.c_str(), s.name.c_str(), 0) == 0; });
+    bool any = std::any_of(all.begin(), all.end(), [&](const Scenario& s) {
+      return fnmatch(pattern.c_str(), s.name.c_str(), 0) == 0;
+    });
     if (!any) {
       std::fprintf(stderr, "cf_stress: no scenario matches '%s' (see --list)\n", pattern.c_str());
       return 2;
@@ -291,10 +302,11 @@ int run(const Options& opt) {
   }
   std::vector<const Scenario*> selected;
   for (const auto& s : all) {
-    bool wanted = opt.scenarios.empty() ||
-                  std::any_of(opt.scenarios.begin(), opt.scenarios.end(), [&](const std::string& p) {
-                    return fnmatch(p.c_str(), s.name.c_str(), 0) == 0;
-                  });
+    bool wanted =
+        opt.scenarios.empty() ||
+        std::any_of(opt.scenarios.begin(), opt.scenarios.end(), [&](const std::string& p) {
+          return fnmatch(p.c_str(), s.name.c_str(), 0) == 0;
+        });
     if (wanted) selected.push_back(&s);
   }
   if (opt.list_names) {
@@ -319,14 +331,15 @@ int run(const Options& opt) {
     cc::run::reset();
     Result r;
     r.scenario = s;
-    cc::write_record(test_name(*s), "n/a", cc::run::snapshot(), "n/a: missing capability " + missing,
-                     extra_of(r));
+    cc::write_record(test_name(*s), "n/a", cc::run::snapshot(),
+                     "n/a: missing capability " + missing, extra_of(r));
   }
   if (runnable.empty()) return 77;
 
   std::uint64_t seed = opt.seed ? *opt.seed : std::random_device{}();
   if (!opt.seed) {
-    if (const char* s = std::getenv("CF_STRESS_SEED"); s && *s) seed = std::strtoull(s, nullptr, 10);
+    if (const char* s = std::getenv("CF_STRESS_SEED"); s && *s)
+      seed = std::strtoull(s, nullptr, 10);
   }
   g_master_seed = seed;
   std::vector<bool> settings;
@@ -335,11 +348,14 @@ int run(const Options& opt) {
   double total = opt.duration ? *opt.duration : (opt.iterations ? 0.0 : 10.0);
   std::string shim = cc::noise::shim_loaded() ? "the shim reaches inside the implementation"
                                               : cc::noise::shim_unavailable_reason();
-  std::fprintf(stderr, "[cf_stress] %s: seed %llu, %zu scenarios x %zu settings, %s%.1f s budget; noise: %s\n",
-               cc::implementation().name().c_str(), static_cast<unsigned long long>(seed), runnable.size(),
-               settings.size(), opt.soak ? "soak, " : "", total, opt.noise == "off" ? "off" : shim.c_str());
+  std::fprintf(
+      stderr,
+      "[cf_stress] %s: seed %llu, %zu scenarios x %zu settings, %s%.1f s budget; noise: %s\n",
+      cc::implementation().name().c_str(), static_cast<unsigned long long>(seed), runnable.size(),
+      settings.size(), opt.soak ? "soak, " : "", total, opt.noise == "off" ? "off" : shim.c_str());
 
-  Runner runner(std::chrono::seconds(opt.hang_seconds), [&](const std::string& what) { on_hang(&runner, what); });
+  Runner runner(std::chrono::seconds(opt.hang_seconds),
+                [&](const std::string& what) { on_hang(&runner, what); });
   g_runner = &runner;
   RunLimits limits;
   limits.iterations = opt.iterations;
@@ -376,7 +392,8 @@ int run(const Options& opt) {
       cc::run::reset();
       for (bool noise : settings) {
         Tally t = runner.run(*r.scenario, r.seed, noise, limits);
-        auto it = std::find_if(r.phases.begin(), r.phases.end(), [&](const Tally& p) { return p.noise == noise; });
+        auto it = std::find_if(r.phases.begin(), r.phases.end(),
+                               [&](const Tally& p) { return p.noise == noise; });
         if (it == r.phases.end()) {
           r.phases.push_back(t);
         } else {
@@ -402,10 +419,11 @@ int run(const Options& opt) {
     }
     samples.push_back(Resources::now());
     if (opt.soak) {
-      std::fprintf(stderr, "[cf_stress] soak round %d: rss %ld KiB, %d fds, %d children\n", round + 1,
-                   samples.back().rss_kib, samples.back().fds, samples.back().children);
+      std::fprintf(stderr, "[cf_stress] soak round %d: rss %ld KiB, %d fds, %d children\n",
+                   round + 1, samples.back().rss_kib, samples.back().fds, samples.back().children);
       if (total > 0 &&
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - soak_start).count() >= total) {
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - soak_start).count() >=
+              total) {
         rounds = round + 1;
         break;
       }
@@ -429,12 +447,14 @@ int run(const Options& opt) {
     const auto& base = samples.front();
     const auto& last = samples.back();
     if (last.fds != base.fds) {
-      soak_failures.push_back("fd count drifted: " + std::to_string(base.fds) + " -> " + std::to_string(last.fds));
+      soak_failures.push_back("fd count drifted: " + std::to_string(base.fds) + " -> " +
+                              std::to_string(last.fds));
     }
     long allowed = std::max(16L * 1024, base.rss_kib / 5);  // allocator noise, not a leak
     if (last.rss_kib - base.rss_kib > allowed) {
-      soak_failures.push_back("RSS grew " + std::to_string(base.rss_kib) + " -> " + std::to_string(last.rss_kib) +
-                              " KiB over " + std::to_string(rounds) + " rounds");
+      soak_failures.push_back("RSS grew " + std::to_string(base.rss_kib) + " -> " +
+                              std::to_string(last.rss_kib) + " KiB over " + std::to_string(rounds) +
+                              " rounds");
     }
   } else if (opt.soak && !stop) {
     soak_failures.push_back("soak needs at least two rounds; give a longer --duration");
@@ -477,7 +497,8 @@ int main(int argc, char** argv) {
   app.add_flag("--list", opt.list, "List the scenarios with their outcome tables and clauses");
   app.add_flag("--list-names", opt.list_names, "List the scenarios' names only");
   app.add_option("--scenario", opt.scenarios, "Scenario name or glob (repeatable)");
-  app.add_option("--duration", opt.duration, "Total seconds, split across scenarios and noise settings")
+  app.add_option("--duration", opt.duration,
+                 "Total seconds, split across scenarios and noise settings")
       ->check(CLI::Validator(
           [](const std::string& text) -> std::string {
             try {
@@ -497,7 +518,8 @@ int main(int argc, char** argv) {
   app.add_flag("--stop-at-first", opt.stop_at_forbidden,
                "End a scenario's run at its first forbidden outcome (time to find a bug)");
   app.add_flag("--soak", opt.soak, "Repeat rounds for --duration; fail if RSS or fds drift");
-  app.add_option("--hang-timeout", opt.hang_seconds, "Seconds without progress that count as a hang")
+  app.add_option("--hang-timeout", opt.hang_seconds,
+                 "Seconds without progress that count as a hang")
       ->check(cf::stress::positive_integer());
   try {
     app.parse(argc, argv);

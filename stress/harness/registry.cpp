@@ -44,7 +44,8 @@ const std::string& Scenario::file() const { return files()[name]; }
 std::vector<std::string> Scenario::clauses() const {
   std::vector<std::string> out;
   for (const auto& o : outcomes) {
-    if (o.clause && std::find(out.begin(), out.end(), o.clause) == out.end()) out.emplace_back(o.clause);
+    if (o.clause && std::find(out.begin(), out.end(), o.clause) == out.end())
+      out.emplace_back(o.clause);
   }
   return out;
 }
@@ -57,7 +58,8 @@ Caps Scenario::all_needs() const {
 
 bool register_scenario(Scenario scenario, const char* file) {
   auto& all = registry();
-  if (std::any_of(all.begin(), all.end(), [&](const Scenario& s) { return s.name == scenario.name; })) {
+  if (std::any_of(all.begin(), all.end(),
+                  [&](const Scenario& s) { return s.name == scenario.name; })) {
     throw std::logic_error("two stress scenarios named " + scenario.name);
   }
   for (const auto& o : scenario.outcomes) {
@@ -70,7 +72,8 @@ bool register_scenario(Scenario scenario, const char* file) {
   if (auto at = path.find("stress/"); at != std::string::npos) path = path.substr(at);
   files()[scenario.name] = path;
   all.push_back(std::move(scenario));
-  std::sort(all.begin(), all.end(), [](const Scenario& a, const Scenario& b) { return a.name < b.name; });
+  std::sort(all.begin(), all.end(),
+            [](const Scenario& a, const Scenario& b) { return a.name < b.name; });
   return true;
 }
 

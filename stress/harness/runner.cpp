@@ -144,7 +144,8 @@ class Team {
 std::vector<std::string> leaks(const Resources& before) {
   auto after = Resources::now();
   for (int i = 0; i < 40 && (after.children > before.children || after.fds > before.fds); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a grace period, not a synchronisation
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(50));  // a grace period, not a synchronisation
     after = Resources::now();
   }
   std::vector<std::string> out;
@@ -202,11 +203,13 @@ void Runner::watch() {
     if (now - last_print >= seconds(5)) {
       last_print = now;
       std::fprintf(stderr, "[cf_stress] %6.1f s  %s  (%ld iterations so far)\n",
-                   duration<double>(now - started_).count(), label.c_str(), iterations_total_.load());
+                   duration<double>(now - started_).count(), label.c_str(),
+                   iterations_total_.load());
     }
     if (now - last_change >= hang_after_) {
       lock.unlock();
-      std::string what = label + " made no progress for " + std::to_string(hang_after_.count()) + " s";
+      std::string what =
+          label + " made no progress for " + std::to_string(hang_after_.count()) + " s";
       std::fprintf(stderr, "[cf_stress] HANG: %s; stacks follow\n%s\n", what.c_str(),
                    conformance::stack_dump().c_str());
       try {
@@ -220,7 +223,8 @@ void Runner::watch() {
   }
 }
 
-Tally Runner::run(const Scenario& scenario, std::uint64_t seed, bool noise, const RunLimits& limits) {
+Tally Runner::run(const Scenario& scenario, std::uint64_t seed, bool noise,
+                  const RunLimits& limits) {
   Tally tally;
   tally.scenario = &scenario;
   tally.noise = noise;

@@ -118,7 +118,7 @@ struct Scenario {
   std::string description;  // one line
   std::string source;       // the real bug it is named after, if any ("CPython gh-92001")
   int actors = 2;
-  Caps needs = 0;           // beyond those of the clauses its table names
+  Caps needs = 0;  // beyond those of the clauses its table names
   std::vector<Outcome> outcomes;
   std::function<std::unique_ptr<Trial>(Stage&)> make;
 

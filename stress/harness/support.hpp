@@ -48,12 +48,18 @@ class Handoff {
 inline std::string ending_of(conformance::Future& f) {
   auto o = f.result(kGenerous);
   switch (o.kind) {
-    case Kind::kValue: return "value";
-    case Kind::kCancelled: return "cancelled";
-    case Kind::kBroken: return "broken";
-    case Kind::kTaskError: return "task error";
-    case Kind::kTimeout: return "pending";
-    default: return "error: " + conformance::to_string(o);
+    case Kind::kValue:
+      return "value";
+    case Kind::kCancelled:
+      return "cancelled";
+    case Kind::kBroken:
+      return "broken";
+    case Kind::kTaskError:
+      return "task error";
+    case Kind::kTimeout:
+      return "pending";
+    default:
+      return "error: " + conformance::to_string(o);
   }
 }
 inline std::string ending_of(const FuturePtr& f) { return ending_of(*f); }

@@ -33,7 +33,9 @@ class ProcessPool {
       : pool_(ProcessPoolExecutor::Options{options.workers, {}, options.max_tasks_per_child}) {}
 
   Future<int> submit(int (*task)(int), int arg) { return pool_.submit(task, arg); }
-  MapResult<int> map(int (*task)(int), std::vector<int> inputs) { return pool_.map(task, std::move(inputs)); }
+  MapResult<int> map(int (*task)(int), std::vector<int> inputs) {
+    return pool_.map(task, std::move(inputs));
+  }
   // SIGKILLs one worker, or every worker through kill_workers() if none has started.
   void break_pool();
 

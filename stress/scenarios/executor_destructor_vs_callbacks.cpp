@@ -39,7 +39,8 @@ class DestructorVsCallbacks final : public Trial {
     futures_.clear();
     for (int k = 0; k < kCalls; ++k) {
       auto f = executor_->submit(Probe::gated(gate_, k));
-      f->add_done_callback([calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
+      f->add_done_callback(
+          [calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
       futures_.push_back(f);
     }
   }
@@ -57,7 +58,8 @@ class DestructorVsCallbacks final : public Trial {
     if (not_done_) return "not done";
     // A callback on another thread may still be on its way: give it kGenerous.
     auto deadline = std::chrono::steady_clock::now() + kGenerous;
-    while (calls_->load() < kCalls && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    while (calls_->load() < kCalls && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
     int n = calls_->load();
     if (n < kCalls) return "callback missing";
     if (n > kCalls) return "callback twice";

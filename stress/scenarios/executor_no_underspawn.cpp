@@ -59,7 +59,8 @@ class NoUnderspawn final : public Trial {
 CF_STRESS_SCENARIO(Scenario{
     "executor.no_underspawn",
     "one call blocks a worker while two more are submitted: the other workers take them",
-    "CPython gh-88354, gh-102024 (the unbalanced idle semaphore) and gh-115634 (a stale idle token)",
+    "CPython gh-88354, gh-102024 (the unbalanced idle semaphore) and gh-115634 (a stale idle "
+    "token)",
     2,
     needs(Cap::kMaxWorkers),
     // clang-format off

@@ -34,7 +34,8 @@ class ShutdownCancelVsSubmit final : public Trial {
     // Calls the executor may send ahead to its held worker (they then count
     // as running): the padding takes them, so the two queued calls stay queued.
     padding_.clear();
-    for (int i = 0; i < conformance::kPrefetch; ++i) padding_.push_back(executor_->submit(Probe::value_of(0)));
+    for (int i = 0; i < conformance::kPrefetch; ++i)
+      padding_.push_back(executor_->submit(Probe::value_of(0)));
     queued_ = {executor_->submit(Probe().record(log_, 1).returns(1)),
                executor_->submit(Probe().record(log_, 2).returns(2))};
     late_.reset();

@@ -17,7 +17,8 @@ namespace {
 
 class SubmitVsSubmit final : public Trial {
  public:
-  explicit SubmitVsSubmit(Stage& stage) : stage_(stage), log_(stage.lab().new_log()), executor_(stage.executor(2)) {}
+  explicit SubmitVsSubmit(Stage& stage)
+      : stage_(stage), log_(stage.lab().new_log()), executor_(stage.executor(2)) {}
   ~SubmitVsSubmit() override { retire(executor_); }
   void setup() override {
     stage_.lab().clear_log(log_);

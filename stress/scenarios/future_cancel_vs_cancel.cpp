@@ -16,7 +16,8 @@ class CancelVsCancel final : public Trial {
   void setup() override {
     future_ = stage_.impl().make_future();
     calls_ = std::make_shared<std::atomic<int>>(0);
-    future_->add_done_callback([calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
+    future_->add_done_callback(
+        [calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
   }
   void actor(int i) override { results_[i] = future_->cancel(); }
   std::string arbiter() override {

@@ -38,9 +38,11 @@ class CancelVsStart final : public Trial {
   std::string arbiter() override {
     const auto& f = handoff_.take();
     std::string end = ending_of(f);
-    if (ending_of(executor_->submit(Probe::value_of(0))) != "value" || end == "pending") return "lost";
+    if (ending_of(executor_->submit(Probe::value_of(0))) != "value" || end == "pending")
+      return "lost";
     bool ran = !stage_.lab().log(log_).empty();
-    if (cancelled_) return ran || end != "cancelled" ? "cancelled but ran" : "cancelled before start";
+    if (cancelled_)
+      return ran || end != "cancelled" ? "cancelled but ran" : "cancelled before start";
     return end == "cancelled" ? "refused but cancelled" : end == "value" ? "started first" : end;
   }
 

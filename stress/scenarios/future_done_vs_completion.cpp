@@ -20,7 +20,8 @@ namespace {
 
 class DoneVsCompletion final : public Trial {
  public:
-  explicit DoneVsCompletion(Stage& stage) : stage_(stage), executor_(stage.executor(std::nullopt)) {}
+  explicit DoneVsCompletion(Stage& stage)
+      : stage_(stage), executor_(stage.executor(std::nullopt)) {}
   ~DoneVsCompletion() override { retire(executor_); }
   void setup() override { handoff_.reset(); }
   void actor(int i) override {
@@ -42,7 +43,8 @@ class DoneVsCompletion final : public Trial {
   }
   std::string arbiter() override {
     if (!seen_done_) return "never done";
-    return outcome_.is(Kind::kValue) && outcome_.value == 3 ? "done, then value" : "done, not finished";
+    return outcome_.is(Kind::kValue) && outcome_.value == 3 ? "done, then value"
+                                                            : "done, not finished";
   }
 
  private:

@@ -22,7 +22,8 @@ class ResultAtDeadline final : public Trial {
   void setup() override {
     future_ = stage_.impl().make_future();
     // Aim a little before or after the deadline, from the seeded generator.
-    offset_ = std::chrono::microseconds(static_cast<long>(rng_() % 200)) - std::chrono::microseconds(100);
+    offset_ =
+        std::chrono::microseconds(static_cast<long>(rng_() % 200)) - std::chrono::microseconds(100);
   }
   void actor(int i) override {
     auto start = std::chrono::steady_clock::now();
@@ -30,7 +31,8 @@ class ResultAtDeadline final : public Trial {
       outcome_ = future_->result(kTimeout);
       elapsed_ = std::chrono::steady_clock::now() - start;
     } else {
-      while (std::chrono::steady_clock::now() - start < kTimeout + offset_) std::this_thread::yield();
+      while (std::chrono::steady_clock::now() - start < kTimeout + offset_)
+        std::this_thread::yield();
       future_->set_result(5);
     }
   }

@@ -17,11 +17,12 @@
 //   outcome                 verdict     clause   meaning
 //   woken: value            ACCEPTABLE           the waiter woke and the target had run
 //   woken: cancelled        ACCEPTABLE           the waiter woke and the target was cancelled
-//   woken: broken           ACCEPTABLE           the waiter woke and the target failed with BrokenExecutor
-//   stuck                   FORBIDDEN   (below)  the waiter was still blocked after kGenerous
-//   stuck, cancelled        FORBIDDEN   (below)  cancel / shutdown: the trigger had cancelled the target
-//   stuck, ran              FORBIDDEN   (below)  cancel: cancel() refused, the gate opened, the target ran
-//   stuck, not cancelled    FORBIDDEN   (below)  shutdown: the target was not cancelled when it returned
+//   woken: broken           ACCEPTABLE           the waiter woke and the target failed with
+//   BrokenExecutor stuck                   FORBIDDEN   (below)  the waiter was still blocked after
+//   kGenerous stuck, cancelled        FORBIDDEN   (below)  cancel / shutdown: the trigger had
+//   cancelled the target stuck, ran              FORBIDDEN   (below)  cancel: cancel() refused, the
+//   gate opened, the target ran stuck, not cancelled    FORBIDDEN   (below)  shutdown: the target
+//   was not cancelled when it returned
 //
 // The clause a stuck waiter breaks, by waiter and what the trigger did:
 //             completed      cancelled       not cancelled   broken       crashed
@@ -72,7 +73,8 @@ class Liveness final : public Trial {
       // Calls the executor may send ahead to its held worker: the padding
       // takes them, so the target stays queued (and cancellable).
       padding_.clear();
-      for (int i = 0; i < conformance::kPrefetch; ++i) padding_.push_back(executor_->submit(Probe::value_of(0)));
+      for (int i = 0; i < conformance::kPrefetch; ++i)
+        padding_.push_back(executor_->submit(Probe::value_of(0)));
     }
     target_ = executor_->submit(Probe::value_of(1));
   }
@@ -103,9 +105,12 @@ class Liveness final : public Trial {
     if (woke_ && end != "pending") return "woken: " + end;
     // Stuck: which rule that breaks depends on what the trigger did.
     switch (trigger_) {
-      case Trigger::kCancel: return cancelled_ ? kStuckCancelled : kStuckRan;
-      case Trigger::kShutdown: return cancelled_ ? kStuckCancelled : kStuckNotCancelled;
-      default: return kStuck;
+      case Trigger::kCancel:
+        return cancelled_ ? kStuckCancelled : kStuckRan;
+      case Trigger::kShutdown:
+        return cancelled_ ? kStuckCancelled : kStuckNotCancelled;
+      default:
+        return kStuck;
     }
   }
   void teardown() override { retire(executor_); }
@@ -117,7 +122,9 @@ class Liveness final : public Trial {
       case Waiter::kResult:
         return !target_->result(kGenerous).is(Kind::kTimeout);
       case Waiter::kWait:
-        return stage_.impl().wait(fs, conformance::ReturnWhen::kAllCompleted, kGenerous).not_done.empty();
+        return stage_.impl()
+            .wait(fs, conformance::ReturnWhen::kAllCompleted, kGenerous)
+            .not_done.empty();
       case Waiter::kAsCompleted:
         try {
           auto run = stage_.impl().as_completed(fs, kGenerous);
@@ -146,10 +153,14 @@ class Liveness final : public Trial {
 
 // The clause a waiter stuck after the target completed / was cancelled breaks.
 const char* completion_clause(Waiter waiter) {
-  return waiter == Waiter::kResult ? "FUT-RESULT-5" : waiter == Waiter::kWait ? "WAIT-ALL-1" : "ASC-ALL-1";
+  return waiter == Waiter::kResult ? "FUT-RESULT-5"
+         : waiter == Waiter::kWait ? "WAIT-ALL-1"
+                                   : "ASC-ALL-1";
 }
 const char* cancellation_clause(Waiter waiter) {
-  return waiter == Waiter::kResult ? "FUT-CANCEL-5" : waiter == Waiter::kWait ? "WAIT-CANCEL-1" : "ASC-CANCEL-1";
+  return waiter == Waiter::kResult ? "FUT-CANCEL-5"
+         : waiter == Waiter::kWait ? "WAIT-CANCEL-1"
+                                   : "ASC-CANCEL-1";
 }
 
 // The forbidden outcomes of liveness.<waiter>.<trigger>, each with the clause
@@ -157,40 +168,51 @@ const char* cancellation_clause(Waiter waiter) {
 std::vector<Outcome> stuck_outcomes(Waiter waiter, Trigger trigger) {
   const char* blocked = "the waiter was still blocked after the generous deadline";
   switch (trigger) {
-    case Trigger::kComplete: return {{kStuck, Verdict::kForbidden, blocked, completion_clause(waiter)}};
+    case Trigger::kComplete:
+      return {{kStuck, Verdict::kForbidden, blocked, completion_clause(waiter)}};
     case Trigger::kCancel:
       return {{kStuckCancelled, Verdict::kForbidden,
                "cancel() succeeded, and the waiter was still blocked after the generous deadline",
                cancellation_clause(waiter)},
               {kStuckRan, Verdict::kForbidden,
-               "cancel() refused (the target was taken), the gate opened, and the waiter was still blocked",
+               "cancel() refused (the target was taken), the gate opened, and the waiter was still "
+               "blocked",
                completion_clause(waiter)}};
     case Trigger::kShutdown:
       // A reader blocked in result() must wake when the future is done,
       // cancelled by shutdown included (FUT-RESULT-5: FUT-CANCEL-5 is about
       // cancel(), which this trigger does not call).
       return {{kStuckCancelled, Verdict::kForbidden,
-               "shutdown had cancelled the target, and the waiter was still blocked after the generous deadline",
+               "shutdown had cancelled the target, and the waiter was still blocked after the "
+               "generous deadline",
                waiter == Waiter::kResult ? "FUT-RESULT-5" : cancellation_clause(waiter)},
               {kStuckNotCancelled, Verdict::kForbidden,
-               "shutdown(cancel_futures=true) returned with the queued target not cancelled, and the waiter "
+               "shutdown(cancel_futures=true) returned with the queued target not cancelled, and "
+               "the waiter "
                "was still blocked",
                "SHUT-CANCEL-1"}};
-    case Trigger::kBreak: return {{kStuck, Verdict::kForbidden, blocked, "TPE-INIT-2"}};
-    case Trigger::kCrash: return {{kStuck, Verdict::kForbidden, blocked, "PPE-BROKEN-1"}};
+    case Trigger::kBreak:
+      return {{kStuck, Verdict::kForbidden, blocked, "TPE-INIT-2"}};
+    case Trigger::kCrash:
+      return {{kStuck, Verdict::kForbidden, blocked, "PPE-BROKEN-1"}};
   }
   return {};
 }
 
 Caps trigger_needs(Trigger trigger) {
   switch (trigger) {
-    case Trigger::kComplete: return needs(Cap::kMaxWorkers);
-    case Trigger::kCancel: return needs(Cap::kMaxWorkers, Cap::kCancelResult);
-    case Trigger::kShutdown: return needs(Cap::kMaxWorkers, Cap::kShutdownNoWait);
+    case Trigger::kComplete:
+      return needs(Cap::kMaxWorkers);
+    case Trigger::kCancel:
+      return needs(Cap::kMaxWorkers, Cap::kCancelResult);
+    case Trigger::kShutdown:
+      return needs(Cap::kMaxWorkers, Cap::kShutdownNoWait);
     // Thread pools (thread-count marks them, as in the conformance suite):
     // a process pool's failing initializer follows PPE-INIT-1; crash covers it.
-    case Trigger::kBreak: return needs(Cap::kMaxWorkers, Cap::kInitializer, Cap::kThreadCount);
-    case Trigger::kCrash: return needs(Cap::kMaxWorkers, Cap::kCrash);
+    case Trigger::kBreak:
+      return needs(Cap::kMaxWorkers, Cap::kInitializer, Cap::kThreadCount);
+    case Trigger::kCrash:
+      return needs(Cap::kMaxWorkers, Cap::kCrash);
   }
   return 0;
 }
@@ -199,7 +221,8 @@ std::vector<Outcome> outcomes(Waiter waiter, Trigger trigger) {
   std::vector<Outcome> all = {
       {"woken: value", Verdict::kAcceptable, "the waiter woke and the target had run"},
       {"woken: cancelled", Verdict::kAcceptable, "the waiter woke and the target was cancelled"},
-      {"woken: broken", Verdict::kAcceptable, "the waiter woke and the target failed with BrokenExecutor"}};
+      {"woken: broken", Verdict::kAcceptable,
+       "the waiter woke and the target failed with BrokenExecutor"}};
   for (auto& o : stuck_outcomes(waiter, trigger)) all.push_back(std::move(o));
   return all;
 }
@@ -216,18 +239,18 @@ bool register_all() {
     for (auto [trigger, tname] : triggers) {
       Caps extra = waiter == Waiter::kResult ? 0 : needs(Cap::kWait);
       if (waiter == Waiter::kAsCompleted) extra = needs(Cap::kAsCompleted);
-      register_scenario(
-          Scenario{std::string("liveness.") + wname + "." + tname,
-                   std::string("a thread blocked in ") + wname + " wakes when the executor's " + tname +
-                       " ends the future",
-                   trigger == Trigger::kCancel || trigger == Trigger::kShutdown
-                       ? "CPython gh-92001, gh-109934, gh-87893, gh-136655: waiters never told of a cancel"
-                       : "lost wake-ups in pools: Open3D-PoissonRecon PR #6",
-                   2,
-                   trigger_needs(trigger) | extra,
-                   outcomes(waiter, trigger),
-                   [waiter, trigger](Stage& s) { return std::make_unique<Liveness>(s, waiter, trigger); }},
-          __FILE__);
+      register_scenario(Scenario{std::string("liveness.") + wname + "." + tname,
+                                 std::string("a thread blocked in ") + wname +
+                                     " wakes when the executor's " + tname + " ends the future",
+                                 trigger == Trigger::kCancel || trigger == Trigger::kShutdown
+                                     ? "CPython gh-92001, gh-109934, gh-87893, gh-136655: waiters "
+                                       "never told of a cancel"
+                                     : "lost wake-ups in pools: Open3D-PoissonRecon PR #6",
+                                 2, trigger_needs(trigger) | extra, outcomes(waiter, trigger),
+                                 [waiter, trigger](Stage& s) {
+                                   return std::make_unique<Liveness>(s, waiter, trigger);
+                                 }},
+                        __FILE__);
     }
   }
   return true;

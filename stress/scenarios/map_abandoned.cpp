@@ -20,7 +20,10 @@ constexpr int kCalls = 8;
 class MapAbandoned final : public Trial {
  public:
   explicit MapAbandoned(Stage& stage)
-      : stage_(stage), gate_(stage.lab().new_gate()), rest_(stage.lab().new_gate()), log_(stage.lab().new_log()) {}
+      : stage_(stage),
+        gate_(stage.lab().new_gate()),
+        rest_(stage.lab().new_gate()),
+        log_(stage.lab().new_log()) {}
   ~MapAbandoned() override {
     stage_.lab().open(gate_);
     stage_.lab().open(rest_);
@@ -37,7 +40,8 @@ class MapAbandoned final : public Trial {
     held_ = executor_->submit(Probe::gated(gate_));
     std::vector<Probe> calls;
     calls.push_back(Probe().record(log_, 0).returns(10));
-    for (int k = 1; k < kCalls; ++k) calls.push_back(Probe().record(log_, k).gate(rest_).returns(10 + k));
+    for (int k = 1; k < kCalls; ++k)
+      calls.push_back(Probe().record(log_, k).gate(rest_).returns(10 + k));
     run_ = executor_->map(calls, {});
   }
   void actor(int i) override {

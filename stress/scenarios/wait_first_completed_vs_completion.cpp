@@ -25,7 +25,8 @@ class FirstCompletedVsCompletion final : public Trial {
   }
   void actor(int i) override {
     if (i == 0) {
-      handoff_.publish({executor_->submit(Probe::gated(gate_)), executor_->submit(Probe::value_of(1))});
+      handoff_.publish(
+          {executor_->submit(Probe::gated(gate_)), executor_->submit(Probe::value_of(1))});
       return;
     }
     const auto& fs = handoff_.take();

@@ -109,7 +109,7 @@ std::string encode_args(R (*)(A...), Args&&... args) {
 
 template <class F>
 inline constexpr bool is_function_pointer_v =
-    std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>;
+    std::is_pointer_v<F>&& std::is_function_v<std::remove_pointer_t<F>>;
 
 // --- Exceptions ------------------------------------------------------------
 
@@ -138,13 +138,13 @@ std::exception_ptr make_exception_from(const std::string& message) {
 // Registers a plain function as a process-pool task, at namespace scope:
 //   int square(int x) { return x * x; }
 //   CF_REGISTER_TASK(square);
-#define CF_REGISTER_TASK(fn)                                        \
+#define CF_REGISTER_TASK(fn)                                                   \
   [[maybe_unused]] static const bool CF_DETAIL_CONCAT(cf_task_, __COUNTER__) = \
       ::cf::detail::register_task(fn, #fn)
 
 // Lets an exception type cross back from a worker as itself (it must be
 // constructible from a std::string message).
-#define CF_REGISTER_EXCEPTION(Type)                                          \
+#define CF_REGISTER_EXCEPTION(Type)                                                 \
   [[maybe_unused]] static const bool CF_DETAIL_CONCAT(cf_exception_, __COUNTER__) = \
-      ::cf::detail::register_exception(typeid(Type), #Type,                 \
+      ::cf::detail::register_exception(typeid(Type), #Type,                         \
                                        &::cf::detail::make_exception_from<Type>)

@@ -45,7 +45,9 @@ namespace cf {
 
 template <class E>
 concept Executor = requires(E& executor) {
-  { executor.submit([] { return 0; }) } -> std::same_as<Future<int>>;
+  {
+    executor.submit([] { return 0; })
+    } -> std::same_as<Future<int>>;
   executor.shutdown(true, false);
 };
 
@@ -223,12 +225,14 @@ class ZipSource {
   bool exhausted() {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return ((std::get<I>(its_) == std::ranges::end(std::get<I>(views_))) || ...);
-    }(std::index_sequence_for<Ranges...>{});
+    }
+    (std::index_sequence_for<Ranges...>{});
   }
   // Calls fn with the current element of every range.
   template <class Fn>
   decltype(auto) with_current(Fn&& fn) {
-    return std::apply([&](auto&... it) -> decltype(auto) { return std::forward<Fn>(fn)(*it...); }, its_);
+    return std::apply([&](auto&... it) -> decltype(auto) { return std::forward<Fn>(fn)(*it...); },
+                      its_);
   }
   void advance() {
     std::apply([](auto&... it) { (++it, ...); }, its_);
@@ -256,7 +260,8 @@ auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges
   auto source = std::make_shared<Source>(std::forward<Ranges>(ranges)...);
   auto pull = [&executor, fn, source]() -> std::optional<Future<R>> {
     if (source->exhausted()) return std::nullopt;
-    auto future = source->with_current([&](auto&&... args) { return executor.submit(fn, args...); });
+    auto future =
+        source->with_current([&](auto&&... args) { return executor.submit(fn, args...); });
     source->advance();
     return future;
   };
@@ -299,7 +304,8 @@ auto map(E& executor, F fn, R1&& first, R2&& second, Rest&&... rest) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return detail::map_ranges(executor, std::move(fn), options, std::forward<R1>(first),
                                 std::forward<R2>(second), std::get<I>(std::move(args))...);
-    }(std::make_index_sequence<sizeof...(Rest) - 1>{});
+    }
+    (std::make_index_sequence<sizeof...(Rest) - 1>{});
   } else {
     return detail::map_ranges(executor, std::move(fn), MapOptions{}, std::forward<R1>(first),
                               std::forward<R2>(second), std::forward<Rest>(rest)...);

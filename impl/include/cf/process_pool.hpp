@@ -157,10 +157,11 @@ class ProcessPoolExecutor {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
         return map_zipped(std::move(fn), options, std::forward<R1>(first), std::forward<R2>(second),
                           std::get<I>(std::move(args))...);
-      }(std::make_index_sequence<sizeof...(Rest) - 1>{});
+      }
+      (std::make_index_sequence<sizeof...(Rest) - 1>{});
     } else {
-      return map_zipped(std::move(fn), MapOptions{}, std::forward<R1>(first), std::forward<R2>(second),
-                        std::forward<Rest>(rest)...);
+      return map_zipped(std::move(fn), MapOptions{}, std::forward<R1>(first),
+                        std::forward<R2>(second), std::forward<Rest>(rest)...);
     }
   }
 
@@ -266,9 +267,9 @@ auto ProcessPoolExecutor::map_chunked(F fn, MapOptions options, Ranges&&... rang
 // The first line of main() in any program that uses a ProcessPoolExecutor
 // [PPE-SPAWN-2]. In a worker process it runs the worker loop and returns its
 // exit code from main; in the parent it does nothing.
-#define CF_PROCESS_WORKER_ENTRY(argc, argv)                                          \
-  do {                                                                               \
-    if (int cf_worker_rc__ = ::cf::detail::process_worker_entry((argc), (argv));     \
-        cf_worker_rc__ >= 0)                                                         \
-      return cf_worker_rc__;                                                         \
+#define CF_PROCESS_WORKER_ENTRY(argc, argv)                                      \
+  do {                                                                           \
+    if (int cf_worker_rc__ = ::cf::detail::process_worker_entry((argc), (argv)); \
+        cf_worker_rc__ >= 0)                                                     \
+      return cf_worker_rc__;                                                     \
   } while (0)

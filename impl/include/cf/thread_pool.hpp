@@ -61,7 +61,7 @@ class ThreadPoolExecutor {
   // are decay-copied and destroyed right after the call. Throws ShutdownError
   // after shutdown [EXEC-SUBMIT-4] and BrokenThreadPool once broken [TPE-INIT-3].
   template <class F, class... Args>
-    requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
   auto submit(F&& f, Args&&... args) {
     using R = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
     Future<R> future;

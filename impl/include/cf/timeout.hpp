@@ -61,7 +61,7 @@ class Timeout {
     if (seconds != seconds) throw std::invalid_argument(kNanMessage);
     if (seconds >= kForeverSeconds) return;  // as good as none [FUT-RESULT-7]
     none_ = false;
-    if (seconds <= 0) return;                // zero or negative: poll once [FUT-RESULT-6]
+    if (seconds <= 0) return;  // zero or negative: poll once [FUT-RESULT-6]
     // Below kForeverSeconds every length fits Clock::duration (nanoseconds).
     if constexpr (std::is_floating_point_v<Rep>) {
       length_ = std::chrono::ceil<Clock::duration>(std::chrono::duration<long double>(seconds));
@@ -76,8 +76,8 @@ class Timeout {
   // number needs a unit (`2s`, `500ms`): it does not compile, and neither
   // does a number known only at run time.
   template <class N>
-    requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
-  consteval Timeout(N number)  // NOLINT(google-explicit-constructor)
+  requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>) consteval Timeout(
+      N number)  // NOLINT(google-explicit-constructor)
       : none_(false) {
     if (!(number <= 0)) a_positive_timeout_needs_a_unit_such_as_2s_or_500ms();
   }
