@@ -78,7 +78,7 @@ UNTAGGED = re.compile(
     r"CF_RC_FAIL|ADD_FAILURE|ADD_FAILURE_AT|GTEST_FAIL|FAIL|CF_EXPECT_[A-Z_]+|CF_CLAUSES)\s*\(")
 CHECK_CALL = re.compile(r"\bCF_(CHECK|ASSERT)(_[A-Z]+)?\s*\(")
 CALL = re.compile(r"\b([A-Za-z_]\w*)\s*[(<{]")
-CAP_NAME = re.compile(r'case Cap::k\w+: return "([a-z-]+)";')
+CAP_NAME = re.compile(r'case Cap::k\w+:\s*return "([a-z-]+)";')
 
 TEST_DIRS = ("property_tests/conformance", "property_tests/properties", "property_tests/reference",
              "property_tests/process", "property_tests/sanitizer", "property_tests/corpus",

@@ -58,9 +58,9 @@ bool StateBase::cancel() {
   std::vector<Callback> callbacks;
   {
     std::lock_guard lock(mutex_);
-    if (status_ == Status::kRunning || status_ == Status::kFinished)
-      return false;                                  // [FUT-CANCEL-2/3]
-    if (status_ == Status::kCancelled) return true;  // callbacks already ran [FUT-CANCEL-4]
+    // [FUT-CANCEL-2/3]; a cancelled future's callbacks already ran [FUT-CANCEL-4].
+    if (status_ == Status::kRunning || status_ == Status::kFinished) return false;
+    if (status_ == Status::kCancelled) return true;
     status_ = Status::kCancelled;
     // Unlike CPython, waiters hear of the cancellation now, not when an
     // executor later calls set_running_or_notify_cancel [WAIT-CANCEL-1].
