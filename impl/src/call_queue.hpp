@@ -22,7 +22,7 @@
 #include <string>
 
 #include "cf/detail/frame.hpp"
-#include "posix_io.hpp"
+#include "cf/detail/posix_io.hpp"
 
 namespace cf::detail {
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "cf/errors.hpp"
+#include "error_text.hpp"
 
 namespace cf::detail {
 namespace {
@@ -148,6 +149,14 @@ RemoteException describe_exception(const std::exception_ptr& error) {
   } catch (...) {
     return {"unknown exception", ""};
   }
+}
+
+std::string describe(const RemoteException& remote) {
+  return remote.message.empty() ? remote.type : remote.type + ": " + remote.message;
+}
+
+std::string describe(const std::exception_ptr& error) {
+  return describe(describe_exception(error));
 }
 
 std::exception_ptr rebuild_exception(const RemoteException& remote) {

@@ -1,4 +1,4 @@
-#include "posix_io.hpp"
+#include "cf/detail/posix_io.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

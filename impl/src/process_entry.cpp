@@ -12,9 +12,9 @@
 #include <cstring>
 #include <thread>
 
+#include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/process_pool.hpp"
-#include "posix_io.hpp"
 
 extern "C" {
 extern const char cf_process_worker_entry_present;

@@ -48,9 +48,10 @@
 
 #include "call_queue.hpp"
 #include "cf/detail/frame.hpp"
+#include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
-#include "posix_io.hpp"
+#include "error_text.hpp"
 
 extern char** environ;
 
@@ -365,8 +366,8 @@ struct ProcessPoolExecutor::Impl {
           if (frame->type == detail::FrameType::kInitFailed) {
             // Logged outside the lock; the worker's death follows [PPE-INIT-2].
             auto report = detail::parse_init_failed_frame(*frame);
-            to_log.push_back(std::string(msg::kInitializerFailed) + report.error_type + ": " +
-                             report.error_message);
+            to_log.push_back(std::string(msg::kInitializerFailed) +
+                             detail::describe({report.error_type, report.error_message}));
             continue;
           }
           replies.push_back(take_reply(w, *frame));

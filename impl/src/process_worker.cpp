@@ -9,8 +9,9 @@
 #include "call_queue.hpp"
 #include "cf/codec.hpp"
 #include "cf/detail/frame.hpp"
+#include "cf/detail/posix_io.hpp"
 #include "cf/errors.hpp"
-#include "posix_io.hpp"
+#include "error_text.hpp"
 
 namespace cf::detail {
 namespace {
@@ -27,11 +28,6 @@ std::optional<Frame> read_frame(int fd, FrameDecoder& decoder) {
     if (n <= 0) return std::nullopt;
     decoder.feed(buf, static_cast<std::size_t>(n));
   }
-}
-
-std::string describe(const std::exception_ptr& error) {
-  auto remote = describe_exception(error);
-  return remote.type + ": " + remote.message;
 }
 
 // Reads the config and runs the initializer. The task limit, or nullopt if the

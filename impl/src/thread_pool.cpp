@@ -13,11 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "cf/detail/posix_io.hpp"
 #include "cf/detail/schedule_point.hpp"
 #include "cf/detail/spin_wait.hpp"
 #include "cf/detail/sync.hpp"
 #include "cf/log.hpp"
-#include "posix_io.hpp"
+#include "error_text.hpp"
 
 namespace cf {
 namespace {
@@ -27,16 +28,6 @@ thread_local std::string t_worker_name;
 std::string default_prefix() {
   static std::atomic<int> counter{0};  // process-wide, as CPython's class counter
   return "ThreadPoolExecutor-" + std::to_string(counter++);
-}
-
-std::string describe(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown exception";
-  }
 }
 
 }  // namespace
@@ -112,7 +103,8 @@ struct ThreadPoolExecutor::Impl {
       try {
         initializer();
       } catch (...) {
-        log(LogLevel::kCritical, msg::kInitializerFailed + describe(std::current_exception()));
+        log(LogLevel::kCritical,
+            msg::kInitializerFailed + detail::describe(std::current_exception()));
         break_pool();
         return;
       }

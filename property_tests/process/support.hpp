@@ -9,7 +9,6 @@
 #include <cxxabi.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include <typeinfo>
 
 #include "cf/cf.hpp"
+#include "cf/detail/posix_io.hpp"
 #include "harness/check.hpp"
 #include "harness/lab.hpp"
 #include "harness/setups.hpp"
@@ -58,12 +58,10 @@ inline bool reaped(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) < 0 && e
 // Blocks until process `pid` (any process, not only a child) has exited, or
 // `timeout`; true if it is gone.
 inline bool await_exit(pid_t pid, std::chrono::milliseconds timeout) {
-  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return errno == ESRCH;
-  pollfd p{fd, POLLIN, 0};
-  int rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
-  ::close(fd);
-  return rc == 1;
+  auto fd = cf::detail::open_pidfd(pid);
+  if (!fd) return errno == ESRCH;  // open_pidfd leaves the syscall's errno
+  pollfd p{fd.get(), POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
 }
 
 // --- how a call ended ---------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "adapter.hpp"
+#include "cf/codec.hpp"
 #include "noise.hpp"
 #include "stack_dump.hpp"
 
@@ -80,16 +81,10 @@ long resident_kib() {
   return resident * (::sysconf(_SC_PAGESIZE) / 1024);
 }
 
+// An actor's or the harness's error as "type: message".
 std::string describe(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const conformance::Raised& r) {
-    return r.what();
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception of unknown type";
-  }
+  auto remote = cf::detail::describe_exception(error);
+  return remote.message.empty() ? remote.type : remote.type + ": " + remote.message;
 }
 
 // The actor threads of one run, reused across iterations. Each iteration:

@@ -1,7 +1,8 @@
-// posix_io.hpp — the descriptor and process plumbing of the process pool, in
+// cf/detail/posix_io.hpp — the descriptor and process plumbing of the process pool, in
 // one place: the parent (process_pool.cpp), the worker (process_worker.cpp)
 // and the call queue between them (call_queue.cpp) use these and nothing
-// else to write, read, close and reap.
+// else to write, read, close and reap; cf's own tests use them too (the
+// CPython driver's pipes, a worker's exit).
 //
 // Internal. Every call retries EINTR itself; none throws unless it says so.
 #pragma once
@@ -66,7 +67,8 @@ class UniqueFd {
 };
 
 // A pidfd of process `pid` (readable once it has ended), or an empty UniqueFd
-// if the kernel has none (Linux before 5.3) or the process is gone.
+// if the kernel has none (Linux before 5.3, errno ENOSYS) or the process is
+// gone (errno ESRCH).
 UniqueFd open_pidfd(pid_t pid);
 
 }  // namespace cf::detail
