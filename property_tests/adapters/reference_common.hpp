@@ -16,6 +16,7 @@
 
 #include "cf/cf.hpp"
 #include "harness/adapter.hpp"
+#include "harness/input_positions.hpp"
 
 namespace cf::conformance {
 namespace reference {
@@ -147,19 +148,23 @@ std::unique_ptr<MapRun> wrap_map(R results) {
   return std::make_unique<RefMapRun<R>>(std::move(results));
 }
 
+// What wait and as_completed answer with, for InputPositions: the future's
+// shared state (two handles of one future share it).
+inline const void* state_of(const AnyFuture& f) { return &f.state(); }
+
 class RefAsCompleted final : public AsCompletedRun {
  public:
-  RefAsCompleted(AsCompleted run, std::unordered_map<const void*, std::size_t> index)
+  RefAsCompleted(AsCompleted run, InputPositions<const void*> index)
       : run_(std::move(run)), index_(std::move(index)) {}
   std::optional<std::size_t> next() override {
     auto f = guard([&] { return run_.next(); });
     if (!f) return std::nullopt;
-    return index_.at(&f->state());
+    return index_.of(state_of(*f));
   }
 
  private:
   AsCompleted run_;
-  std::unordered_map<const void*, std::size_t> index_;
+  InputPositions<const void*> index_;
 };
 
 }  // namespace reference
@@ -195,34 +200,19 @@ class ReferenceImplementation : public Implementation {
   FuturePtr make_future() override { return reference::wrap(cf::Future<std::int64_t>()); }
 
   WaitSplit wait(const std::vector<FuturePtr>& futures, ReturnWhen when, Timeout timeout) override {
-    std::vector<AnyFuture> any;
-    std::unordered_map<const void*, std::size_t> first;
-    for (std::size_t i = 0; i < futures.size(); ++i) {
-      any.push_back(reference::unwrap(futures[i]));
-      first.emplace(&any.back().state(), i);
-    }
+    const auto any = unwrap_all(futures);
     cf::ReturnWhen mode = when == ReturnWhen::kFirstCompleted   ? cf::FIRST_COMPLETED
                           : when == ReturnWhen::kFirstException ? cf::FIRST_EXCEPTION
                                                                 : cf::ALL_COMPLETED;
     auto split = reference::guard([&] { return cf::wait(any, mode, timeout); });
-    WaitSplit out;
-    for (auto& f : split.done) out.done.push_back(first.at(&f.state()));
-    for (auto& f : split.not_done) out.not_done.push_back(first.at(&f.state()));
-    std::sort(out.done.begin(), out.done.end());
-    std::sort(out.not_done.begin(), out.not_done.end());
-    return out;
+    return positions(any).split(split.done, split.not_done, reference::state_of);
   }
 
   std::unique_ptr<AsCompletedRun> as_completed(const std::vector<FuturePtr>& futures,
                                                Timeout timeout) override {
-    std::vector<AnyFuture> any;
-    std::unordered_map<const void*, std::size_t> first;
-    for (std::size_t i = 0; i < futures.size(); ++i) {
-      any.push_back(reference::unwrap(futures[i]));
-      first.emplace(&any.back().state(), i);
-    }
+    const auto any = unwrap_all(futures);
     return std::make_unique<reference::RefAsCompleted>(cf::as_completed(any, timeout),
-                                                       std::move(first));
+                                                       positions(any));
   }
 
   std::int64_t thread_token() override { return this_thread_token(); }
@@ -236,6 +226,17 @@ class ReferenceImplementation : public Implementation {
   ReferenceNames& names() { return names_; }
 
  private:
+  static std::vector<AnyFuture> unwrap_all(const std::vector<FuturePtr>& futures) {
+    std::vector<AnyFuture> any;
+    for (const auto& f : futures) any.push_back(reference::unwrap(f));
+    return any;
+  }
+  static InputPositions<const void*> positions(const std::vector<AnyFuture>& any) {
+    std::vector<const void*> keys;
+    for (const auto& f : any) keys.push_back(reference::state_of(f));
+    return InputPositions<const void*>(keys);
+  }
+
   ReferenceNames names_;
   std::mutex log_mutex_;
   std::vector<std::string> logged_;
