@@ -7,19 +7,24 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <numeric>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness/background.hpp"
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 #include "properties/support.hpp"
 
@@ -27,8 +32,8 @@ namespace cf::conformance {
 namespace {
 
 using namespace props;
-
-std::string future_name(std::size_t i) { return "f" + std::to_string(i); }
+using props::iota;
+using props::sorted;
 
 // A poll where the implementation can answer one (a timed result, or done()
 // to bridge with), else a bounded wait.
@@ -435,6 +440,237 @@ RC_GTEST_FIXTURE_PROP(Conformance, SHUT_NoTaskLostWithConcurrentSubmitters, ()) 
       }
     }
   }
+}
+
+// --- SHUT-CANCEL-1 ----------------------------------------------------------
+
+// W workers blocked at closed gates, `extra` tasks already finished and the
+// rest queued: shutdown(cancel_futures=true) cancels exactly the ones not
+// started. The tasks that reached their gate have started and are never
+// cancelled; every other one must be cancelled, unless the executor had
+// already marked it running (CPython's process pool does, for a few queued
+// calls): so after shutdown no future is pending, a cancelled one never
+// records, and every other one runs exactly once.
+RC_GTEST_FIXTURE_PROP(Conformance, SHUT_CANCEL_CancelsExactlyTheNotStarted, ()) {
+  CF_REQUIRE(Cap::kCancelFutures, Cap::kShutdownNoWait, Cap::kStateQueries, Cap::kMaxWorkers);
+  const int workers = *rc::gen::inRange(1, 5);
+  const int n = *rc::gen::inRange(workers, 17);
+  const int extra = *rc::gen::inRange(0, n - workers + 1);
+  auto& ex = make_executor(workers);
+  int started_log = lab.new_log();
+  int done_log = lab.new_log();
+  std::vector<int> gates;
+  std::vector<FuturePtr> futures;
+  for (int i = 0; i < n; ++i) {
+    gates.push_back(lab.new_gate());
+    futures.push_back(
+        ex.submit(Probe().record(started_log, i).gate(gates[i]).record(done_log, i).returns(i)));
+  }
+  await_logged(lab, started_log, static_cast<std::size_t>(workers));
+  // Release `extra` started tasks, one at a time; each frees its worker, which
+  // then starts exactly one more task (all other workers are blocked).
+  std::set<std::int64_t> opened;
+  for (int j = 0; j < extra; ++j) {
+    std::vector<std::int64_t> blocked;
+    for (auto i : lab.log(started_log)) {
+      if (!opened.count(i)) blocked.push_back(i);
+    }
+    auto release = *rc::gen::elementOf(blocked);
+    opened.insert(release);
+    lab.open(gates[release]);
+    CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_log_size(started_log, workers + j + 1, kLong))
+        << "no queued task started when task " << release << " freed its worker";
+  }
+  // Every worker is now blocked at a closed gate, so the set of tasks that
+  // reached their gate is stable.
+  auto arrived = lab.log(started_log);
+  CF_PRECONDITION("TPE-MAX-1", arrived.size() == static_cast<std::size_t>(workers + extra))
+      << arrived.size() << " tasks started on " << workers << " workers with " << extra
+      << " released";
+  std::set<std::int64_t> arrived_set(arrived.begin(), arrived.end());
+
+  {
+    CF_STEP("SHUT-NOWAIT-1");
+    ex.shutdown(false, true);
+  }
+  for (int i = 0; i < n; ++i) {
+    auto& f = *futures[i];
+    if (arrived_set.count(i)) {
+      CF_CHECK("SHUT-CANCEL-1", !f.cancelled())
+          << future_name(i) << " had started, yet shutdown(cancel_futures=true) cancelled it";
+    } else {
+      CF_CHECK("SHUT-CANCEL-1", f.cancelled() || f.running() || f.done())
+          << future_name(i) << " is still pending after shutdown(cancel_futures=true) returned";
+    }
+  }
+  lab.open_all();
+  // The logs are read once every future is done (this property is about
+  // which tasks are cancelled; SHUT-WAIT-1 has its own tests).
+  std::vector<Outcome> outcomes;
+  for (int i = 0; i < n; ++i) {
+    outcomes.push_back(futures[i]->result(kLong));
+    CF_PRECONDITION("EXEC-SUBMIT-1", !outcomes.back().is(Kind::kTimeout))
+        << future_name(i) << " is not done " << kLong.count() << " s after every gate opened";
+  }
+  {
+    CF_STEP("SHUT-WAIT-1");
+    ex.shutdown(true, false);
+  }
+  auto started = lab.log(started_log);
+  auto done = lab.log(done_log);
+  for (int i = 0; i < n; ++i) {
+    const auto f = future_name(i);
+    if (futures[i]->cancelled()) {
+      CF_CHECK_EQ("SHUT-CANCEL-1", times_in(started, i), 0u)
+          << "times the cancelled " << f << " started";
+      check_result(outcomes[i], Outcome::error(Kind::kCancelled), f);
+    } else {
+      // Either cancelled or run, never neither.
+      CF_CHECK("SHUT-CANCEL-1", times_in(done, i) >= 1u) << f << " was neither cancelled nor run";
+      CF_CHECK_EQ("EXEC-SUBMIT-1", times_in(done, i), 1u) << "times " << f << " ran";
+      check_result(outcomes[i], Outcome::of_value(i), f);
+    }
+  }
+}
+
+// --- EXEC-SUBMIT-4 / SHUT-WAIT-1 / SHUT-CANCEL-1,2 --------------------------
+
+// A thread submits N tasks while the test thread calls shutdown after a
+// random number of them. Every accepted task is done when shutdown(wait=true)
+// has returned, and either ran exactly once or (cancel_futures only) was
+// cancelled and never ran; every refused submit raised ShutdownError, left
+// nothing behind, and was followed only by refusals.
+RC_GTEST_FIXTURE_PROP(Conformance, SHUT_EveryTaskRunsOrIsCancelledExactlyOnce, ()) {
+  CF_REQUIRE(Cap::kStateQueries, Cap::kMaxWorkers);
+  const int workers = *rc::gen::inRange(1, 5);
+  const int n = *rc::gen::inRange(1, 41);
+  const int head = *rc::gen::inRange(0, n + 1);
+  const bool cancel = has(Cap::kCancelFutures) && *rc::gen::arbitrary<bool>();
+  auto& ex = make_executor(workers);
+  int log = lab.new_log();
+
+  std::vector<FuturePtr> futures(static_cast<std::size_t>(n));
+  std::vector<std::optional<Outcome>> refused(static_cast<std::size_t>(n));
+  std::promise<void> head_submitted;
+  auto head_done = head_submitted.get_future();
+  std::jthread submitter([&] {
+    for (int i = 0; i < n; ++i) {
+      if (i == head) head_submitted.set_value();
+      try {
+        futures[i] = ex.submit(Probe().record(log, i).returns(i));
+      } catch (const Raised& raised) {
+        refused[i] = raised.outcome;
+      }
+    }
+    if (head == n) head_submitted.set_value();
+  });
+  // Submits never block for lack of a worker [EXEC-QUEUE-1].
+  CF_PRECONDITION("EXEC-QUEUE-1", head_done.wait_for(kLong) == std::future_status::ready)
+      << "the first " << head << " submits did not return within " << kLong.count() << " s";
+  {
+    CF_STEP("SHUT-WAIT-1");
+    ex.shutdown(true, cancel);
+  }
+  {
+    // Submits after shutdown raise at once [EXEC-SUBMIT-4].
+    CF_STEP("EXEC-SUBMIT-4");
+    submitter.join();
+  }
+
+  auto ran = lab.log(log);
+  bool refusing = false;
+  for (int i = 0; i < n; ++i) {
+    const auto f = future_name(i);
+    const auto times = times_in(ran, i);
+    if (refused[i] && i < head) {
+      // Submitted before shutdown was called: must be accepted. Refused
+      // then, it was not refused for shutdown, so EXEC-SUBMIT-4's checks
+      // (the refusal's kind, refusing every later submit) do not apply.
+      CF_CHECK("EXEC-QUEUE-1", false)
+          << "submit " << i << ", made before shutdown, raised " << to_string(*refused[i]);
+      continue;
+    }
+    if (refused[i]) {
+      CF_CHECK_OUTCOME("EXEC-SUBMIT-4", *refused[i], Kind::kShutdown) << "submit " << i;
+      CF_CHECK_EQ("EXEC-SUBMIT-4", times, 0u) << "times the refused task " << i << " ran";
+      refusing = true;
+      continue;
+    }
+    if (refusing) {
+      CF_CHECK("EXEC-SUBMIT-4", false) << "submit " << i << " was accepted after one was refused";
+    }
+    CF_PRECONDITION(nullptr, futures[i] != nullptr) << "submit " << i << " returned no future";
+    // Accepted before shutdown began, so done once shutdown(wait=true) returned.
+    CF_CHECK("SHUT-WAIT-1", futures[i]->done()) << f << " is not done after shutdown(wait=true)";
+    if (futures[i]->cancelled()) {
+      CF_CHECK("SHUT-CANCEL-2", cancel)
+          << f << " is cancelled by a shutdown without cancel_futures";
+      CF_CHECK_EQ("SHUT-CANCEL-1", times, 0u) << "times the cancelled " << f << " ran";
+      check_result(futures[i]->result(kLong), Outcome::error(Kind::kCancelled), f);
+    } else {
+      // Not cancelled: it ran. Without cancel_futures nothing is cancelled,
+      // so everything runs; with it, each one is cancelled or run.
+      CF_CHECK(cancel ? "SHUT-CANCEL-1" : "SHUT-CANCEL-2", times >= 1u)
+          << f << " was neither cancelled nor run";
+      CF_CHECK_EQ("EXEC-SUBMIT-1", times, 1u) << "times " << f << " ran";
+      check_result(futures[i]->result(kLong), Outcome::of_value(i), f);
+    }
+  }
+}
+
+// shutdown(wait=false, cancel_futures=true) with every worker blocked:
+// exactly the queued targets are cancelled, and a wait on them returns at
+// once, while the running tasks are still blocked.
+RC_GTEST_FIXTURE_PROP(Conformance, CAN_ShutdownCancelFuturesReleasesWaitersOnTheQueued, ()) {
+  CF_REQUIRE(Cap::kCancelFutures, Cap::kShutdownNoWait, Cap::kWait, Cap::kStateQueries,
+             Cap::kMaxWorkers);
+  const int workers = *rc::gen::inRange(1, 4);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 10));
+  auto& ex = make_executor(workers);
+  int gate = lab.new_gate();
+  int log = lab.new_log();
+  auto pads = block_workers(ex, lab, workers, gate);
+  std::vector<FuturePtr> targets;
+  for (std::size_t i = 0; i < n; ++i) {
+    targets.push_back(ex.submit(Probe().record(log, static_cast<std::int64_t>(i)).returns(0)));
+  }
+  Background<WaitSplit> waiting(lab, "WAIT-CANCEL-1", [targets] {
+    return guarded().wait(targets, ReturnWhen::kAllCompleted, Timeout());
+  });
+  CF_CHECK("WAIT-ALL-1", !waiting.returns_within(std::chrono::nanoseconds(0)))
+      << "wait(ALL_COMPLETED) returned while every target was queued";
+  {
+    CF_STEP("SHUT-NOWAIT-1");
+    ex.shutdown(false, true);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    CF_CHECK("SHUT-CANCEL-1", targets[i]->cancelled())
+        << "the queued target " << i
+        << " is not cancelled when shutdown(cancel_futures=true) returned";
+  }
+  // The started pads were not cancelled: they are running.
+  std::vector<std::size_t> running;
+  for (std::size_t i = 0; i < pads.size(); ++i) {
+    if (pads[i]->running()) running.push_back(i);
+  }
+  CF_CHECK("SHUT-CANCEL-1", running.size() >= static_cast<std::size_t>(workers))
+      << running.size() << " tasks are running after shutdown(cancel_futures=true), although "
+      << workers << " had started";
+  CF_CHECK("WAIT-CANCEL-1",
+           waiting.returns_within(kLong))  // although the workers are still blocked
+      << "the wait on the cancelled targets did not return";
+  // Returned, but before the last target was done: ALL_COMPLETED's rule.
+  CF_CHECK("WAIT-ALL-1", waiting.get().not_done.empty()) << "cancelled targets in not_done";
+  lab.open(gate);
+  for (auto i : running) {
+    CF_CHECK_VALUE("SHUT-CANCEL-1", pads[i]->result(kLong), -1)
+        << "the task running at shutdown(cancel_futures=true), once released";
+  }
+  {
+    CF_STEP("SHUT-WAIT-1");
+    ex.shutdown(true, false);
+  }
+  CF_CHECK("SHUT-CANCEL-1", lab.log(log).empty()) << "a target cancelled by shutdown ran";
 }
 
 }  // namespace

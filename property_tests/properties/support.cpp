@@ -159,6 +159,15 @@ void await_started(const Lab& lab, int gate, int count) {
       << lab.arrived(gate) << " of " << count << " tasks reached their gate";
 }
 
+std::vector<FuturePtr> block_workers(Executor& ex, Lab& lab, int workers, int gate) {
+  std::vector<FuturePtr> pads;
+  for (int i = 0; i < workers * (1 + kPrefetch); ++i) {
+    pads.push_back(ex.submit(Probe().gate(gate).returns(-1)));
+  }
+  await_started(lab, gate, workers);
+  return pads;
+}
+
 void await_alongside(const Lab& lab, int gate, std::size_t busy) {
   CF_PRECONDITION(busy > 0 ? "TPE-MAX-1" : "EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
       << "a task never started while " << busy << " others were blocked";

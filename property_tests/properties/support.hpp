@@ -66,6 +66,8 @@ std::string seen(const Outcome& actual, const Outcome& expected);
 bool accepted(const Outcome& o);  // kNone or kValue: a producer call succeeded
 // An Outcome, or "the end" for a finished sequence.
 std::string describe(const std::optional<Outcome>& o);
+// The name a message gives the i-th future of a case: "f<i>".
+inline std::string future_name(std::size_t i) { return "f" + std::to_string(i); }
 
 // The implementation under test, through the guard, for calls made on a
 // Background thread: unlike the fixture's impl(), it outlives the test.
@@ -78,6 +80,10 @@ Implementation& guarded();
 // [EXEC-SUBMIT-1]; several at once on an executor with that many workers, on
 // its using every worker while work waits [TPE-MAX-1].
 void await_started(const Lab& lab, int gate, int count);
+// `workers` tasks blocked at `gate`, then kPrefetch queued per worker behind
+// them (the calls an executor may send ahead, EXEC-RUNNING-1): a task
+// submitted next stays queued until the gate opens. Returns them all.
+std::vector<FuturePtr> block_workers(Executor& ex, Lab& lab, int workers, int gate);
 void await_logged(const Lab& lab, int log, std::size_t count);
 // Precondition: a task reaches `gate` while `busy` others are blocked.
 void await_alongside(const Lab& lab, int gate, std::size_t busy);

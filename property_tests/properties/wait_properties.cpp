@@ -5,7 +5,7 @@
 // random order, awaiting each result before the next so the completion order
 // is known, and checks what wait / as_completed report against that order.
 // Sizes stay small (at most 7 tasks) so a property runs in about a second.
-#include <gtest/gtest.h>  // before rapidcheck/gtest.h, which uses it
+#include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "harness/background.hpp"
+#include "harness/setups.hpp"
 #include "harness/suite.hpp"
 #include "properties/support.hpp"
 
@@ -37,7 +40,7 @@ using props::Indices;
 using props::iota;
 using props::permutation;
 using props::sorted;
-
+using namespace props;
 // `fs` followed by a few random repeats of its elements: the first index of
 // every future stays its index in `fs`.
 std::vector<FuturePtr> with_duplicates(const std::vector<FuturePtr>& fs) {
@@ -208,6 +211,69 @@ RC_GTEST_FIXTURE_PROP(Conformance, ASC_DONE_DoneAtCallFirstThenCompletionOrder, 
       << "the futures completed after the call, in the order yielded";
 }
 
+// Completion events, in a random order: releasing a running task or
+// cancelling a queued one. Each completes exactly one future, and
+// as_completed yields it next [ASC-ORDER-1] [ASC-CANCEL-1].
+RC_GTEST_FIXTURE_PROP(Conformance, ORD_AsCompletedFollowsCompletionsIncludingCancels, ()) {
+  CF_REQUIRE(Cap::kAsCompleted, Cap::kCancel, Cap::kStateQueries, Cap::kMaxWorkers);
+  const int workers = *rc::gen::inRange(1, 4);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 10));
+  auto& ex = make_executor(workers);
+  int log = lab.new_log();
+  // Padding keeps the executor's prefetch window away from the targets.
+  int pad_gate = lab.new_gate();
+  std::vector<FuturePtr> pads;
+  for (int i = 0; i < workers * (1 + kPrefetch); ++i) {
+    pads.push_back(ex.submit(Probe().gate(pad_gate).returns(-1)));
+  }
+  await_started(lab, pad_gate, workers);
+  auto g = submit_gated(ex, lab, log, n, {}, false);
+  auto run = impl().as_completed(g.futures, kLong);
+  std::optional<std::size_t> next;
+  // Cancel a random subset of the (queued) targets, in a random order.
+  for (auto i : permutation(n)) {
+    if (!*rc::gen::arbitrary<bool>()) continue;
+    if (!cancel_took_effect(*g.futures[i], caps())) {
+      CF_CHECK("FUT-CANCEL-1", g.futures[i]->running())  // refused only if already claimed
+          << "cancel() of the queued target " << i << " returned false";
+      continue;
+    }
+    const auto step = next_or_raised(*run);
+    next = step.index;
+    CF_CHECK(next ? "ASC-CANCEL-1" : unyielded_cancel_rule(impl(), g.futures[i]), next.has_value())
+        << "as_completed ended before yielding the cancelled target " << i << step.raised;
+    if (!next) break;
+    CF_CHECK_EQ("ASC-ORDER-1", *next, i)
+        << "the future yielded after target " << i << " was cancelled";
+  }
+  // Release the rest: whenever the oldest ones have started (FIFO), a
+  // random started one; each opened gate completes exactly its task.
+  lab.open(pad_gate);
+  std::vector<std::size_t> remaining;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!g.futures[i]->cancelled()) remaining.push_back(i);
+  }
+  while (!remaining.empty()) {
+    auto started = std::min(remaining.size(), static_cast<std::size_t>(workers));
+    for (std::size_t k = 0; k < started; ++k) {
+      CF_PRECONDITION("TPE-FIFO-1", lab.await_arrivals(g.gates[remaining[k]], 1, kLong))
+          << "target " << remaining[k] << ", among the " << started
+          << " oldest queued, never started";
+    }
+    auto pick = static_cast<std::size_t>(*rc::gen::inRange<std::size_t>(0, started));
+    auto i = remaining[pick];
+    remaining.erase(remaining.begin() + static_cast<std::ptrdiff_t>(pick));
+    lab.open(g.gates[i]);
+    CF_PRECONDITION("EXEC-SUBMIT-1", !g.futures[i]->result(kLong).is(Kind::kTimeout))
+        << "target " << i << " did not finish once released";
+    CF_CHECK("ASC-ALL-1", (next = run->next()).has_value())
+        << "as_completed ended before yielding target " << i;
+    CF_CHECK_EQ("ASC-ORDER-1", *next, i) << "the future yielded after target " << i << " finished";
+  }
+  CF_CHECK("ASC-ALL-1", !(next = run->next()).has_value())
+      << "as_completed yielded target " << *next << " again";
+}
+
 // FIRST_COMPLETED: `done` is non-empty and holds exactly the completed
 // futures; `done` and `not_done` split the distinct inputs, each under its
 // first index. With none done at the call, the first completion ends the wait.
@@ -347,6 +413,57 @@ RC_GTEST_FIXTURE_PROP(Conformance, WAIT_FEXC_ReturnsAtTheFirstFailure, ()) {
   const Indices not_done(order.begin() + static_cast<std::ptrdiff_t>(last) + 1, order.end());
   CF_CHECK_EQ(rule, sorted(split.done), sorted(done)) << "the done futures";
   CF_CHECK_EQ(rule, sorted(split.not_done), sorted(not_done)) << "the futures not done";
+}
+
+// Raw futures with a blocked wait(ALL_COMPLETED), as_completed and result()
+// on them; cancelling them one by one in a random order wakes each in turn.
+// CPython's documented deviation (WAIT-CANCEL-1, ASC-CANCEL-1) makes the
+// waiters hang there: those checks are tagged with the cancellation clauses,
+// never WAIT-ALL-1 or ASC-ORDER-1.
+RC_GTEST_FIXTURE_PROP(Conformance, CAN_CancelledFuturesAreDoneForEveryWaiterAtOnce, ()) {
+  CF_REQUIRE(Cap::kRawFuture, Cap::kCancel, Cap::kWait, Cap::kAsCompleted);
+  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 7));
+  std::vector<FuturePtr> fs;
+  for (std::size_t i = 0; i < n; ++i) fs.push_back(impl().make_future());
+  Background<WaitSplit> all(
+      lab, "WAIT-CANCEL-1",
+      [fs] { return guarded().wait(fs, ReturnWhen::kAllCompleted, Timeout()); },
+      [fs] {
+        for (auto& f : fs) f->cancel();
+      });
+  const auto order = permutation(n);
+  // The reader blocks on the future cancelled first, and is judged at once.
+  auto head = fs[order[0]];
+  Background<Outcome> reader(
+      lab, "FUT-CANCEL-5", [head] { return head->result(Timeout()); }, [head] { head->cancel(); });
+  auto run = impl().as_completed(fs, kLong);
+  std::size_t cancelled = 0;
+  for (auto i : order) {
+    // Not before the last is cancelled; a millisecond lets an early return show.
+    CF_CHECK("WAIT-ALL-1", !all.returns_within(std::chrono::milliseconds(1)))
+        << "wait(ALL_COMPLETED) returned with " << n - cancelled << " of " << n
+        << " futures pending";
+    CF_CHECK("FUT-CANCEL-1", fs[i]->cancel()) << "cancel() of the pending raw future " << i;
+    if (cancelled++ == 0) {
+      CF_CHECK("FUT-CANCEL-5", reader.returns_within(kLong))
+          << "result() was not woken by cancel()";
+      CF_CHECK_OUTCOME("FUT-CANCEL-5", reader.get(), Kind::kCancelled)
+          << "what the woken result() gave";
+    }
+    const auto next = next_or_raised(*run);
+    CF_CHECK(next.index ? "ASC-CANCEL-1" : unyielded_cancel_rule(impl(), fs[i]),
+             next.index.has_value())
+        << "as_completed ended before yielding the cancelled future " << i << next.raised;
+    if (!next.index) break;
+    CF_CHECK_EQ("ASC-ORDER-1", *next.index, i)
+        << "the future yielded after future " << i << " was cancelled";
+  }
+  CF_CHECK("WAIT-CANCEL-1", all.returns_within(kLong))
+      << "wait(ALL_COMPLETED) did not return once every future was cancelled";
+  CF_CHECK_EQ("WAIT-CANCEL-1", sorted(all.get().done), iota(n)) << "the done set";
+  std::optional<std::size_t> extra;
+  CF_CHECK("ASC-ALL-1", !(extra = run->next()).has_value())
+      << "as_completed yielded future " << *extra << " again";
 }
 
 }  // namespace
