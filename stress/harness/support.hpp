@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "scenario.hpp"
 
@@ -85,5 +87,66 @@ inline void retire(std::unique_ptr<Executor>& executor) {
   }
   executor.reset();
 }
+
+// The scene most scenarios start from: an executor and a gate its calls wait
+// at. renew() opens the gate (a failed iteration may have left it closed),
+// retires the previous executor so it drains, closes the gate again and makes
+// a fresh executor; the destructor opens the gate and retires the executor.
+// Scenes that keep one executor for the whole run make it at construction and
+// close() the gate each iteration.
+class GatedExecutor {
+ public:
+  explicit GatedExecutor(Stage& stage) : stage_(stage), gate_(stage.lab().new_gate()) {}
+  GatedExecutor(Stage& stage, int workers) : GatedExecutor(stage) {
+    executor_ = stage.executor(workers);
+  }
+  ~GatedExecutor() { retire(); }
+  GatedExecutor(const GatedExecutor&) = delete;
+  GatedExecutor& operator=(const GatedExecutor&) = delete;
+
+  Executor& renew(int workers) {
+    retire();
+    close();
+    executor_ = stage_.executor(workers);
+    return *executor_;
+  }
+  Executor& renew(const conformance::ExecutorSpec& spec) {
+    retire();
+    close();
+    executor_ = stage_.executor(spec);
+    return *executor_;
+  }
+  // Opens the gate, then shuts the executor down and waits (stress::retire).
+  void retire() {
+    open();
+    stress::retire(executor_);
+  }
+  // Destroys the executor as its owner would, gate as it is (SHUT-DTOR-1's scene).
+  void destroy() { executor_.reset(); }
+
+  int gate() const { return gate_; }
+  void open() { stage_.lab().open(gate_); }
+  void close() { stage_.lab().reset_gate(gate_); }
+
+  // A call held at the gate; on a one-worker executor it holds the worker.
+  FuturePtr hold() { return executor_->submit(Probe::gated(gate_)); }
+  // After hold(): the calls an executor may send ahead to its held worker
+  // (they then count as running, EXEC-RUNNING-1), kPrefetch of them, so calls
+  // submitted after these stay queued.
+  std::vector<FuturePtr> pad() {
+    std::vector<FuturePtr> padding;
+    for (int i = 0; i < conformance::kPrefetch; ++i)
+      padding.push_back(executor_->submit(Probe::value_of(0)));
+    return padding;
+  }
+
+  Executor* operator->() const { return executor_.get(); }
+  Executor& operator*() const { return *executor_; }
+
+ private:
+  Stage& stage_;
+  int gate_;
+  std::unique_ptr<Executor> executor_;
+};
 
 }  // namespace cf::stress

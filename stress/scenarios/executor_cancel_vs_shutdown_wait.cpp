@@ -20,18 +20,11 @@ namespace {
 class CancelVsShutdownWait final : public Trial {
  public:
   explicit CancelVsShutdownWait(Stage& stage)
-      : stage_(stage), gate_(stage.lab().new_gate()), log_(stage.lab().new_log()) {}
-  ~CancelVsShutdownWait() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+      : stage_(stage), log_(stage.lab().new_log()), executor_(stage) {}
   void setup() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-    stage_.lab().reset_gate(gate_);
     stage_.lab().clear_log(log_);
-    executor_ = stage_.executor(1);
-    held_ = executor_->submit(Probe::gated(gate_));
+    executor_.renew(1);
+    held_ = executor_.hold();
     queued_ = executor_->submit(Probe().record(log_, 1).returns(1));
   }
   void actor(int i) override {
@@ -39,7 +32,7 @@ class CancelVsShutdownWait final : public Trial {
       cancelled_ = queued_->cancel();
       return;
     }
-    stage_.lab().open(gate_);
+    executor_.open();
     CF_STEP("SHUT-WAIT-1");
     executor_->shutdown(true, false);
   }
@@ -49,13 +42,12 @@ class CancelVsShutdownWait final : public Trial {
     if (cancelled_) return ran ? "ran after cancel" : "cancelled, joined";
     return "ran, joined";
   }
-  void teardown() override { retire(executor_); }
+  void teardown() override { executor_.retire(); }
 
  private:
   Stage& stage_;
-  int gate_;
   int log_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   FuturePtr held_, queued_;
   bool cancelled_ = false;
 };

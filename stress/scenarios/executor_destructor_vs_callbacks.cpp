@@ -25,20 +25,13 @@ constexpr int kCalls = 4;
 
 class DestructorVsCallbacks final : public Trial {
  public:
-  explicit DestructorVsCallbacks(Stage& stage) : stage_(stage), gate_(stage.lab().new_gate()) {}
-  ~DestructorVsCallbacks() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+  explicit DestructorVsCallbacks(Stage& stage) : executor_(stage) {}
   void setup() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-    stage_.lab().reset_gate(gate_);
-    executor_ = stage_.executor(2);
+    executor_.renew(2);
     calls_ = std::make_shared<std::atomic<int>>(0);
     futures_.clear();
     for (int k = 0; k < kCalls; ++k) {
-      auto f = executor_->submit(Probe::gated(gate_, k));
+      auto f = executor_->submit(Probe::gated(executor_.gate(), k));
       f->add_done_callback(
           [calls = calls_](const conformance::CallbackEvent&) { calls->fetch_add(1); });
       futures_.push_back(f);
@@ -46,10 +39,10 @@ class DestructorVsCallbacks final : public Trial {
   }
   void actor(int i) override {
     if (i == 1) {
-      stage_.lab().open(gate_);
+      executor_.open();
       return;
     }
-    executor_.reset();  // blocks until the work is done [SHUT-DTOR-1]
+    executor_.destroy();  // blocks until the work is done [SHUT-DTOR-1]
     at_return_ = calls_->load();
     not_done_ = false;
     for (auto& f : futures_) not_done_ = not_done_ || !f->done();
@@ -67,9 +60,7 @@ class DestructorVsCallbacks final : public Trial {
   }
 
  private:
-  Stage& stage_;
-  int gate_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   std::shared_ptr<std::atomic<int>> calls_;
   std::vector<FuturePtr> futures_;
   int at_return_ = 0;

@@ -18,20 +18,15 @@ namespace {
 
 class NoUnderspawn final : public Trial {
  public:
-  explicit NoUnderspawn(Stage& stage)
-      : stage_(stage), gate_(stage.lab().new_gate()), executor_(stage.executor(3)) {}
-  ~NoUnderspawn() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+  explicit NoUnderspawn(Stage& stage) : executor_(stage, 3) {}
   void setup() override {
-    stage_.lab().reset_gate(gate_);
+    executor_.close();
     handoff_.reset();
     shorts_.clear();
   }
   void actor(int i) override {
     if (i == 0) {
-      handoff_.publish(executor_->submit(Probe::gated(gate_)));
+      handoff_.publish(executor_.hold());
     } else {
       shorts_ = {executor_->submit(Probe::value_of(1)), executor_->submit(Probe::value_of(2))};
     }
@@ -39,7 +34,7 @@ class NoUnderspawn final : public Trial {
   std::string arbiter() override {
     bool progress = true;
     for (auto& f : shorts_) progress = progress && f->result(kGenerous).is(Kind::kValue);
-    stage_.lab().open(gate_);
+    executor_.open();
     auto held = handoff_.take()->result(kGenerous);
     if (!held.is(Kind::kValue)) return "lost";
     for (auto& f : shorts_) {
@@ -49,9 +44,7 @@ class NoUnderspawn final : public Trial {
   }
 
  private:
-  Stage& stage_;
-  int gate_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   Handoff<FuturePtr> handoff_;
   std::vector<FuturePtr> shorts_;
 };

@@ -18,24 +18,13 @@ namespace {
 class ShutdownCancelVsSubmit final : public Trial {
  public:
   explicit ShutdownCancelVsSubmit(Stage& stage)
-      : stage_(stage), gate_(stage.lab().new_gate()), log_(stage.lab().new_log()) {}
-  ~ShutdownCancelVsSubmit() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+      : stage_(stage), log_(stage.lab().new_log()), executor_(stage) {}
   void setup() override {
-    stage_.lab().open(gate_);  // a failed iteration may have left it closed
-    retire(executor_);
-    stage_.lab().reset_gate(gate_);
     stage_.lab().clear_log(log_);
     started_early_ = false;
-    executor_ = stage_.executor(1);
-    held_ = executor_->submit(Probe::gated(gate_));
-    // Calls the executor may send ahead to its held worker (they then count
-    // as running): the padding takes them, so the two queued calls stay queued.
-    padding_.clear();
-    for (int i = 0; i < conformance::kPrefetch; ++i)
-      padding_.push_back(executor_->submit(Probe::value_of(0)));
+    executor_.renew(1);
+    held_ = executor_.hold();
+    padding_ = executor_.pad();  // so the two queued calls stay queued
     queued_ = {executor_->submit(Probe().record(log_, 1).returns(1)),
                executor_->submit(Probe().record(log_, 2).returns(2))};
     late_.reset();
@@ -53,7 +42,7 @@ class ShutdownCancelVsSubmit final : public Trial {
     // or worker count, judged by their own tests), and was never the
     // shutdown's to cancel.
     started_early_ = !stage_.lab().log(log_).empty();
-    stage_.lab().open(gate_);
+    executor_.open();
     executor_->shutdown(true, false);
     // Every future is done now [SHUT-WAIT-1]: a zero wait would do, but the
     // bounded one works for every kind of adapter.
@@ -74,14 +63,13 @@ class ShutdownCancelVsSubmit final : public Trial {
     if (end == "value") return "accepted, ran";
     return end == "pending" ? "lost" : end;
   }
-  void teardown() override { executor_.reset(); }
+  void teardown() override { executor_.destroy(); }
 
  private:
   Stage& stage_;
-  int gate_;
   int log_;
   bool started_early_ = false;  // a queued call started while the gate was closed
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   FuturePtr held_, late_;
   std::vector<FuturePtr> padding_;
   std::vector<FuturePtr> queued_;

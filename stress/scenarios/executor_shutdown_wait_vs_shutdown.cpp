@@ -20,24 +20,18 @@ namespace {
 
 class ShutdownWaitVsShutdown final : public Trial {
  public:
-  explicit ShutdownWaitVsShutdown(Stage& stage) : stage_(stage), gate_(stage.lab().new_gate()) {}
-  ~ShutdownWaitVsShutdown() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+  explicit ShutdownWaitVsShutdown(Stage& stage) : executor_(stage) {}
   void setup() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-    stage_.lab().reset_gate(gate_);
-    executor_ = stage_.executor(2);
+    executor_.renew(2);
     futures_.clear();
-    for (int k = 0; k < 2; ++k) futures_.push_back(executor_->submit(Probe::gated(gate_, k)));
+    for (int k = 0; k < 2; ++k)
+      futures_.push_back(executor_->submit(Probe::gated(executor_.gate(), k)));
     for (int k = 2; k < 4; ++k) futures_.push_back(executor_->submit(Probe::value_of(k)));
     early_ = raised_ = false;
   }
   void actor(int i) override {
     if (i == 2) {
-      stage_.lab().open(gate_);
+      executor_.open();
       return;
     }
     try {
@@ -56,9 +50,7 @@ class ShutdownWaitVsShutdown final : public Trial {
   }
 
  private:
-  Stage& stage_;
-  int gate_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   std::vector<FuturePtr> futures_;
   std::atomic<bool> early_{false}, raised_{false};
 };

@@ -50,31 +50,20 @@ constexpr const char* kStuckNotCancelled = "stuck, not cancelled";
 class Liveness final : public Trial {
  public:
   Liveness(Stage& stage, Waiter waiter, Trigger trigger)
-      : stage_(stage), waiter_(waiter), trigger_(trigger), gate_(stage.lab().new_gate()) {}
-  ~Liveness() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+      : stage_(stage), waiter_(waiter), trigger_(trigger), executor_(stage) {}
   void setup() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-    stage_.lab().reset_gate(gate_);
     conformance::ExecutorSpec spec;
     spec.max_workers = 1;
     if (trigger_ == Trigger::kBreak) {
       // The worker is held in its initializer, which fails once released.
-      spec.initializer = Probe().gate(gate_).raises("initializer broken on purpose");
-      executor_ = stage_.executor(spec);
+      spec.initializer = Probe().gate(executor_.gate()).raises("initializer broken on purpose");
+      executor_.renew(spec);
     } else {
-      executor_ = stage_.executor(spec);
-      auto held = Probe().gate(gate_);
+      executor_.renew(spec);
+      auto held = Probe().gate(executor_.gate());
       if (trigger_ == Trigger::kCrash) held.crash();
       held_ = executor_->submit(held);
-      // Calls the executor may send ahead to its held worker: the padding
-      // takes them, so the target stays queued (and cancellable).
-      padding_.clear();
-      for (int i = 0; i < conformance::kPrefetch; ++i)
-        padding_.push_back(executor_->submit(Probe::value_of(0)));
+      padding_ = executor_.pad();  // so the target stays queued (and cancellable)
     }
     target_ = executor_->submit(Probe::value_of(1));
   }
@@ -87,11 +76,11 @@ class Liveness final : public Trial {
       case Trigger::kComplete:
       case Trigger::kBreak:
       case Trigger::kCrash:
-        stage_.lab().open(gate_);
+        executor_.open();
         break;
       case Trigger::kCancel:
         cancelled_ = target_->cancel();
-        if (!cancelled_) stage_.lab().open(gate_);
+        if (!cancelled_) executor_.open();
         break;
       case Trigger::kShutdown:
         executor_->shutdown(false, true);
@@ -100,7 +89,7 @@ class Liveness final : public Trial {
     }
   }
   std::string arbiter() override {
-    stage_.lab().open(gate_);
+    executor_.open();
     auto end = ending_of(target_);
     if (woke_ && end != "pending") return "woken: " + end;
     // Stuck: which rule that breaks depends on what the trigger did.
@@ -113,7 +102,7 @@ class Liveness final : public Trial {
         return kStuck;
     }
   }
-  void teardown() override { retire(executor_); }
+  void teardown() override { executor_.retire(); }
 
  private:
   bool block() {
@@ -142,8 +131,7 @@ class Liveness final : public Trial {
   Stage& stage_;
   Waiter waiter_;
   Trigger trigger_;
-  int gate_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   FuturePtr held_;
   std::vector<FuturePtr> padding_;
   FuturePtr target_;

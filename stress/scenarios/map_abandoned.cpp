@@ -21,23 +21,16 @@ class MapAbandoned final : public Trial {
  public:
   explicit MapAbandoned(Stage& stage)
       : stage_(stage),
-        gate_(stage.lab().new_gate()),
         rest_(stage.lab().new_gate()),
-        log_(stage.lab().new_log()) {}
-  ~MapAbandoned() override {
-    stage_.lab().open(gate_);
-    stage_.lab().open(rest_);
-    retire(executor_);
-  }
+        log_(stage.lab().new_log()),
+        executor_(stage) {}
+  ~MapAbandoned() override { stage_.lab().open(rest_); }  // then executor_ retires
   void setup() override {
-    stage_.lab().open(gate_);
     stage_.lab().open(rest_);
-    retire(executor_);
-    stage_.lab().reset_gate(gate_);
+    executor_.renew(1);
     stage_.lab().reset_gate(rest_);
     stage_.lab().clear_log(log_);
-    executor_ = stage_.executor(1);
-    held_ = executor_->submit(Probe::gated(gate_));
+    held_ = executor_.hold();
     std::vector<Probe> calls;
     calls.push_back(Probe().record(log_, 0).returns(10));
     for (int k = 1; k < kCalls; ++k)
@@ -46,7 +39,7 @@ class MapAbandoned final : public Trial {
   }
   void actor(int i) override {
     if (i == 0) {
-      stage_.lab().open(gate_);
+      executor_.open();
       auto first = run_->next();
       first_ok_ = first && first->is(Kind::kValue) && first->value == 10;
       run_->close();  // abandoned: cancels what has not started
@@ -67,10 +60,9 @@ class MapAbandoned final : public Trial {
 
  private:
   Stage& stage_;
-  int gate_;
   int rest_;
   int log_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   std::unique_ptr<conformance::MapRun> run_;
   FuturePtr held_, marker_;
   bool first_ok_ = false;

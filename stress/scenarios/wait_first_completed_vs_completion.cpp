@@ -13,20 +13,14 @@ namespace {
 
 class FirstCompletedVsCompletion final : public Trial {
  public:
-  explicit FirstCompletedVsCompletion(Stage& stage)
-      : stage_(stage), gate_(stage.lab().new_gate()), executor_(stage.executor(2)) {}
-  ~FirstCompletedVsCompletion() override {
-    stage_.lab().open(gate_);
-    retire(executor_);
-  }
+  explicit FirstCompletedVsCompletion(Stage& stage) : stage_(stage), executor_(stage, 2) {}
   void setup() override {
     handoff_.reset();
-    stage_.lab().reset_gate(gate_);
+    executor_.close();
   }
   void actor(int i) override {
     if (i == 0) {
-      handoff_.publish(
-          {executor_->submit(Probe::gated(gate_)), executor_->submit(Probe::value_of(1))});
+      handoff_.publish({executor_.hold(), executor_->submit(Probe::value_of(1))});
       return;
     }
     const auto& fs = handoff_.take();
@@ -42,7 +36,7 @@ class FirstCompletedVsCompletion final : public Trial {
     }
   }
   std::string arbiter() override {
-    stage_.lab().open(gate_);
+    executor_.open();
     for (const auto& f : handoff_.take()) {
       if (ending_of(f) != "value") return "lost";
     }
@@ -51,8 +45,7 @@ class FirstCompletedVsCompletion final : public Trial {
 
  private:
   Stage& stage_;
-  int gate_;
-  std::unique_ptr<Executor> executor_;
+  GatedExecutor executor_;
   Handoff<std::vector<FuturePtr>> handoff_;
   std::string verdict_;
 };
