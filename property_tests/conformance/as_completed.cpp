@@ -10,6 +10,10 @@
 // Where cfspec deliberately differs from CPython (a cancelled future is
 // yielded without an executor noticing it [ASC-CANCEL-1]; the deadline counts
 // from the call, not from the first next() [ASC-TIMEOUT-1]) the test says so.
+//
+// Long on purpose: one spec section (ASC-*), one self-contained scene per
+// test, as the other conformance files; a scene split from its checks would be
+// read in two places.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

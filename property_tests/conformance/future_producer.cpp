@@ -282,15 +282,18 @@ TEST_F(Conformance, FUT_SET_SetRunningOnRunningOrFinishedIsInvalid) {
 // ---------------------------------------------------------------------------
 // [FUT-SET-3] [FUT-SET-4] the first outcome wins.
 
+// Each done state, and what a second outcome must leave it showing.
+struct DoneRow {
+  State state;
+  After after;
+};
+const DoneRow kDoneRows[] = {{State::kCancelled, kStillCancelled},
+                             {State::kFinishedValue, kFirstValue},
+                             {State::kFinishedError, kFirstError}};
+
 TEST_F(Conformance, FUT_SET_SetResultOnDoneFutureIsInvalid) {
   CF_REQUIRE(Cap::kRawFuture, Cap::kCancel);
-  struct Row {
-    State state;
-    After after;
-  };
-  for (const Row& row :
-       {Row{State::kCancelled, kStillCancelled}, Row{State::kFinishedValue, kFirstValue},
-        Row{State::kFinishedError, kFirstError}}) {
+  for (const DoneRow& row : kDoneRows) {
     std::string label = std::string("set_result() in ") + name(row.state);
     auto f = make_in(impl(), row.state);
     check_returned("FUT-SET-3", f->set_result(kOtherValue), Returns::kInvalidState, label);
@@ -300,13 +303,7 @@ TEST_F(Conformance, FUT_SET_SetResultOnDoneFutureIsInvalid) {
 
 TEST_F(Conformance, FUT_SET_SetExceptionOnDoneFutureIsInvalid) {
   CF_REQUIRE(Cap::kRawFuture, Cap::kCancel);
-  struct Row {
-    State state;
-    After after;
-  };
-  for (const Row& row :
-       {Row{State::kCancelled, kStillCancelled}, Row{State::kFinishedValue, kFirstValue},
-        Row{State::kFinishedError, kFirstError}}) {
+  for (const DoneRow& row : kDoneRows) {
     std::string label = std::string("set_exception() in ") + name(row.state);
     auto f = make_in(impl(), row.state);
     check_returned("FUT-SET-4", f->set_exception(kOtherError), Returns::kInvalidState, label);

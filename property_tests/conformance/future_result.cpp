@@ -558,32 +558,33 @@ TEST_F(Conformance, FUT_RESULT_TimeoutDoesNotCancelQueuedTask) {
 // ---------------------------------------------------------------------------
 // Blocked readers wake at completion [FUT-RESULT-4..5] [FUT-EXC-3] [FUT-CANCEL-5].
 
-TEST_F(Conformance, FUT_RESULT_BlockedReadersWakeWithValue) {
-  CF_REQUIRE(Cap::kRawFuture);
-  auto specs = blocking_readers(caps());
+// Readers blocked on a raw future, pending and then running, each time woken
+// by `setter` (named `what`), which leaves the future in `finished`.
+void check_readers_woken_by(Lab& lab, Implementation& impl, const char* what,
+                            const std::function<Outcome(Future&)>& setter, State finished) {
+  auto specs = blocking_readers(impl.caps());
   for (State start : {State::kPending, State::kRunning}) {
-    auto f = make_in(impl(), start);
+    auto f = make_in(impl, start);
     auto readers = start_readers(lab, f, specs, completing(f));
     auto completed_at = Clock::now();
-    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3",
-                    accepted(f->set_result(kValue)))
-        << "set_result() in " << name(start);
-    check_woken(readers, specs, completed_at, State::kFinishedValue);
+    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3", accepted(setter(*f)))
+        << what << " in " << name(start);
+    check_woken(readers, specs, completed_at, finished);
   }
+}
+
+TEST_F(Conformance, FUT_RESULT_BlockedReadersWakeWithValue) {
+  CF_REQUIRE(Cap::kRawFuture);
+  check_readers_woken_by(
+      lab, impl(), "set_result()", [](Future& f) { return f.set_result(kValue); },
+      State::kFinishedValue);
 }
 
 TEST_F(Conformance, FUT_RESULT_BlockedReadersWakeWithException) {
   CF_REQUIRE(Cap::kRawFuture);
-  auto specs = blocking_readers(caps());
-  for (State start : {State::kPending, State::kRunning}) {
-    auto f = make_in(impl(), start);
-    auto readers = start_readers(lab, f, specs, completing(f));
-    auto completed_at = Clock::now();
-    CF_PRECONDITION(start == State::kPending ? "FUT-SET-5" : "FUT-STATE-3",
-                    accepted(f->set_exception(kError)))
-        << "set_exception() in " << name(start);
-    check_woken(readers, specs, completed_at, State::kFinishedError);
-  }
+  check_readers_woken_by(
+      lab, impl(), "set_exception()", [](Future& f) { return f.set_exception(kError); },
+      State::kFinishedError);
 }
 
 TEST_F(Conformance, FUT_RESULT_BlockedReadersWakeWhenTaskFinishes) {

@@ -120,6 +120,17 @@ void check_waits_for_the_work(Lab& lab, const char* clause, const char* what,
   check_values_of_tasks_that_ran(futures, lab.log(log));
 }
 
+// On a one-worker executor: task 0 started and held at `gate`, tasks 1..queued
+// behind it; each records its index in `log` and returns it.
+std::vector<FuturePtr> started_then_queued(Lab& lab, Executor& ex, int log, int gate, int queued) {
+  std::vector<FuturePtr> futures;
+  futures.push_back(ex.submit(Probe().gate(gate).record(log, 0).returns(0)));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the first task never started";
+  for (int i = 1; i <= queued; ++i) futures.push_back(ex.submit(Probe().record(log, i).returns(i)));
+  return futures;
+}
+
 // shutdown(wait=false) as a scene step: it returns although a task it would
 // otherwise wait for is blocked at a closed gate [SHUT-NOWAIT-1].
 void shutdown_without_waiting(Lab& lab, Executor& ex, bool cancel_futures = false) {
@@ -181,11 +192,7 @@ TEST_F(Conformance, SHUT_WAIT_WaitsEvenAfterShutdownNoWait) {
   auto& ex = make_executor(1);
   int log = lab.new_log();
   int gate = lab.new_gate();
-  std::vector<FuturePtr> futures;
-  futures.push_back(ex.submit(Probe().gate(gate).record(log, 0).returns(0)));
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
-      << "the first task never started";
-  for (int i = 1; i <= 3; ++i) futures.push_back(ex.submit(Probe().record(log, i).returns(i)));
+  auto futures = started_then_queued(lab, ex, log, gate, 3);
   shutdown_without_waiting(lab, ex);
   Background<void> shutdown(lab, "SHUT-WAIT-1", [&ex] { ex.shutdown(true, false); });
   check_waits_for_the_work(lab, "SHUT-WAIT-1", "shutdown(wait=true) after shutdown(wait=false)",
@@ -237,11 +244,7 @@ TEST_F(Conformance, SHUT_NOWAIT_ReturnsAtOnceAndQueuedWorkStillRuns) {
   auto& ex = make_executor(1);
   int log = lab.new_log();
   int gate = lab.new_gate();
-  std::vector<FuturePtr> futures;
-  futures.push_back(ex.submit(Probe().gate(gate).record(log, 0).returns(0)));
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
-      << "the first task never started";
-  for (int i = 1; i <= 4; ++i) futures.push_back(ex.submit(Probe().record(log, i).returns(i)));
+  auto futures = started_then_queued(lab, ex, log, gate, 4);
   Background<void> shutdown(lab, "SHUT-NOWAIT-1", [&ex] { ex.shutdown(false, false); });
   CF_ASSERT("SHUT-NOWAIT-1", shutdown.returns_within(kLong))
       << "shutdown(wait=false) waited for a closed gate";
@@ -424,11 +427,7 @@ TEST_F(Conformance, SHUT_CANCEL_WithoutCancelFuturesNothingIsCancelled) {
   auto& ex = make_executor(1);
   int log = lab.new_log();
   int gate = lab.new_gate();
-  std::vector<FuturePtr> futures;
-  futures.push_back(ex.submit(Probe().gate(gate).record(log, 0).returns(0)));
-  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
-      << "the first task never started";
-  for (int i = 1; i <= 5; ++i) futures.push_back(ex.submit(Probe().record(log, i).returns(i)));
+  auto futures = started_then_queued(lab, ex, log, gate, 5);
   shutdown_without_waiting(lab, ex);
   if (has(Cap::kStateQueries)) {
     for (int i = 0; i <= 5; ++i)

@@ -61,6 +61,24 @@ WaitSplit returned_within(Lab& lab, const char* clause, Implementation& impl,
   return split_of(waiting, clause);
 }
 
+// A blocked future, then a finished and a failed one: wait(mode) must return
+// at once, without a completion (`returns`' rule), with the two done ones
+// split from the blocked one (`split_rule`'s). The gate stays closed, so
+// returning at all proves the call did not wait; `why` says what was done.
+void check_returns_at_once(Lab& lab, Implementation& impl, Executor& ex, ReturnWhen mode,
+                           const char* returns, const char* split_rule, const char* why) {
+  int gate = lab.new_gate();
+  auto blocked = ex.submit(Probe::gated(gate, 0));
+  FuturePtr ok, bad;
+  finished(ex, 1, &ok);
+  failed(ex, "boom", &bad);
+  Background<WaitSplit> waiting(lab, returns, wait_call(impl, {blocked, ok, bad}, mode));
+  CF_ASSERT(returns, waiting.returns_within(kLong)) << "blocked although " << why;
+  auto split = split_of(waiting, returns);
+  CF_CHECK_EQ(split_rule, sorted(split.done), (Indices{1, 2}));
+  CF_CHECK_EQ(split_rule, sorted(split.not_done), (Indices{0}));
+}
+
 // A timed wait() (Cap::kWaitTimeout) called inside a check of `clause`, the
 // rule that says it returns (a hang in it is charged there): the split, or
 // nullopt when it raised.
@@ -180,20 +198,8 @@ TEST_F(Conformance, WAIT_FIRST_ReturnsOnFirstCompletion) {
 // futures the split holds is WAIT-FIRST-1's rule.
 TEST_F(Conformance, WAIT_FIRST_AlreadyDoneReturnsAtOnce) {
   CF_REQUIRE(Cap::kWait);
-  auto& ex = make_executor(2);
-  int gate = lab.new_gate();
-  auto blocked = ex.submit(Probe::gated(gate, 0));
-  FuturePtr ok, bad;
-  finished(ex, 1, &ok);
-  failed(ex, "boom", &bad);
-  Background<WaitSplit> waiting(lab, "WAIT-FIRST-2",
-                                wait_call(impl(), {blocked, ok, bad}, ReturnWhen::kFirstCompleted));
-
-  CF_ASSERT("WAIT-FIRST-2", waiting.returns_within(kLong))
-      << "blocked although two futures were done";
-  auto split = split_of(waiting, "WAIT-FIRST-2");
-  CF_CHECK_EQ("WAIT-FIRST-1", sorted(split.done), (Indices{1, 2}));
-  CF_CHECK_EQ("WAIT-FIRST-1", sorted(split.not_done), (Indices{0}));
+  check_returns_at_once(lab, impl(), make_executor(2), ReturnWhen::kFirstCompleted, "WAIT-FIRST-2",
+                        "WAIT-FIRST-1", "two futures were done");
 }
 
 // --- WAIT-FEXC-1..3 --------------------------------------------------------
@@ -229,20 +235,8 @@ TEST_F(Conformance, WAIT_FEXC_ReturnsOnFirstFailure) {
 // CPython test_first_exception_one_already_failed.
 TEST_F(Conformance, WAIT_FEXC_FailureAlreadyPresentReturnsAtOnce) {
   CF_REQUIRE(Cap::kWait, Cap::kWaitFirstException);
-  auto& ex = make_executor(2);
-  int gate = lab.new_gate();
-  auto blocked = ex.submit(Probe::gated(gate, 0));
-  FuturePtr ok, bad;
-  finished(ex, 1, &ok);
-  failed(ex, "boom", &bad);
-  Background<WaitSplit> waiting(lab, "WAIT-FEXC-2",
-                                wait_call(impl(), {blocked, ok, bad}, ReturnWhen::kFirstException));
-
-  CF_ASSERT("WAIT-FEXC-2", waiting.returns_within(kLong))
-      << "blocked although a future had already failed";
-  auto split = split_of(waiting, "WAIT-FEXC-2");
-  CF_CHECK_EQ("WAIT-FEXC-2", sorted(split.done), (Indices{1, 2}));
-  CF_CHECK_EQ("WAIT-FEXC-2", sorted(split.not_done), (Indices{0}));
+  check_returns_at_once(lab, impl(), make_executor(2), ReturnWhen::kFirstException, "WAIT-FEXC-2",
+                        "WAIT-FEXC-2", "a future had already failed");
 }
 
 TEST_F(Conformance, WAIT_FEXC_WithoutFailureActsAsAllCompleted) {

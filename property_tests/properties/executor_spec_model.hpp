@@ -29,6 +29,9 @@
 // timed call behaves as none [EXT-TIMEOUT-1] (the commands draw huge timeouts
 // for wait and as_completed only then).
 //
+// Long on purpose: the model's state and every rule it gives, in one place,
+// so a verdict of the stateful properties is traced to its clause here alone.
+//
 // Long on purpose: the whole sequential model, one rule per observation with
 // its clause; it is read as one piece.
 #pragma once
