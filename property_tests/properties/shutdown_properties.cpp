@@ -1,8 +1,14 @@
-// Shutdown properties: shutdown(wait=true) returns only after the last task
-// and leaves every future done; submit and map afterwards are refused;
-// shutdown(wait=false) returns while tasks run, and they still finish;
-// concurrent shutdowns are harmless; destroying an executor drains it; no task
-// is lost whatever the interleaving of submitters and shutdown.
+// RapidCheck properties of shutdown [SHUT-*]: shutdown(wait=true) returns only
+// after the last task and leaves every future done; submit and map afterwards
+// are refused; shutdown(wait=false) returns while tasks run, and they still
+// finish; concurrent shutdowns are harmless; destroying an executor drains it;
+// no task is lost whatever the interleaving of submitters and shutdown;
+// cancel_futures cancels exactly the tasks not started, and waiters on them
+// wake.
+//
+// Long on purpose: one spec section, as conformance/shutdown.cpp; each
+// property is a self-contained scene, and splitting the section would file
+// one clause's properties in two places.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>

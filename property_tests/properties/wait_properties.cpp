@@ -5,6 +5,8 @@
 // random order, awaiting each result before the next so the completion order
 // is known, and checks what wait / as_completed report against that order.
 // Sizes stay small (at most 7 tasks) so a property runs in about a second.
+// ORD_ and CAN_ properties here judge the same two calls: as_completed's order
+// over cancellations, and cancelled futures done for every waiter.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
