@@ -648,73 +648,32 @@ struct WaitCmd : ModelCommand {
   void checkPreconditions(const Plan& p) const override {
     for (int h : subset) RC_PRE(h < p.handles);
   }
-  // Distinct handles, in first-seen order.
-  std::vector<int> distinct() const {
-    std::vector<int> out;
-    for (int h : subset) {
-      if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
-    }
-    return out;
-  }
+  std::vector<int> distinct() const { return model::ExecutorSpec::distinct(subset); }
   std::size_t index_of(int h) const {
     return static_cast<std::size_t>(std::find(subset.begin(), subset.end(), h) - subset.begin());
   }
-  // `split` against the model: its done set is the model's done set, or,
-  // when the wait may have returned part-way through the completions of its
-  // last release (`chain`, in order), any prefix of that chain that already
-  // meets the condition.
-  // With `as`, every check is that clause's (a huge timeout's [EXT-TIMEOUT-1]).
-  // Returns whether the split matched.
+  // `split` against the model's allowed splits (wait_splits_allowed, `chain`
+  // the completions of the last release). With `as`, every check is that
+  // clause's (a huge timeout's [EXT-TIMEOUT-1]). Returns whether it matched.
   bool check_split(System& s, const WaitSplit& split, const std::vector<int>& chain = {},
                    const char* as = nullptr) const {
-    const auto handles = distinct();
     std::set<std::size_t> done(split.done.begin(), split.done.end());
     std::set<std::size_t> all(done);
     all.insert(split.not_done.begin(), split.not_done.end());
     std::set<std::size_t> firsts;
-    for (auto h : handles) firsts.insert(index_of(h));
-    // Undo the chain, then replay it one completion at a time.
-    std::vector<std::pair<int, State>> undone;
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      Task& t = s.spec.task(*it);
-      undone.emplace_back(*it, t.state);
-      t.state = State::kStarted;
-    }
-    std::vector<std::set<std::size_t>> allowed;
-    if (s.spec.wait_met(handles, when)) allowed.push_back(s.spec.wait_done(subset));
-    for (auto it = undone.rbegin(); it != undone.rend(); ++it) {
-      s.spec.task(it->first).state = it->second;
-      if (s.spec.wait_met(handles, when)) allowed.push_back(s.spec.wait_done(subset));
-    }
+    for (auto h : distinct()) firsts.insert(index_of(h));
+    auto allowed = s.spec.wait_splits_allowed(subset, when, chain);
     const bool timed_out = allowed.empty();
     if (timed_out) allowed.push_back(s.spec.wait_done(subset));  // the current split
-    // Every distinct input once, in done or not_done: a duplicate collapsed
-    // [WAIT-DUP-1], no input no output [WAIT-EMPTY-1], the split at the
-    // deadline [WAIT-TIMEOUT-1], else the mode's own rule.
-    const char* partition = as                               ? as
-                            : handles.size() < subset.size() ? "WAIT-DUP-1"
-                            : handles.empty()                ? "WAIT-EMPTY-1"
-                            : timed_out                      ? "WAIT-TIMEOUT-1"
-                                        : s.spec.wait_rule(handles, when, false);
+    const char* partition = as ? as : s.spec.wait_partition_rule(subset, when, timed_out);
     const bool partitioned =
         all == firsts && split.done.size() + split.not_done.size() == firsts.size();
     CF_CHECK(partition, partitioned) << "wait(" << show_handles(subset)
                                      << ") did not split its distinct inputs: " << split.done.size()
                                      << " done, " << split.not_done.size() << " not done";
-    // A split that differs from the model's only in cancelled futures is
-    // about WAIT-CANCEL-1 (is a cancelled future done for wait?) alone; any
-    // other difference, the mode's own rule's.
-    std::vector<std::size_t> differ;
-    std::set_symmetric_difference(done.begin(), done.end(), allowed.back().begin(),
-                                  allowed.back().end(), std::back_inserter(differ));
-    const bool only_cancelled =
-        !differ.empty() && std::all_of(differ.begin(), differ.end(), [&](std::size_t i) {
-          return s.spec.by_handle(subset[i]).state == State::kCancelled;
-        });
-    const char* clause = as               ? as
-                         : only_cancelled ? "WAIT-CANCEL-1"
-                         : timed_out      ? "WAIT-TIMEOUT-1"
-                                          : s.spec.wait_rule(handles, when, false);
+    const bool only_cancelled = s.spec.differs_only_in_cancelled(subset, done, allowed.back());
+    const char* clause =
+        as ? as : s.spec.wait_split_rule(subset, when, done, allowed.back(), timed_out);
     const bool matched = std::find(allowed.begin(), allowed.end(), done) != allowed.end();
     CF_CHECK(clause, matched) << "wait(" << show_handles(subset) << ") reported "
                               << split.done.size() << " done; the model has "
@@ -914,12 +873,8 @@ struct AsCompletedCmd : ModelCommand {
   }
   void drive(System& s) const override {
     const std::set<int> distinct(subset.begin(), subset.end());
-    // A future yielded again: a duplicated input yielded more than once
-    // [ASC-DUP-1], any other [ASC-ALL-1].
     auto once_rule = [&](const std::optional<std::size_t>& index) {
-      const bool duplicated = index && *index < subset.size() &&
-                              std::count(subset.begin(), subset.end(), subset[*index]) > 1;
-      return duplicated ? "ASC-DUP-1" : "ASC-ALL-1";
+      return ExecutorSpec::as_completed_again_rule(subset, index);
     };
     std::vector<int> done_at_call;  // handles, not yet yielded
     std::set<std::size_t> pending;

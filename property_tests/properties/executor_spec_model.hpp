@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <set>
@@ -512,7 +513,81 @@ class ExecutorSpec {
     return done;
   }
 
+  // The splits wait(subset, when) may report after the completions of its
+  // last release (`chain`: task ids, in order, already applied): the model's
+  // split, or the split at any point along the chain where the condition
+  // already held (a wait may return part-way through the chain). Empty when
+  // the condition never held: the wait can only have timed out.
+  std::vector<std::set<std::size_t>> wait_splits_allowed(const std::vector<int>& subset,
+                                                         ReturnWhen when,
+                                                         const std::vector<int>& chain) {
+    const auto handles = distinct(subset);
+    // Undo the chain, then replay it one completion at a time.
+    std::vector<std::pair<int, State>> undone;
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      undone.emplace_back(*it, task(*it).state);
+      task(*it).state = State::kStarted;
+    }
+    std::vector<std::set<std::size_t>> allowed;
+    if (wait_met(handles, when)) allowed.push_back(wait_done(subset));
+    for (auto it = undone.rbegin(); it != undone.rend(); ++it) {
+      task(it->first).state = it->second;
+      if (wait_met(handles, when)) allowed.push_back(wait_done(subset));
+    }
+    return allowed;
+  }
+  // The rule by which a wait must split its distinct inputs, each once, into
+  // done and not done: a duplicate collapsed [WAIT-DUP-1], no input no output
+  // [WAIT-EMPTY-1], the split at the deadline [WAIT-TIMEOUT-1], else the
+  // mode's own rule.
+  const char* wait_partition_rule(const std::vector<int>& subset, ReturnWhen when,
+                                  bool timed_out) const {
+    const auto handles = distinct(subset);
+    if (handles.size() < subset.size()) return "WAIT-DUP-1";
+    if (handles.empty()) return "WAIT-EMPTY-1";
+    if (timed_out) return "WAIT-TIMEOUT-1";
+    return wait_rule(handles, when, false);
+  }
+  // The rule by which a reported done set `done` must equal the model's
+  // `expected`: a difference in cancelled futures only is about whether a
+  // cancelled future is done for wait [WAIT-CANCEL-1]; otherwise a timed-out
+  // wait's [WAIT-TIMEOUT-1], else the mode's own rule.
+  const char* wait_split_rule(const std::vector<int>& subset, ReturnWhen when,
+                              const std::set<std::size_t>& done,
+                              const std::set<std::size_t>& expected, bool timed_out) const {
+    if (differs_only_in_cancelled(subset, done, expected)) return "WAIT-CANCEL-1";
+    if (timed_out) return "WAIT-TIMEOUT-1";
+    return wait_rule(distinct(subset), when, false);
+  }
+  bool differs_only_in_cancelled(const std::vector<int>& subset, const std::set<std::size_t>& done,
+                                 const std::set<std::size_t>& expected) const {
+    std::vector<std::size_t> differ;
+    std::set_symmetric_difference(done.begin(), done.end(), expected.begin(), expected.end(),
+                                  std::back_inserter(differ));
+    return !differ.empty() && std::all_of(differ.begin(), differ.end(), [&](std::size_t i) {
+      return by_handle(subset[i]).state == State::kCancelled;
+    });
+  }
+  // Distinct handles, in first-seen order.
+  static std::vector<int> distinct(const std::vector<int>& subset) {
+    std::vector<int> out;
+    for (int h : subset) {
+      if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+    }
+    return out;
+  }
+
   // --- as_completed [ASC-*] --------------------------------------------------
+
+  // The rule a future yielded again (or more than the inputs) breaks: a
+  // duplicated input yielded more than once [ASC-DUP-1], any other
+  // [ASC-ALL-1]. `index`: what the run yielded, if anything.
+  static const char* as_completed_again_rule(const std::vector<int>& subset,
+                                             const std::optional<std::size_t>& index) {
+    const bool duplicated = index && *index < subset.size() &&
+                            std::count(subset.begin(), subset.end(), subset[*index]) > 1;
+    return duplicated ? "ASC-DUP-1" : "ASC-ALL-1";
+  }
 
   // The rule by which the futures done at the call (`missing`: those not yet
   // yielded) come first: cancelled ones are yielded too [ASC-CANCEL-1], even
