@@ -11,8 +11,8 @@
 #include <typeindex>
 #include <unordered_map>
 
+#include "cf/detail/error_text.hpp"
 #include "cf/errors.hpp"
-#include "error_text.hpp"
 
 namespace cf::detail {
 namespace {

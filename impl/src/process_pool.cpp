@@ -47,11 +47,11 @@
 #include <vector>
 
 #include "call_queue.hpp"
+#include "cf/detail/error_text.hpp"
 #include "cf/detail/frame.hpp"
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
-#include "error_text.hpp"
 
 extern char** environ;
 

@@ -8,10 +8,10 @@
 
 #include "call_queue.hpp"
 #include "cf/codec.hpp"
+#include "cf/detail/error_text.hpp"
 #include "cf/detail/frame.hpp"
 #include "cf/detail/posix_io.hpp"
 #include "cf/errors.hpp"
-#include "error_text.hpp"
 
 namespace cf::detail {
 namespace {

@@ -13,12 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "cf/detail/error_text.hpp"
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/schedule_point.hpp"
 #include "cf/detail/spin_wait.hpp"
 #include "cf/detail/sync.hpp"
 #include "cf/log.hpp"
-#include "error_text.hpp"
 
 namespace cf {
 namespace {

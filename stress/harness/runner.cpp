@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "adapter.hpp"
-#include "cf/codec.hpp"
+#include "cf/detail/error_text.hpp"
 #include "noise.hpp"
 #include "stack_dump.hpp"
 
@@ -82,10 +82,7 @@ long resident_kib() {
 }
 
 // An actor's or the harness's error as "type: message".
-std::string describe(const std::exception_ptr& error) {
-  auto remote = cf::detail::describe_exception(error);
-  return remote.message.empty() ? remote.type : remote.type + ": " + remote.message;
-}
+using cf::detail::describe;
 
 // The actor threads of one run, reused across iterations. Each iteration:
 // every actor and the driver meet at the start barrier, the actors run, and

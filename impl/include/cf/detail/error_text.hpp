@@ -1,4 +1,4 @@
-// error_text.hpp — an error as one line of text, "type: message", the form a
+// cf/detail/error_text.hpp — an error as one line of text, "type: message", the form a
 // log entry or a worker's stderr gives it (the type as PPE-REMOTE-1 names it:
 // the registered name, else the demangled one). Defined in codec.cpp.
 #pragma once
