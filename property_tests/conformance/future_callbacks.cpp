@@ -319,17 +319,24 @@ TEST_F(Conformance, FUT_CB_RunningTaskCallbackRunsOnceAtCompletion) {
   }
 }
 
+// A task queued behind the held worker of `ex`, with one recording callback
+// (id 0) that must not have run before `until` [`rule`].
+std::pair<FuturePtr, std::shared_ptr<Calls>> queued_with_callback(Executor& ex, const char* rule,
+                                                                  const char* until) {
+  auto f = ex.submit(Probe::value_of(kValue));
+  auto calls = std::make_shared<Calls>();
+  f->add_done_callback(record(calls, 0));
+  CF_CHECK_EQ(rule, calls->count(), 0u) << "the callback of a queued task ran before " << until;
+  return {f, calls};
+}
+
 TEST_F(Conformance, FUT_CB_QueuedTaskCallbackRunsOnceAtCompletion) {
   CF_REQUIRE(Cap::kDoneCallbacks, Cap::kMaxWorkers);
   const auto test_thread = impl().thread_token();
   auto& ex = make_executor(1);
   HeldWorker worker(ex, lab);
   worker.hold();
-  auto f = ex.submit(Probe::value_of(kValue));
-  auto calls = std::make_shared<Calls>();
-  f->add_done_callback(record(calls, 0));
-  CF_CHECK_EQ("FUT-CB-1", calls->count(), 0u)
-      << "the callback of a queued task ran before completion";
+  auto [f, calls] = queued_with_callback(ex, "FUT-CB-1", "completion");
   worker.finish();
   CF_CHECK_VALUE("EXEC-SUBMIT-1", f->result(kLong), kValue);
   CF_ASSERT("FUT-CB-1", calls->await(1)) << "the callback never ran";
@@ -811,11 +818,7 @@ TEST_F(Conformance, FUT_CB_CancelOfQueuedTaskRunsCallbacksInCancellingThread) {
   auto& ex = make_executor(1);
   HeldWorker worker(ex, lab);
   worker.hold();
-  auto f = ex.submit(Probe::value_of(kValue));
-  auto calls = std::make_shared<Calls>();
-  f->add_done_callback(record(calls, 0));
-  CF_CHECK_EQ("FUT-CB-6", calls->count(), 0u)
-      << "the callback of a queued task ran before the cancel";
+  auto [f, calls] = queued_with_callback(ex, "FUT-CB-6", "the cancel");
   CF_PRECONDITION("FUT-CANCEL-1", f->cancel()) << "cancel() of a queued task";
   CF_ASSERT_EQ("FUT-CB-6", calls->count(), 1u) << "cancel() returned before its callback ran";
   auto event = calls->entries()[0].event;

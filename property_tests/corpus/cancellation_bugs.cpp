@@ -31,6 +31,18 @@ std::vector<FuturePtr> queue_three(Executor& ex, int log) {
   return queued;
 }
 
+// queue_three, then shutdown(wait=false, cancel_futures=true): the scene is
+// that the shutdown cancelled the three [SHUT-CANCEL-1].
+std::vector<FuturePtr> cancelled_by_shutdown(Executor& ex, int log) {
+  auto queued = queue_three(ex, log);
+  ex.shutdown(false, true);
+  for (const auto& f : queued) {
+    CF_PRECONDITION("SHUT-CANCEL-1", f->result(kLong).is(Kind::kCancelled))
+        << "a call queued at shutdown(cancel_futures=true) was not cancelled";
+  }
+  return queued;
+}
+
 // gh-92001: wait() on a future whose cancel() succeeded before any worker saw
 // it returns at once, with the future in `done`.
 TEST_F(Conformance, CORPUS_gh92001_WaitSeesACancelBeforeAnyWorkerDoes) {
@@ -57,13 +69,7 @@ TEST_F(Conformance, CORPUS_gh109934_WaitSeesFuturesCancelledByShutdown) {
   HeldWorker worker(ex, lab);
   worker.hold();
   int log = lab.new_log();
-  auto queued = queue_three(ex, log);
-  ex.shutdown(false, true);
-  // The scene: the shutdown cancelled them [SHUT-CANCEL-1].
-  for (const auto& f : queued) {
-    CF_PRECONDITION("SHUT-CANCEL-1", f->result(kLong).is(Kind::kCancelled))
-        << "a call queued at shutdown(cancel_futures=true) was not cancelled";
-  }
+  auto queued = cancelled_by_shutdown(ex, log);
   auto split = impl().wait(queued, ReturnWhen::kAllCompleted, kAtOnce);
   CF_CHECK_EQ("WAIT-CANCEL-1", split.done.size(), queued.size())
       << "futures cancelled by shutdown(cancel_futures=true) left in not_done: "
@@ -81,13 +87,7 @@ TEST_F(Conformance, CORPUS_gh87893_gh136655_AsCompletedYieldsFuturesCancelledByS
   HeldWorker worker(ex, lab);
   worker.hold();
   int log = lab.new_log();
-  auto queued = queue_three(ex, log);
-  ex.shutdown(false, true);
-  // The scene: the shutdown cancelled them [SHUT-CANCEL-1].
-  for (const auto& f : queued) {
-    CF_PRECONDITION("SHUT-CANCEL-1", f->result(kLong).is(Kind::kCancelled))
-        << "a call queued at shutdown(cancel_futures=true) was not cancelled";
-  }
+  auto queued = cancelled_by_shutdown(ex, log);
   auto run = impl().as_completed(queued, kAtOnce);
   std::size_t yielded = 0;
   std::string ended = "the end";
