@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/map_steps.hpp"
 #include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
@@ -33,20 +34,6 @@ namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-// The end of a map's sequence, as step() reports it (no call of these tests
-// returns "none": every probe returns a value or raises).
-const Outcome kEnd = Outcome::error(Kind::kNone, "end of the sequence");
-
-// One step of the run: what it yielded or raised, or kEnd.
-Outcome step(MapRun& run) {
-  auto o = run.next();
-  return o ? *o : kEnd;
-}
-
-// The same as text, for checks that the sequence is over.
-const std::string kEndText = to_string(kEnd);
-std::string step_text(MapRun& run) { return to_string(step(run)); }
 
 // Everything the run yields until it ends or raises; a raised error is the
 // last element.

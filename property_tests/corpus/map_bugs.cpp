@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/map_steps.hpp"
 #include "harness/setups.hpp"
 #include "harness/suite.hpp"
 
@@ -15,13 +16,6 @@ namespace cf::conformance {
 namespace {
 
 using Kind = Outcome::Kind;
-
-const Outcome kEnd = Outcome::error(Kind::kNone, "end of the sequence");
-
-Outcome step(MapRun& run) {
-  auto o = run.next();
-  return o ? *o : kEnd;
-}
 
 // The rule a buffered step after shutdown, expected to yield `want`, judges:
 // another input's value in its place is out of order [MAP-ORDER-1]; a
