@@ -852,7 +852,9 @@ struct AsCompletedCmd : ModelCommand {
   // Before an untimed as_completed must yield cancelled futures
   // [ASC-CANCEL-1], a poll (timeout zero) shows whether it does (where the
   // implementation can poll): one that does not would block without end, and
-  // the failed case would cost its bound on every shrink.
+  // the failed case would cost its bound on every shrink. A poll that timed
+  // out before a cancelled future that it yields alone held a done future
+  // back [ASC-TIMEOUT-2].
   void poll_yields_cancelled(System& s, const std::function<void()>& rescue) const {
     if (!props::has(s.impl.caps(), Cap::kAsCompletedTimeout)) return;
     std::shared_ptr<AsCompletedRun> poll =
@@ -866,7 +868,10 @@ struct AsCompletedCmd : ModelCommand {
     if (s.lost) return;
     for (int h : std::set<int>(subset.begin(), subset.end())) {
       if (s.spec.by_handle(h).state != State::kCancelled) continue;
-      CF_CHECK("ASC-CANCEL-1", yielded.count(index_of(h)) > 0)
+      const bool seen = yielded.count(index_of(h)) > 0;
+      CF_CHECK(seen ? "ASC-CANCEL-1"
+                    : props::unyielded_cancel_rule(s.impl, s.inputs({h})[0], "ASC-TIMEOUT-2"),
+               seen)
           << "as_completed(" << show_handles(subset)
           << ", timeout=0s) did not yield the cancelled future at index " << index_of(h);
     }

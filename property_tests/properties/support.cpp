@@ -194,11 +194,12 @@ AsCompletedStep next_or_raised(AsCompletedRun& run) {
   return step;
 }
 
-const char* unyielded_cancel_rule(Implementation& impl, const FuturePtr& f) {
+const char* unyielded_cancel_rule(Implementation& impl, const FuturePtr& f,
+                                  const char* held_back_rule) {
   if (!has(impl.caps(), Cap::kAsCompletedTimeout)) return "ASC-CANCEL-1";
   try {
     auto alone = impl.as_completed({f}, Timeout(std::chrono::seconds(0)));
-    return alone->next() == std::optional<std::size_t>(0) ? "ASC-ORDER-1" : "ASC-CANCEL-1";
+    return alone->next() == std::optional<std::size_t>(0) ? held_back_rule : "ASC-CANCEL-1";
   } catch (const Raised&) {
     return "ASC-CANCEL-1";
   }

@@ -97,8 +97,11 @@ bool cancel_took_effect(Future& f, Caps caps);
 // The rule an as_completed broke that did not yield the cancelled `f` by its
 // deadline: where as_completed over `f` alone yields it at once (with a zero
 // timeout, Cap::kAsCompletedTimeout), the cancellation is seen and what held
-// it back is the order of the yields [ASC-ORDER-1]; else ASC-CANCEL-1.
-const char* unyielded_cancel_rule(Implementation& impl, const FuturePtr& f);
+// it back is `held_back_rule` (the order of the yields [ASC-ORDER-1]; for a
+// zero-timeout poll, done futures come before its TimeoutError
+// [ASC-TIMEOUT-2]); else ASC-CANCEL-1.
+const char* unyielded_cancel_rule(Implementation& impl, const FuturePtr& f,
+                                  const char* held_back_rule = "ASC-ORDER-1");
 
 // One step of an as_completed run: the index yielded, or none with, where the
 // step raised, ": raised <outcome>" in `raised`.
