@@ -31,8 +31,11 @@ namespace cf::conformance {
 using namespace std::chrono_literals;
 
 // Upper bound for an event that must happen (a task starting, a gate
-// arrival): generous so a loaded CI machine or a sanitizer build never trips it.
-inline constexpr auto kLong = std::chrono::seconds(30);
+// arrival): generous so a loaded CI machine or a sanitizer build never trips
+// it (the slowest such event seen, a worker process or MPI rank spawned on a
+// loaded machine, takes about a second). Each check that finds the event
+// missing waits it out, so it is no longer than that margin needs.
+inline constexpr auto kLong = std::chrono::seconds(10);
 // A timeout a test expects to run out: long enough to be measurable.
 inline constexpr auto kShort = std::chrono::milliseconds(50);
 // How late a timed-out call may return beyond its timeout before the suite
