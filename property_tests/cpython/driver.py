@@ -224,20 +224,23 @@ def hello(msg):
     return {"version": list(sys.version_info[:3]), "pid": os.getpid(), "about": about}
 
 
-_clusters = []  # dask clusters, kept until the driver exits
+_clusters = {}  # dask: worker count -> (client, cluster), kept until the driver exits
 
 
 def dask_executor(max_workers):
-    """A dask.distributed executor on a local cluster: one single-threaded
+    """A dask.distributed executor on a local cluster of one single-threaded
     worker per requested worker, in this process (worker processes would cost
-    seconds per test). The cluster lives until the driver exits."""
+    seconds per test). A cluster is started once per worker count and shared
+    by every executor of that size the test makes: each executor is a fresh
+    Client.get_executor(), whose shutdown waits for or cancels only its own
+    futures."""
     from distributed import Client, LocalCluster
     workers = max_workers if max_workers is not None else os.cpu_count()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
-                           dashboard_address=None)
-    client = Client(cluster, set_as_default=False)
-    _clusters.append((client, cluster))
-    return client.get_executor()
+    if workers not in _clusters:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
+                               dashboard_address=None)
+        _clusters[workers] = (Client(cluster, set_as_default=False), cluster)
+    return _clusters[workers][0].get_executor()
 
 
 def make_executor(msg):
