@@ -52,6 +52,7 @@
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
+#include "manager_thread.hpp"
 
 extern char** environ;
 
@@ -111,7 +112,6 @@ struct ProcessPoolExecutor::Impl {
   std::size_t spawned = 0;
   bool shut_down = false;
   bool broken = false;
-  bool manager_started = false;
   // The manager sleeps in poll() (and whether someone has woken it since):
   // a submit writes the eventfd only then, else the manager sees the call
   // on its next turn.
@@ -119,10 +119,8 @@ struct ProcessPoolExecutor::Impl {
   bool woken = false;
   std::optional<Death> death;       // the worker whose death broke the pool [PPE-BROKEN-3]
   std::vector<std::string> to_log;  // for the log handler, once the lock is released
-  std::thread manager;
-  std::thread::id manager_id;
+  detail::ManagerThread manager;
   detail::UniqueFd wake_fd;
-  std::mutex join_mutex;
 
   // Calls in flight at most: one per worker that takes calls, and
   // max_workers + 1 ahead of them in the queue, as CPython's call queue
@@ -498,12 +496,10 @@ ProcessPoolExecutor::ProcessPoolExecutor(Options options) : impl_(std::make_shar
 }
 
 ProcessPoolExecutor::~ProcessPoolExecutor() {
-  if (impl_->manager_started && std::this_thread::get_id() == impl_->manager_id) {
-    // Destroyed from one of its own done-callbacks: the manager cannot join
-    // itself; it finishes the work and exits on its own.
+  if (impl_->manager.is_current()) {
+    // Destroyed from one of its own done-callbacks (see ManagerThread::detach).
     shutdown(false, false);
-    std::lock_guard lock(impl_->join_mutex);
-    if (impl_->manager.joinable()) impl_->manager.detach();
+    impl_->manager.detach();
     return;
   }
   shutdown(true, false);
@@ -515,11 +511,7 @@ void ProcessPoolExecutor::enqueue(std::shared_ptr<detail::ProcessCall> call) {
     std::lock_guard lock(impl_->mutex);
     if (impl_->shut_down) throw ShutdownError();
     if (impl_->broken) throw BrokenProcessPool(msg::kBrokenProcessPoolSubmit);  // [PPE-BROKEN-2]
-    if (!impl_->manager_started) {
-      impl_->manager = std::thread([impl = impl_] { impl->run(); });
-      impl_->manager_id = impl_->manager.get_id();
-      impl_->manager_started = true;
-    }
+    impl_->manager.start([impl = impl_] { impl->run(); });
     // The workers the calls need, this one included, are there when submit
     // returns [PPE-WORKERS-2], started before the call is queued, so it can
     // go to them at once; the manager must then watch their sockets. If
@@ -547,12 +539,7 @@ void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   not_started.clear();
   impl_->wake();
   if (!wait) return;
-  std::lock_guard join_lock(impl_->join_mutex);
-  if (impl_->manager_started && std::this_thread::get_id() == impl_->manager_id) {
-    throw std::logic_error(
-        "ProcessPoolExecutor::shutdown(wait=true) called from one of its own done-callbacks");
-  }
-  if (impl_->manager.joinable()) impl_->manager.join();
+  impl_->manager.join("cf::ProcessPoolExecutor");
 }
 
 void ProcessPoolExecutor::force_shutdown(int signal) {

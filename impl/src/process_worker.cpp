@@ -51,9 +51,7 @@ std::optional<std::uint64_t> start(int fd, int& exit_code) {
       // the parent, which logs it through its log handler; to stderr only if
       // the parent cannot hear it [PPE-INIT-2].
       try {
-        const TaskEntry* entry = find_task(initializer);
-        if (!entry) throw std::invalid_argument("initializer is not registered: " + initializer);
-        entry->invoke(entry->fn, initializer_args);
+        run_initializer(initializer, initializer_args);
       } catch (...) {
         auto error = std::current_exception();
         auto remote = describe_exception(error);
@@ -72,8 +70,9 @@ std::optional<std::uint64_t> start(int fd, int& exit_code) {
   }
 }
 
-// Runs one call; the reply to send back.
-ResultFrame run(CallFrame& call) {
+}  // namespace
+
+ResultFrame run_call(const CallFrame& call) {
   ResultFrame reply;
   reply.id = call.id;
   std::vector<std::string> results;
@@ -93,7 +92,21 @@ ResultFrame run(CallFrame& call) {
   return reply;
 }
 
-}  // namespace
+void run_initializer(const std::string& name, const std::string& args) {
+  const TaskEntry* entry = find_task(name);
+  if (!entry) throw std::invalid_argument("initializer is not registered: " + name);
+  entry->invoke(entry->fn, args);
+}
+
+std::string encode_reply_frame(const ResultFrame& reply) {
+  std::string body = encode_result_body(reply);
+  if (body.size() > kMaxFrameBody) {
+    ResultFrame too_big{reply.id, reply.exiting,       false,
+                        {},       "std::length_error", "result is larger than the frame limit"};
+    body = encode_result_body(too_big);
+  }
+  return encode_frame(FrameType::kResult, body);
+}
 
 int worker_socket_fd() { return g_socket; }
 
@@ -117,17 +130,11 @@ int worker_main(int fd, int call_fd) {
     } catch (const std::exception&) {
       return 2;
     }
-    ResultFrame reply = run(call);
+    ResultFrame reply = run_call(call);
     // After its last call a worker takes no more from the queue, and says so
     // with the result [PPE-MAXTASKS-1].
     reply.exiting = *max_tasks != 0 && done >= *max_tasks;
-    std::string body = encode_result_body(reply);
-    if (body.size() > kMaxFrameBody) {
-      ResultFrame too_big{call.id, reply.exiting,       false,
-                          {},      "std::length_error", "result is larger than the frame limit"};
-      body = encode_result_body(too_big);
-    }
-    if (!write_all(fd, encode_frame(FrameType::kResult, body))) return 0;
+    if (!write_all(fd, encode_reply_frame(reply))) return 0;
     if (reply.exiting) return 0;
   }
 }

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "cf/codec.hpp"
+#include "cf/detail/call_pool.hpp"
 #include "cf/detail/process_call.hpp"
 #include "cf/executor.hpp"
 #include "cf/future.hpp"
@@ -55,9 +56,6 @@ namespace cf {
 namespace detail {
 // In a worker: runs the worker loop and returns its exit code. Elsewhere: -1.
 int process_worker_entry(int argc, char** argv);
-template <class F, class... Args>
-using process_result_t =
-    std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
 }  // namespace detail
 
 // A registered function and the arguments it is called with, encoded now:
@@ -83,7 +81,7 @@ class TaskCall {
   std::string args_;
 };
 
-class ProcessPoolExecutor {
+class ProcessPoolExecutor : public detail::CallPool<ProcessPoolExecutor> {
  public:
   struct Options {
     // None: the CPUs this process may use [PPE-WORKERS-1]; <= 0 throws.
@@ -110,60 +108,7 @@ class ProcessPoolExecutor {
   ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
   ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
 
-  // Schedules fn(args...) in a worker [EXEC-SUBMIT-1]. fn must be a plain
-  // function registered with CF_REGISTER_TASK: anything else fails to
-  // compile [PPE-REG-1], an unregistered one throws UnregisteredTaskError
-  // [PPE-REG-2]. Arguments are converted to fn's parameter types and encoded
-  // now; if encoding throws, the future holds that error. Throws
-  // ShutdownError after shutdown and BrokenProcessPool once broken.
-  template <class F, class... Args>
-  auto submit(F&& f, Args&&... args) -> Future<detail::process_result_t<F, Args...>> {
-    using Fn = std::decay_t<F>;
-    static_assert(detail::is_function_pointer_v<Fn>,
-                  "cf::ProcessPoolExecutor::submit takes a plain function registered with "
-                  "CF_REGISTER_TASK(fn); a lambda or function object cannot run in another "
-                  "process");
-    using R = detail::process_result_t<F, Args...>;
-    Fn fn = f;
-    const detail::TaskEntry& entry = detail::task_for(reinterpret_cast<detail::AnyFunction>(fn));
-    Future<R> future;
-    auto call = std::make_shared<detail::SingleCall<R>>(future, entry.name);
-    try {
-      call->args.push_back(detail::encode_args(fn, std::forward<Args>(args)...));
-    } catch (...) {
-      call->encode_error = std::current_exception();
-    }
-    enqueue(std::move(call));
-    return future;
-  }
-
-  // Python's map(fn, *iterables, timeout, chunksize, buffersize).
-  // options.chunksize > 1 sends the inputs in chunks of that many per call
-  // [PPE-CHUNK-2]; below 1 throws std::invalid_argument("chunksize must be
-  // >= 1.") [PPE-CHUNK-1]. The trailing `chunksize` argument is the same
-  // option (kept for callers that pass it apart). See cf/executor.hpp for the rest.
-  template <class F, std::ranges::input_range Inputs>
-  auto map(F fn, Inputs&& inputs, MapOptions options = {}, int chunksize = 1) {
-    if (chunksize < 1) throw std::invalid_argument(msg::kChunkSize);
-    if (chunksize != 1) options.chunksize = chunksize;
-    return map_zipped(std::move(fn), options, std::forward<Inputs>(inputs));
-  }
-  // Two or more ranges, read in step [MAP-ZIP-1]; a cf::MapOptions may follow.
-  template <class F, std::ranges::input_range R1, std::ranges::input_range R2, class... Rest>
-  auto map(F fn, R1&& first, R2&& second, Rest&&... rest) {
-    if constexpr (detail::ends_with_options<Rest...>::value) {
-      auto args = std::forward_as_tuple(std::forward<Rest>(rest)...);
-      MapOptions options = std::get<sizeof...(Rest) - 1>(args);
-      return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return map_zipped(std::move(fn), options, std::forward<R1>(first), std::forward<R2>(second),
-                          std::get<I>(std::move(args))...);
-      }
-      (std::make_index_sequence<sizeof...(Rest) - 1>{});
-    } else {
-      return map_zipped(std::move(fn), MapOptions{}, std::forward<R1>(first),
-                        std::forward<R2>(second), std::forward<Rest>(rest)...);
-    }
-  }
+  // submit() and map(): cf/detail/call_pool.hpp.
 
   // Stops accepting work [EXEC-SUBMIT-4]; cancel_futures cancels the calls not
   // yet sent to a worker [SHUT-CANCEL-1]; wait blocks until all sent and
@@ -192,75 +137,15 @@ class ProcessPoolExecutor {
   static int default_max_workers();
 
  private:
+  friend class detail::CallPool<ProcessPoolExecutor>;
   void enqueue(std::shared_ptr<detail::ProcessCall> call);
   void force_shutdown(int signal);
-
-  template <class F, class... Ranges>
-  auto map_zipped(F fn, MapOptions options, Ranges&&... ranges) {
-    detail::validate(options);
-    // Chunks are queued all at once: a bound on them is not offered, and is
-    // refused rather than ignored [PPE-CHUNK-3].
-    if (options.chunksize > 1 && options.buffersize) {
-      throw std::invalid_argument(msg::kChunkedBuffersize);
-    }
-    if (options.chunksize == 1) {
-      return detail::map_ranges(*this, std::move(fn), options, std::forward<Ranges>(ranges)...);
-    }
-    return map_chunked(std::move(fn), std::move(options), std::forward<Ranges>(ranges)...);
-  }
-  template <class F, class... Ranges>
-  auto map_chunked(F fn, MapOptions options, Ranges&&... ranges);
 
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 
 static_assert(Executor<ProcessPoolExecutor>);
-
-template <class F, class... Ranges>
-auto ProcessPoolExecutor::map_chunked(F fn, MapOptions options, Ranges&&... ranges) {
-  static_assert(detail::is_function_pointer_v<F>,
-                "cf::ProcessPoolExecutor::map takes a plain function registered with "
-                "CF_REGISTER_TASK(fn)");
-  using R = detail::process_result_t<F, std::ranges::range_reference_t<Ranges>...>;
-  auto deadline = options.timeout.deadline();  // measured from the call [MAP-TIMEOUT-1]
-  if (options.buffersize && *options.buffersize < 1) throw std::invalid_argument(msg::kBufferSize);
-  const std::size_t chunksize = static_cast<std::size_t>(options.chunksize);
-  const detail::TaskEntry& entry = detail::task_for(reinterpret_cast<detail::AnyFunction>(fn));
-  // Each input is a future of its own, completed when its chunk is; every
-  // chunk is queued now (buffersize does not apply to chunks). A chunk with a
-  // cancelled item is not run [PPE-CHUNK-2] (ChunkCall::set_running).
-  std::deque<Future<R>> items;
-  std::shared_ptr<detail::ChunkCall<R>> chunk;
-  std::vector<std::shared_ptr<detail::ChunkCall<R>>> chunks;
-  detail::ZipSource<Ranges...> source(std::forward<Ranges>(ranges)...);
-  for (; !source.exhausted(); source.advance()) {
-    if (!chunk) {
-      chunk = std::make_shared<detail::ChunkCall<R>>(entry.name);
-      chunk->items.reserve(chunksize);
-      chunk->args.reserve(chunksize);
-    }
-    Future<R> item;
-    chunk->items.push_back(item);
-    items.push_back(std::move(item));
-    try {
-      chunk->args.push_back(
-          source.with_current([&](auto&&... args) { return detail::encode_args(fn, args...); }));
-    } catch (...) {
-      if (!chunk->encode_error) chunk->encode_error = std::current_exception();
-    }
-    if (chunk->items.size() == chunksize) chunks.push_back(std::move(chunk));
-  }
-  if (chunk) chunks.push_back(std::move(chunk));
-  try {
-    for (auto& c : chunks) enqueue(std::move(c));
-  } catch (...) {
-    for (auto& f : items) f.cancel();
-    throw;
-  }
-  // The order, timeout and cancel-on-abandon rules of cf::map, over the items.
-  return MapResult<R>(std::move(items), nullptr, deadline);
-}
 
 }  // namespace cf
 

@@ -8,15 +8,31 @@
 // shared by every worker of the pool (call_queue.hpp).
 #pragma once
 
+#include <string>
+
+#include "cf/detail/frame.hpp"
+
 namespace cf::detail {
 
 inline constexpr const char* kWorkerFlag = "--cf-process-worker";
+// argv[1] of a rank spawned by cf::MpiPoolExecutor (cf/mpi_pool.hpp).
+inline constexpr const char* kMpiWorkerFlag = "--cf-mpi-worker";
 
 // The worker loop: reads the config, runs the initializer, then takes one
 // call at a time from the queue until it ends (the pool shut down) or the
 // task limit is reached. Returns the exit code: 0 normal, 1 initializer
 // failed, 2 protocol error.
 int worker_main(int socket_fd, int call_queue_fd);
+
+// Runs one call in this process: the reply carries the task's results or the
+// error it threw [PPE-REMOTE-1] (an unregistered task is such an error).
+ResultFrame run_call(const CallFrame& call);
+// Runs the registered initializer `name` with its encoded `args`; throws what
+// it throws, or std::invalid_argument if it is not registered [PPE-INIT-1].
+void run_initializer(const std::string& name, const std::string& args);
+// The result frame of `reply`; a body over the frame limit is replaced by a
+// std::length_error reply.
+std::string encode_reply_frame(const ResultFrame& reply);
 
 // In a worker, the socket to the parent (for fault-injection tests); else -1.
 int worker_socket_fd();
