@@ -19,11 +19,17 @@
 extern "C" {
 extern const char cf_process_worker_entry_present;
 const char cf_process_worker_entry_present = 1;
+// A rank of cf::MpiPoolExecutor (cf_mpi); null in programs without it.
+__attribute__((weak)) int cf_mpi_worker_main(int argc, char** argv);
 }
 
 namespace cf::detail {
 
 int process_worker_entry(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], kMpiWorkerFlag) == 0) {
+    if (cf_mpi_worker_main == nullptr) return 2;
+    return cf_mpi_worker_main(argc, argv);
+  }
   if (argc != 5 || std::strcmp(argv[1], kWorkerFlag) != 0) return -1;
   int fd = std::atoi(argv[2]);
   int call_fd = std::atoi(argv[3]);
