@@ -75,18 +75,24 @@ std::string replay_line(const Scenario& s, std::uint64_t seed, bool noise, doubl
 }
 
 // A library may open process-wide resources on its first use (a pool's
-// global thread data, an eventfd, a logging pipe). One executor made, used
-// once and destroyed before the first phase takes them, so that a phase's
+// global thread data, an eventfd, a logging pipe), some sized by the most
+// workers it has run at once (MPI's connections to its ranks). Executors of
+// the default size and of the most workers a scenario asks for, each used
+// once and destroyed before the first phase, take them, so that a phase's
 // leak check sees only what the scenario's iterations leave behind. A
 // failure here is no verdict: the scenario meets it again and reports it.
 void warm_up(std::uint64_t seed) {
-  try {
-    Stage stage(seed);
-    auto ex = stage.executor(std::optional<int>{});
-    auto f = ex->submit(cc::Probe::value_of(0));
-    (void)f->result(std::chrono::seconds(30));
-    ex->shutdown(true, false);
-  } catch (...) {
+  std::vector<std::optional<int>> sizes = {std::nullopt, Stage::kMostWorkers};
+  for (auto workers : sizes) {
+    try {
+      Stage stage(seed);
+      if (workers && !stage.has(cc::Cap::kMaxWorkers)) continue;
+      auto ex = stage.executor(workers);
+      auto f = ex->submit(cc::Probe::value_of(0));
+      (void)f->result(std::chrono::seconds(30));
+      ex->shutdown(true, false);
+    } catch (...) {
+    }
   }
 }
 

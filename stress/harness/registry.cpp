@@ -30,6 +30,9 @@ const char* verdict_name(Verdict verdict) {
 }
 
 std::unique_ptr<Executor> Stage::executor(std::optional<int> workers) {
+  if (workers && *workers > kMostWorkers) {
+    throw std::logic_error("a stress scenario asks for more than Stage::kMostWorkers workers");
+  }
   conformance::ExecutorSpec spec;
   spec.max_workers = workers;
   return executor(spec);

@@ -85,7 +85,10 @@ class Stage {
   conformance::Lab& lab() { return lab_; }
   std::uint64_t seed() const { return seed_; }
   bool has(Cap cap) const { return (impl_.caps() & static_cast<Caps>(cap)) != 0; }
-  // A guarded executor with `workers` workers (nullopt: the default).
+  // The most workers a scenario asks for (the warm-up starts that many).
+  static constexpr int kMostWorkers = 4;
+  // A guarded executor with `workers` workers (nullopt: the default); more
+  // than kMostWorkers is a scenario's bug (std::logic_error).
   std::unique_ptr<Executor> executor(std::optional<int> workers);
   std::unique_ptr<Executor> executor(const conformance::ExecutorSpec& spec);
 
