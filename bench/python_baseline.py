@@ -6,6 +6,10 @@ measures (see shapes.hpp and reference_process.cpp; the sizes are the same):
   latency     one call at a time, submit -> result
   map_chunked map over MAP_INPUTS inputs with chunksize CHUNK (process pool)
 
+With --mpi4py it measures mpi4py.futures' MPIPoolExecutor instead (rows
+"...-/mpi4py-futures"), its ledger a named shared-memory block the worker
+ranks attach to; bench/compare runs that apart, with Open MPI's settings.
+
 Every pool has WORKERS workers. Each shape runs REPETITIONS times; the JSON on
 stdout gives the median seconds per iteration of each row, named like cf_bench's
 rows ("throughput/cpython-process"), and for each latency row the median over
@@ -16,6 +20,7 @@ shared-memory array for the process pool) and every result is compared with
 its input: a run that lost or duplicated work exits with an error instead of
 printing figures.
 """
+import atexit
 import concurrent.futures as cf
 import json
 import multiprocessing
@@ -42,6 +47,27 @@ ledger = None
 def attach_ledger(shared):
     global ledger
     ledger = shared
+
+
+_ledger_block = None
+
+
+def attach_named_ledger(name):
+    """An MPI rank's ledger: the parent's shared-memory block, by name."""
+    global _ledger_block
+    from multiprocessing import resource_tracker, shared_memory
+    _ledger_block = shared_memory.SharedMemory(name=name)
+    # The parent owns the block; a rank must not unlink it when it exits.
+    resource_tracker.unregister(_ledger_block._name, "shared_memory")
+    attach_ledger(_ledger_block.buf.cast("q"))
+    atexit.register(_detach_named_ledger)
+
+
+def _detach_named_ledger():
+    view = ledger
+    attach_ledger(None)
+    view.release()
+    _ledger_block.close()
 
 
 def identity(x):
@@ -126,7 +152,40 @@ def latency_rows(pool, name, rows, percentiles):
     }
 
 
+def mpi4py_rows():
+    """mpi4py.futures' MPIPoolExecutor in the process pool's shapes."""
+    from multiprocessing import shared_memory
+    from mpi4py.futures import MPIPoolExecutor
+    rows, percentiles = {}, {}
+    block = shared_memory.SharedMemory(create=True, size=SLOTS * 8)
+    view = block.buf.cast("q")
+    try:
+        attach_ledger(view)
+        for s in range(SLOTS):
+            ledger[s] = 0
+        with MPIPoolExecutor(max_workers=WORKERS, initializer=attach_named_ledger,
+                             initargs=(block.name,)) as pool:
+            warm_up(pool)
+            rows["throughput/mpi4py-futures"] = median_of(lambda: throughput(pool, PROCESS_BATCH))
+            latency_rows(pool, "latency/mpi4py-futures", rows, percentiles)
+            rows["map_chunked/mpi4py-futures"] = median_of(lambda: map_chunked(pool))
+    finally:
+        attach_ledger(None)
+        view.release()
+        block.close()
+        block.unlink()
+    return rows, percentiles
+
+
 def main():
+    if sys.argv[1:] == ["--mpi4py"]:
+        rows, percentiles = mpi4py_rows()
+        json.dump({"seconds_per_iteration": rows, "round_trip_percentiles": percentiles},
+                  sys.stdout, indent=2)
+        print()
+        return
+    if sys.argv[1:]:
+        sys.exit(f"python_baseline.py: unknown arguments {sys.argv[1:]} (only --mpi4py)")
     rows, percentiles = {}, {}
     attach_ledger([0] * SLOTS)
     with cf.ThreadPoolExecutor(max_workers=WORKERS) as pool:

@@ -1,20 +1,30 @@
-// Rows for cf::ProcessPoolExecutor with kWorkers worker processes: the same
+// Rows for cf::ProcessPoolExecutor with kWorkers worker processes, and, where
+// cf_mpi is built, for cf::MpiPoolExecutor with kWorkers MPI ranks: the same
 // throughput and latency shapes over a registered task, and map with chunks.
-// python_baseline.py measures the same shapes with CPython's pool.
+// python_baseline.py measures the same shapes with CPython's pool (and
+// mpi4py.futures' MPIPoolExecutor).
 //
 // The calls run in the workers, so their ledger (ledger.hpp) is a memfd that
-// the workers inherit and map in the pool's initializer.
+// the pool's initializer maps in each worker: by the inherited fd number in a
+// process worker, through /proc/<parent>/fd in an MPI rank (not a child of
+// the parent; on the parent's machine).
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <ranges>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cf/process_pool.hpp"
+#ifdef CF_BENCH_HAVE_MPI
+#include "cf/mpi_pool.hpp"
+#endif
 #include "registry.hpp"
 #include "shapes.hpp"
 
@@ -67,7 +77,15 @@ class SharedLedger {
 
 }  // namespace
 
-void attach_ledger(int fd) { g_ledger = LedgerView(map_slots(fd), kSlots); }
+// `pid` 0: the fd is inherited; else it is `pid`'s.
+void attach_ledger(std::int64_t pid, int fd) {
+  if (pid != 0) {
+    std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open the ledger at " + path);
+  }
+  g_ledger = LedgerView(map_slots(fd), kSlots);
+}
 CF_REGISTER_TASK(attach_ledger);
 
 // The task of every process row: counts its run, returns its input.
@@ -79,25 +97,40 @@ CF_REGISTER_TASK(process_identity);
 
 namespace {
 
-struct ReferenceProcess {
-  explicit ReferenceProcess(const SharedLedger& ledger) : pool(options(ledger)) {
+// A pool of kWorkers workers that have all run a call. Pool::Options has
+// max_workers and initializer.
+template <class Pool>
+struct Started {
+  Started(const SharedLedger& ledger, std::int64_t ledger_pid) : pool(options(ledger, ledger_pid)) {
     std::vector<Future<int>> futures;
     for (int i = 0; i < 2 * kWorkers; ++i) futures.push_back(pool.submit(process_identity, i));
     for (auto& f : futures) f.result();
     ledger.view().settle(0);  // the warm-up calls are not the row's
   }
-  static ProcessPoolExecutor::Options options(const SharedLedger& ledger) {
-    ProcessPoolExecutor::Options o;
+  static typename Pool::Options options(const SharedLedger& ledger, std::int64_t ledger_pid) {
+    typename Pool::Options o;
     o.max_workers = kWorkers;
-    o.initializer = TaskCall(attach_ledger, ledger.fd());
+    o.initializer = TaskCall(attach_ledger, ledger_pid, ledger.fd());
     return o;
   }
-  ProcessPoolExecutor pool;
+  Pool pool;
 };
 
+// How a pool's workers reach the parent's ledger: inherited (0) or through
+// the parent's pid.
+template <class Pool>
+std::int64_t ledger_pid() {
+  if constexpr (std::is_same_v<Pool, ProcessPoolExecutor>) {
+    return 0;
+  } else {
+    return ::getpid();
+  }
+}
+
+template <class Pool>
 void throughput(benchmark::State& state) {
   SharedLedger ledger;
-  ReferenceProcess ref(ledger);
+  Started<Pool> ref(ledger, ledger_pid<Pool>());
   std::vector<Future<int>> futures;
   futures.reserve(kProcessBatch);
   std::string error;
@@ -114,9 +147,10 @@ void throughput(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kProcessBatch);
 }
 
+template <class Pool>
 void latency(benchmark::State& state) {
   SharedLedger ledger;
-  ReferenceProcess ref(ledger);
+  Started<Pool> ref(ledger, ledger_pid<Pool>());
   RoundTrips trips;
   std::string error;
   int i = 0;
@@ -133,9 +167,10 @@ void latency(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+template <class Pool>
 void map_chunked(benchmark::State& state) {
   SharedLedger ledger;
-  ReferenceProcess ref(ledger);
+  Started<Pool> ref(ledger, ledger_pid<Pool>());
   auto inputs = std::views::iota(0, kMapInputs);
   std::string error;
   for (auto _ : state) {
@@ -152,18 +187,25 @@ void map_chunked(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kMapInputs);
 }
 
-}  // namespace
-
-void register_reference_process() {
-  benchmark::RegisterBenchmark("throughput/reference-process", throughput)
+template <class Pool>
+void register_rows(const std::string& column) {
+  benchmark::RegisterBenchmark(("throughput/" + column).c_str(), throughput<Pool>)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  benchmark::RegisterBenchmark("latency/reference-process", latency)
+  benchmark::RegisterBenchmark(("latency/" + column).c_str(), latency<Pool>)
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
-  benchmark::RegisterBenchmark("map_chunked/reference-process", map_chunked)
+  benchmark::RegisterBenchmark(("map_chunked/" + column).c_str(), map_chunked<Pool>)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
 }
+
+}  // namespace
+
+void register_reference_process() { register_rows<ProcessPoolExecutor>("reference-process"); }
+
+#ifdef CF_BENCH_HAVE_MPI
+void register_reference_mpi() { register_rows<MpiPoolExecutor>("reference-mpi"); }
+#endif
 
 }  // namespace cf::bench

@@ -7,6 +7,7 @@ namespace cf::bench {
 
 void register_reference_thread();
 void register_reference_process();
+void register_reference_mpi();
 void register_boost_asio();
 void register_boost_thread();
 void register_onetbb();
@@ -23,6 +24,9 @@ inline void register_all() {
 #endif
   register_std_async();
   register_reference_process();
+#ifdef CF_BENCH_HAVE_MPI
+  register_reference_mpi();
+#endif
 }
 
 }  // namespace cf::bench
