@@ -6,10 +6,13 @@
 // by the parent's fd number, inherited (reference-process) or through
 // /proc/<parent pid>/fd (reference-mpi: ranks are not the parent's children,
 // so this needs them on the parent's machine). Gates and logs then work
-// across processes. record_worker records the worker's pid.
+// across processes. record_worker records the worker's pid. A worker may
+// serve several labs in turn (MPI ranks serve later pools), and an fd number
+// is reused once its lab is closed: a lab is known by its inode too.
 #pragma once
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -27,40 +30,62 @@
 
 namespace cf::conformance {
 
-// A probe addressed to the lab it runs against: the parent's fd of the lab,
-// and the parent's pid when the worker did not inherit that fd (else 0).
+// Where a worker finds the test's lab: the parent's fd of it, the parent's
+// pid when the worker did not inherit that fd (else 0), and its inode.
+struct LabAddress {
+  int fd = -1;
+  std::int64_t pid = 0;
+  std::uint64_t inode = 0;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(fd, pid, inode);
+  }
+  static LabAddress of(const Lab& lab, std::int64_t pid) {
+    struct stat st {};
+    if (::fstat(lab.fd(), &st) != 0) {
+      throw std::system_error(errno, std::generic_category(), "fstat of the lab");
+    }
+    return LabAddress{lab.fd(), pid, static_cast<std::uint64_t>(st.st_ino)};
+  }
+};
+
+// A probe addressed to the lab it runs against.
 struct ProbeCall {
-  int lab_fd = -1;
-  std::int64_t lab_pid = 0;
+  LabAddress lab;
   Probe probe;
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(lab_fd, lab_pid, probe);
+    archive(lab, probe);
   }
 };
 
 namespace reference {
 
-// In a worker: the lab of `call`, mapped once and kept for the worker's life.
-// Held by value, so the worker's exit unmaps it (LeakSanitizer reported labs
-// held by raw pointers in a static map at every worker's exit).
+// In a worker: the lab of `call`, mapped once and kept until a lab with
+// another inode comes by the same fd. Held by value, so the worker's exit
+// unmaps it (LeakSanitizer reported labs held by raw pointers in a static map
+// at every worker's exit).
 inline Lab& lab_in_worker(const ProbeCall& call) {
   static std::mutex mutex;
-  static std::map<std::pair<std::int64_t, int>, Lab> labs;
+  static std::map<std::pair<std::int64_t, int>, std::pair<std::uint64_t, Lab>> labs;
   std::lock_guard lock(mutex);
-  auto key = std::make_pair(call.lab_pid, call.lab_fd);
+  const LabAddress& at = call.lab;
+  auto key = std::make_pair(at.pid, at.fd);
   auto it = labs.find(key);
+  if (it != labs.end() && it->second.first != at.inode) {
+    labs.erase(it);  // that lab is closed; its fd number now names this one
+    it = labs.end();
+  }
   if (it == labs.end()) {
-    int fd = call.lab_fd;
-    if (call.lab_pid != 0) {
-      std::string path =
-          "/proc/" + std::to_string(call.lab_pid) + "/fd/" + std::to_string(call.lab_fd);
+    int fd = at.fd;
+    if (at.pid != 0) {
+      std::string path = "/proc/" + std::to_string(at.pid) + "/fd/" + std::to_string(at.fd);
       fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
       if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
     }
-    it = labs.emplace(key, Lab::attach(fd)).first;
+    it = labs.emplace(key, std::make_pair(at.inode, Lab::attach(fd))).first;
   }
-  return it->second;
+  return it->second.second;
 }
 
 inline std::int64_t run_probe_call(ProbeCall call) {
@@ -74,8 +99,7 @@ template <class Pool>
 class PoolExecutor final : public Executor {
  public:
   template <class Options>
-  PoolExecutor(Lab& lab, std::int64_t lab_pid, Options options)
-      : lab_fd_(lab.fd()), lab_pid_(lab_pid), pool_(std::move(options)) {}
+  PoolExecutor(const LabAddress& lab, Options options) : lab_(lab), pool_(std::move(options)) {}
 
   FuturePtr submit(const Probe& probe) override {
     return guard([&] { return wrap(pool_.submit(run_probe_call, call(probe))); });
@@ -94,8 +118,8 @@ class PoolExecutor final : public Executor {
                                       const MapSpec& spec) override {
     return guard([&] {
       auto inputs = std::views::iota(std::int64_t{0}) |
-                    std::views::transform([make, fd = lab_fd_, pid = lab_pid_](std::int64_t i) {
-                      return ProbeCall{fd, pid, make(i)};
+                    std::views::transform([make, lab = lab_](std::int64_t i) {
+                      return ProbeCall{lab, make(i)};
                     });
       return wrap_map(
           pool_.map(&run_probe_call, std::move(inputs), MapOptions{spec.timeout, spec.buffersize}));
@@ -113,10 +137,9 @@ class PoolExecutor final : public Executor {
   int max_workers() override { return pool_.max_workers(); }
 
  private:
-  ProbeCall call(const Probe& probe) const { return ProbeCall{lab_fd_, lab_pid_, probe}; }
+  ProbeCall call(const Probe& probe) const { return ProbeCall{lab_, probe}; }
 
-  int lab_fd_;
-  std::int64_t lab_pid_;
+  LabAddress lab_;
   Pool pool_;
 };
 

@@ -33,15 +33,14 @@ class ReferenceProcess final : public ReferenceImplementation {
 
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     return reference::guard([&] {
+      // pid 0: the workers inherit the lab's fd.
+      const auto at = LabAddress::of(lab, 0);
       ProcessPoolExecutor::Options options;
       options.max_workers = spec.max_workers;
       if (spec.initializer) {
-        options.initializer =
-            TaskCall(reference::run_init_probe, ProbeCall{lab.fd(), 0, *spec.initializer});
+        options.initializer = TaskCall(reference::run_init_probe, ProbeCall{at, *spec.initializer});
       }
-      // lab_pid 0: the workers inherit the lab's fd.
-      return std::make_unique<reference::PoolExecutor<ProcessPoolExecutor>>(lab, 0,
-                                                                            std::move(options));
+      return std::make_unique<reference::PoolExecutor<ProcessPoolExecutor>>(at, std::move(options));
     });
   }
 };
