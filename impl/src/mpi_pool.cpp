@@ -7,11 +7,20 @@
 // their last message, then sleeping a little longer each idle turn (up to
 // kIdleMax); a submit or shutdown wakes the manager at once.
 //
+// Ranks outlive their pool: a pool that ends cleanly and ran no initializer
+// hands its group of ranks back to the process (Runtime), and a later pool of
+// at most that many workers takes it instead of spawning. Spawning is the
+// slow and fragile step (a connect/accept through PMIx each time), so a
+// program that opens many pools spawns once per size it uses. A group whose
+// pool broke or ran an initializer is stopped: its ranks may hold that
+// pool's state. Idle groups are stopped at exit, before MPI_Finalize.
+//
 // The worker: this same program, spawned with argv {kMpiWorkerFlag};
 // CF_PROCESS_WORKER_ENTRY hands it to cf_mpi_worker_main (a weak reference in
 // process_entry.cpp, so programs without cf_mpi do not link MPI). Messages:
-// tag kFrameTag carries one frame (config, call; result, init-failed), tag
-// kStopTag (empty) tells a worker to disconnect and exit.
+// tag kFrameTag carries one frame (config, call; result, init-failed); tag
+// kEndTag (empty) ends a pool's session, after which the rank waits for the
+// next pool's config; tag kExitTag (empty) tells it to disconnect and exit.
 #include "cf/mpi_pool.hpp"
 
 #include <mpi.h>
@@ -52,26 +61,32 @@ using CallPtr = std::shared_ptr<ProcessCall>;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kFrameTag = 1;
-constexpr int kStopTag = 2;
+constexpr int kEndTag = 2;
+constexpr int kExitTag = 3;
 constexpr auto kSpin = std::chrono::microseconds(100);
 constexpr auto kIdleMax = std::chrono::microseconds(500);
+// A rank between pools waits longer between polls: it may wait for the rest
+// of the program, and a pool's first call may take that much longer.
+constexpr auto kBetweenPoolsMax = std::chrono::milliseconds(10);
 
 // How long to wait before the next MPI_Iprobe: nothing for kSpin after the
 // last activity (the next message of a busy pool comes within microseconds),
 // then a little longer each idle turn, up to kIdleMax. reset() on activity.
 class Backoff {
  public:
+  explicit Backoff(std::chrono::microseconds most = kIdleMax) : most_(most) {}
   void reset() {
     idle_since_ = Clock::now();
     wait_ = std::chrono::microseconds(0);
   }
   std::chrono::microseconds next() {
     if (Clock::now() - idle_since_ < kSpin) return std::chrono::microseconds(0);
-    wait_ = std::min(kIdleMax, std::max(std::chrono::microseconds(10), wait_ * 2));
+    wait_ = std::min(most_, std::max(std::chrono::microseconds(10), wait_ * 2));
     return wait_;
   }
 
  private:
+  std::chrono::microseconds most_;
   Clock::time_point idle_since_ = Clock::now();
   std::chrono::microseconds wait_{0};
 };
@@ -125,6 +140,40 @@ class Runtime {
   // PMIx_Lookup): pools spawn and disconnect one at a time.
   static std::mutex& spawn_mutex() { return instance().spawn_mutex_; }
 
+  // A group of spawned ranks: their intercommunicator and how many.
+  struct Group {
+    MPI_Comm comm = MPI_COMM_NULL;
+    int size = 0;
+  };
+  // The smallest idle group of at least `workers` ranks, if there is one.
+  static std::optional<Group> take_idle(int workers) {
+    Runtime& r = instance();
+    std::lock_guard lock(r.mutex_);
+    auto best = r.idle_.end();
+    for (auto it = r.idle_.begin(); it != r.idle_.end(); ++it) {
+      if (it->size >= workers && (best == r.idle_.end() || it->size < best->size)) best = it;
+    }
+    if (best == r.idle_.end()) return std::nullopt;
+    Group g = *best;
+    r.idle_.erase(best);
+    return g;
+  }
+  // A group whose ranks wait for a pool's config, for a later pool.
+  static void give_back(Group group) {
+    Runtime& r = instance();
+    std::lock_guard lock(r.mutex_);
+    r.idle_.push_back(group);
+  }
+  // Tells every rank of `group` to exit, then disconnects from them (which
+  // waits until each has disconnected too).
+  static void stop(Group& group) {
+    for (int rank = 0; rank < group.size; ++rank) {
+      MPI_Send(nullptr, 0, MPI_BYTE, rank, kExitTag, group.comm);
+    }
+    std::lock_guard one_at_a_time(spawn_mutex());
+    MPI_Comm_disconnect(&group.comm);
+  }
+
  private:
   static Runtime& instance() {
     static Runtime runtime;
@@ -154,8 +203,14 @@ class Runtime {
       ready_ = true;
       changed_.notify_all();
       changed_.wait(lock, [&] { return exiting_; });
+      std::vector<Group> idle;
+      idle.swap(idle_);
+      lock.unlock();
       int finalized = 0;
       MPI_Finalized(&finalized);
+      if (!finalized) {
+        for (auto& group : idle) stop(group);
+      }
       if (owns_ && !finalized && live_pools_.load() == 0) MPI_Finalize();
     });
     std::unique_lock lock(mutex_);
@@ -183,6 +238,7 @@ class Runtime {
   bool owns_ = false;
   std::string error_;
   std::atomic<int> live_pools_{0};
+  std::vector<Group> idle_;  // under mutex_
   std::mutex spawn_mutex_;
   std::thread owner_;
 };
@@ -224,7 +280,8 @@ struct MpiPoolExecutor::Impl {
   bool shut_down = false;
   bool broken = false;
   detail::ManagerThread manager;
-  MPI_Comm ranks = MPI_COMM_NULL;  // the manager's alone
+  Runtime::Group group;            // the manager's alone
+  MPI_Comm ranks = MPI_COMM_NULL;  // group.comm
   std::vector<std::string> to_log;
 
   bool idle_locked() const { return pending.empty() && ahead.empty() && busy == 0; }
@@ -252,12 +309,31 @@ struct MpiPoolExecutor::Impl {
       }
     }
     if (!cause.empty()) terminate_broken(cause);
-    stop_ranks();
+    // Ranks that ran an initializer or served a broken pool may hold its
+    // state: they stop; the others serve a later pool.
+    release_ranks(/*reusable=*/cause.empty() && initializer.empty());
   }
 
-  // Starts max_workers ranks and sends each the config. Returns why the pool
-  // broke, or "".
+  // Takes an idle group of ranks, or spawns max_workers, and sends the config
+  // to the first max_workers. Returns why the pool broke, or "".
   std::string spawn() {
+    if (auto idle = Runtime::take_idle(max_workers)) {
+      group = *idle;
+      ranks = group.comm;
+    } else if (std::string cause = spawn_group(); !cause.empty()) {
+      return cause;
+    }
+    detail::BodyWriter config;
+    config.bytes(initializer).bytes(initializer_args).u64(0);
+    std::string frame = detail::encode_frame(detail::FrameType::kConfig, config.take());
+    for (int r = 0; r < max_workers; ++r) send(ranks, r, kFrameTag, frame);
+    std::lock_guard lock(mutex);
+    workers.resize(static_cast<std::size_t>(max_workers));
+    return "";
+  }
+
+  // Spawns a group of max_workers ranks. Returns why that failed, or "".
+  std::string spawn_group() {
     std::string exe = self_exe();
     std::vector<char*> argv = {const_cast<char*>(detail::kMpiWorkerFlag), nullptr};
     std::vector<int> codes(static_cast<std::size_t>(max_workers), MPI_SUCCESS);
@@ -277,13 +353,8 @@ struct MpiPoolExecutor::Impl {
     for (int code : codes) {
       if (code != MPI_SUCCESS) return mpi_error("MPI_Comm_spawn of a worker", code);
     }
+    group = {ranks, max_workers};
     MPI_Comm_set_errhandler(ranks, MPI_ERRORS_RETURN);
-    detail::BodyWriter config;
-    config.bytes(initializer).bytes(initializer_args).u64(0);
-    std::string frame = detail::encode_frame(detail::FrameType::kConfig, config.take());
-    for (int r = 0; r < max_workers; ++r) send(ranks, r, kFrameTag, frame);
-    std::lock_guard lock(mutex);
-    workers.resize(static_cast<std::size_t>(max_workers));
     return "";
   }
 
@@ -411,19 +482,20 @@ struct MpiPoolExecutor::Impl {
     for (auto& v : victims) v->fail(std::make_exception_ptr(BrokenProcessPool(cause)));
   }
 
-  // Tells every rank to stop, then disconnects from them (which waits until
-  // each has disconnected too).
-  void stop_ranks() {
+  // Ends the session of the ranks this pool configured and hands the group
+  // back for a later pool, or stops every rank of it.
+  void release_ranks(bool reusable) {
     if (ranks == MPI_COMM_NULL) return;
-    int size = 0;
-    MPI_Comm_remote_size(ranks, &size);
-    for (int r = 0; r < size; ++r) {
-      MPI_Send(nullptr, 0, MPI_BYTE, r, kStopTag, ranks);
+    if (reusable) {
+      for (int r = 0; r < max_workers; ++r) {
+        MPI_Send(nullptr, 0, MPI_BYTE, r, kEndTag, ranks);
+      }
+      Runtime::give_back(group);
+    } else {
+      Runtime::stop(group);
     }
-    {
-      std::lock_guard one_at_a_time(Runtime::spawn_mutex());
-      MPI_Comm_disconnect(&ranks);
-    }
+    group = {};
+    ranks = MPI_COMM_NULL;
     std::lock_guard lock(mutex);
     workers.clear();
   }
@@ -495,9 +567,10 @@ std::size_t MpiPoolExecutor::worker_count() const {
 
 namespace {
 
-// The next message from the parent, polling with backoff.
-cf::Message receive(MPI_Comm parent) {
-  cf::Backoff backoff;
+// The next message from the parent, polling with backoff up to `most`.
+cf::Message receive(MPI_Comm parent,
+                    std::chrono::microseconds most = std::chrono::microseconds(cf::kIdleMax)) {
+  cf::Backoff backoff(most);
   for (;;) {
     if (auto m = cf::try_receive(parent)) return std::move(*m);
     auto wait = backoff.next();
@@ -509,18 +582,18 @@ cf::Message receive(MPI_Comm parent) {
   }
 }
 
-int serve(MPI_Comm parent) {
+// One pool's session: its config, then calls until kEndTag. Returns false
+// when told to exit.
+bool serve_session(MPI_Comm parent, const cf::Message& config, int& code) {
   using namespace cf::detail;
-  cf::Message config = receive(parent);
-  if (config.tag != cf::kFrameTag) return 0;  // stopped before the config
   Frame frame = decode_whole_frame(config.bytes);
-  if (frame.type != FrameType::kConfig) return 2;
+  if (frame.type != FrameType::kConfig) throw std::runtime_error("expected a config frame");
   BodyReader in(frame.body);
   std::string initializer = in.bytes();
   std::string initializer_args = in.bytes();
   in.u64();
   in.finish();
-  int code = 0;
+  bool initialized = true;
   if (!initializer.empty()) {
     try {
       run_initializer(initializer, initializer_args);
@@ -529,15 +602,28 @@ int serve(MPI_Comm parent) {
       InitFailedFrame report{std::move(remote.type), std::move(remote.message)};
       cf::send(parent, 0, cf::kFrameTag,
                encode_frame(FrameType::kInitFailed, encode_init_failed_body(report)));
-      code = 1;  // the parent breaks the pool and stops this rank [PPE-INIT-1]
+      initialized = false;  // the parent breaks the pool and stops this rank [PPE-INIT-1]
+      code = 1;
     }
   }
   for (;;) {
     cf::Message m = receive(parent);
-    if (m.tag == cf::kStopTag) return code;
-    if (code != 0) continue;
+    if (m.tag == cf::kExitTag) return false;
+    if (m.tag == cf::kEndTag) return true;
+    if (!initialized) continue;
     CallFrame call = parse_call_frame(decode_whole_frame(m.bytes));
     cf::send(parent, 0, cf::kFrameTag, encode_reply_frame(run_call(call)));
+  }
+}
+
+// Sessions of successive pools until told to exit.
+int serve(MPI_Comm parent) {
+  int code = 0;
+  for (;;) {
+    cf::Message m = receive(parent, cf::kBetweenPoolsMax);
+    if (m.tag == cf::kExitTag) return code;
+    if (m.tag != cf::kFrameTag) continue;
+    if (!serve_session(parent, m, code)) return code;
   }
 }
 

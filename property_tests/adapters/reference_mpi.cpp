@@ -5,7 +5,8 @@
 // process's child and inherits none of its fds: it opens the test's Lab
 // through /proc/<test pid>/fd, so the column needs its ranks on the test's
 // machine (Open MPI places spawned ranks there unless a hostfile says
-// otherwise). Declared gaps, each for a reason:
+// otherwise). Ranks serve later pools of the test process (cf/mpi_pool.hpp),
+// each pool's lab in turn. Declared gaps, each for a reason:
 //   thread-count, thread-names  workers are ranks, started all at once by the
 //                               manager thread after the first submit
 //   default-workers             the default is the CPU count [PPE-WORKERS-1]
@@ -41,15 +42,13 @@ class ReferenceMpi final : public ReferenceImplementation {
 
   std::unique_ptr<Executor> make_executor(Lab& lab, const ExecutorSpec& spec) override {
     return reference::guard([&] {
-      const std::int64_t pid = ::getpid();
+      const auto at = LabAddress::of(lab, ::getpid());
       MpiPoolExecutor::Options options;
       options.max_workers = spec.max_workers;
       if (spec.initializer) {
-        options.initializer =
-            TaskCall(reference::run_init_probe, ProbeCall{lab.fd(), pid, *spec.initializer});
+        options.initializer = TaskCall(reference::run_init_probe, ProbeCall{at, *spec.initializer});
       }
-      return std::make_unique<reference::PoolExecutor<MpiPoolExecutor>>(lab, pid,
-                                                                        std::move(options));
+      return std::make_unique<reference::PoolExecutor<MpiPoolExecutor>>(at, std::move(options));
     });
   }
 };

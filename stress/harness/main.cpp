@@ -79,10 +79,12 @@ std::string replay_line(const Scenario& s, std::uint64_t seed, bool noise, doubl
 // workers it has run at once (MPI's connections to its ranks). Executors of
 // the default size and of the most workers a scenario asks for, each used
 // once and destroyed before the first phase, take them, so that a phase's
-// leak check sees only what the scenario's iterations leave behind. A
-// failure here is no verdict: the scenario meets it again and reports it.
+// leak check sees only what the scenario's iterations leave behind. The
+// largest first: a library that keeps workers for later executors of at most
+// that size (cf::MpiPoolExecutor's ranks) then starts them once. A failure
+// here is no verdict: the scenario meets it again and reports it.
 void warm_up(std::uint64_t seed) {
-  std::vector<std::optional<int>> sizes = {std::nullopt, Stage::kMostWorkers};
+  std::vector<std::optional<int>> sizes = {Stage::kMostWorkers, std::nullopt};
   for (auto workers : sizes) {
     try {
       Stage stage(seed);

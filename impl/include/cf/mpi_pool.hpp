@@ -5,8 +5,13 @@
 // the same Executor API and frames), with the workers started as MPI ranks:
 // the first submit spawns max_workers ranks of this same program with
 // MPI_Comm_spawn, and calls and results travel as MPI messages over the
-// intercommunicator, one frame each. The ranks may be on other machines,
-// wherever the MPI job places them. Link cf_mpi (Open MPI or any MPI with
+// intercommunicator, one frame each. Ranks outlive their pool: when a pool
+// that ran no initializer ends cleanly, its ranks wait for a later pool of
+// the process with at most that many workers, which takes them instead of
+// spawning (a task's global state in a rank may then be seen by a later
+// pool's tasks, as by later tasks of the same pool). Ranks of a pool that
+// broke or ran an initializer exit; idle ones exit when the program does. The ranks may be on other
+// machines, wherever the MPI job places them. Link cf_mpi (Open MPI or any MPI with
 // MPI_THREAD_MULTIPLE); main must start with CF_PROCESS_WORKER_ENTRY, as for
 // the process pool [PPE-SPAWN-2]. The program runs as a singleton (started
 // directly) or under `mpiexec -n 1`; with more ranks than cores, Open MPI needs
@@ -31,10 +36,10 @@
 //
 // Open MPI 4.1 with an external PMIx (Debian's) now and then hangs in
 // MPI_Comm_spawn (openpmix issue 2735), and hangs when two threads spawn at
-// once. The first pool sets PMIX_MCA_gds=hash (unless set), which avoids the
-// first, and pools spawn one at a time. Spawning is faster on one machine
-// with OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp (about 0.15 s for two
-// ranks instead of 0.4).
+// once. The first pool sets PMIX_MCA_gds=hash (unless set), which makes the
+// first rare, pools spawn one at a time, and reusing ranks spawns seldom. Spawning is faster on one
+// machine with OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp (about 0.15 s for two ranks instead of
+// 0.4).
 //
 // Thread-safety: every method may be called from any thread, concurrently.
 // Guarantees: every call runs once, or is cancelled, or fails with
@@ -77,15 +82,15 @@ class MpiPoolExecutor : public detail::CallPool<MpiPoolExecutor> {
 
   // Stops accepting work [EXEC-SUBMIT-4]; cancel_futures cancels the calls
   // still PENDING [SHUT-CANCEL-1]; wait blocks until every call sent ended
-  // and the ranks were told to stop and disconnected [SHUT-WAIT-1].
+  // and the ranks were handed back or stopped [SHUT-WAIT-1].
   // Idempotent [SHUT-IDEM-1].
   void shutdown(bool wait = true, bool cancel_futures = false);
 
   // True once the pool broke [PPE-BROKEN-1].
   bool is_broken() const;
   int max_workers() const;
-  // Ranks spawned and not yet disconnected: 0, then max_workers() from the
-  // first submit until shutdown; the ranks start all at once.
+  // Ranks serving this pool: 0, then max_workers() from the first submit
+  // until shutdown; they start (or are taken) all at once.
   std::size_t worker_count() const;
 
  private:
