@@ -64,7 +64,7 @@ NEEDS = re.compile(r"\*\*Needs\.\*\*\s*(.*)")
 DEVIATION = "**Known CPython deviation.**"
 STATUSES = ("pass", "fail", "deviation", "inconclusive", "n/a")
 CHARGING = ("check", "precondition", "hang", "crash", "stress", "sanitizer")
-NATIVE_ONLY = "checked only through cf's own C++ API, which only the reference implementations have"
+NATIVE_ONLY = "judged only by tests written against one of cf's own executors, not through an adapter"
 NATIVE_DIRS = ("property_tests/reference", "property_tests/process", "property_tests/native")
 
 
