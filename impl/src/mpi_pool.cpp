@@ -181,11 +181,6 @@ class Runtime {
   }
 
   Runtime() {
-    // Open MPI 4.1 with an external PMIx (Debian's) hangs now and then in
-    // MPI_Comm_spawn's connect/accept (openpmix issue 2735; here about one
-    // spawn in twenty); PMIx's "hash" datastore does not. Set before MPI
-    // starts, unless the user chose one.
-    ::setenv("PMIX_MCA_gds", "hash", 0);
     owner_ = std::thread([this] {
       int provided = 0;
       int initialized = 0;
@@ -242,6 +237,13 @@ class Runtime {
   std::mutex spawn_mutex_;
   std::thread owner_;
 };
+
+// Open MPI 4.1 with an external PMIx (Debian's) hangs now and then in
+// MPI_Comm_spawn's connect/accept (openpmix issue 2735; here about one spawn
+// in twenty); PMIx's "hash" datastore much more rarely. Chosen before MPI
+// starts, unless the user chose one, and at program start, before any thread
+// of the program may read the environment (setenv is not safe beside that).
+[[maybe_unused]] const bool gds_chosen = [] { return ::setenv("PMIX_MCA_gds", "hash", 0) == 0; }();
 
 std::string self_exe() {
   char path[PATH_MAX];

@@ -36,10 +36,10 @@
 //
 // Open MPI 4.1 with an external PMIx (Debian's) now and then hangs in
 // MPI_Comm_spawn (openpmix issue 2735), and hangs when two threads spawn at
-// once. The first pool sets PMIX_MCA_gds=hash (unless set), which makes the
-// first rare, pools spawn one at a time, and reusing ranks spawns seldom. Spawning is faster on one
-// machine with OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp (about 0.15 s for two ranks instead of
-// 0.4).
+// once. cf_mpi sets PMIX_MCA_gds=hash at program start (unless set), which
+// makes the first rare, pools spawn one at a time, and reusing ranks spawns seldom. Spawning is
+// faster on one machine with OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp (about 0.15 s for two
+// ranks instead of 0.4).
 //
 // Thread-safety: every method may be called from any thread, concurrently.
 // Guarantees: every call runs once, or is cancelled, or fails with
