@@ -1,14 +1,12 @@
 // Faults a thread pool never sees: a worker killed from outside, a crash
-// inside a task, a malformed frame, a failing initializer, a parent that
-// exits with live workers. Each must break the pool like Python's (every
+// inside a task, a malformed frame, a parent that exits with live workers (a
+// failing initializer: pool_rules_test.cpp). Each must break the pool like Python's (every
 // unfinished future BrokenProcessPool, later submits throw it), never hang,
 // and leave no zombie or stray worker.
 //
 // The fault is the scene; the checks name the rule that says how the pool
-// answers it: a dead worker [PPE-BROKEN-1], a malformed frame [PPE-FRAME-1],
-// a failing initializer [PPE-INIT-1], logged in the parent [PPE-INIT-2];
-// once the pool is known broken, a
-// submit is PPE-BROKEN-2's.
+// answers it: a dead worker [PPE-BROKEN-1], a malformed frame [PPE-FRAME-1];
+// once the pool is known broken, a submit is PPE-BROKEN-2's.
 #include <fcntl.h>
 #include <spawn.h>
 
@@ -17,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "harness/log_capture.hpp"
 #include "support.hpp"
 
 extern char** environ;
@@ -107,39 +104,6 @@ TEST(ProcessFault, PPE_FRAME_MalformedFrameBreaksThePool) {
       << "the call that wrote garbage ended with " << seen;
   auto pids = pool.worker_pids();
   check_broken("PPE-FRAME-1", pool, futures, pids);
-}
-
-TEST(ProcessFault, PPE_INIT_FailingInitializerBreaksThePool) {
-  conformance::LogCapture log;
-  ProcessPoolExecutor::Options options;
-  options.max_workers = 2;
-  options.initializer = failing_initializer;
-  ProcessPoolExecutor pool(options);
-  std::vector<Future<int>> futures;
-  // A submit waits for the worker it needs, whose initializer may have
-  // failed by the next submit: from then on submits throw [PPE-BROKEN-2].
-  try {
-    for (int i = 0; i < 4; ++i) futures.push_back(pool.submit(square, i));
-  } catch (const BrokenProcessPool&) {
-  }
-  CF_PRECONDITION("EXEC-SUBMIT-1", !futures.empty()) << "the first submit threw";
-  for (std::size_t i = 0; i < futures.size(); ++i) {
-    CF_CHECK_THROWS("PPE-INIT-1", futures[i].result(kLong), BrokenProcessPool) << "future " << i;
-  }
-  CF_CHECK_THROWS("PPE-INIT-1", pool.submit(square, 1), BrokenProcessPool);
-  // Logged in the parent before the futures failed.
-  CF_CHECK("PPE-INIT-2", log.has(LogLevel::kCritical,
-                                 "Exception in initializer: std::runtime_error: "
-                                 "initializer failed on purpose"))
-      << log.entries().size() << " messages logged";
-}
-
-TEST(ProcessFault, PPE_INIT_InitializerRunsBeforeTasks) {
-  ProcessPoolExecutor::Options options;
-  options.max_workers = 2;
-  options.initializer = noop_initializer;
-  ProcessPoolExecutor pool(options);
-  CF_CHECK_EQ("PPE-INIT-1", pool.submit(square, 9).result(kLong), 81);
 }
 
 // The test runs this same program again as the parent that dies: its child

@@ -1,9 +1,9 @@
 // The PPE- clauses of spec v2 on the reference ProcessPoolExecutor: workers
-// there when submit returns [PPE-WORKERS-2], a call whose arguments cannot be
-// encoded or decoded [PPE-ARGS-1] [PPE-ARGS-2], the broken-pool error naming
-// the dead worker [PPE-BROKEN-3] [PPE-BROKEN-4], chunksize with buffersize
-// [PPE-CHUNK-3], recycled workers never stranding calls [PPE-MAXTASKS-2] and
-// no worker outliving a forced shutdown [PPE-KILL-2].
+// there when submit returns [PPE-WORKERS-2], the broken-pool error naming the
+// dead worker [PPE-BROKEN-3] [PPE-BROKEN-4], recycled workers never stranding
+// calls [PPE-MAXTASKS-2] and no worker outliving a forced shutdown
+// [PPE-KILL-2]. Arguments that fail to encode or decode and chunksize with
+// buffersize are in pool_rules_test.cpp.
 #include <signal.h>
 
 #include <optional>
@@ -21,20 +21,6 @@ namespace {
 using conformance::Lab;
 using conformance::OpenGatesOnExit;
 
-// A value whose encoding fails in the parent when it is negative: the
-// parent's own encoding error, known before anything reaches a worker.
-struct Fragile {
-  int value = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
-    if (Archive::is_saving::value && value < 0) throw std::domain_error("cannot encode a negative");
-    archive(value);
-  }
-};
-
-int unwrap(Fragile f) { return f.value; }
-CF_REGISTER_TASK(unwrap);
-
 // How future `f` of call `x * x` ended: "ok", "broken" (BrokenProcessPool), or
 // what else it gave.
 std::string square_ending(Future<int>& f, int x) {
@@ -48,62 +34,6 @@ std::string square_ending(Future<int>& f, int x) {
   } catch (const std::exception& e) {
     return std::string("threw ") + e.what();
   }
-}
-
-// After one call of a one-worker `pool` failed alone (the rule `alone` says
-// it must): the calls submitted before and after it return their values, the
-// pool takes a new call, and its worker never died.
-void check_nothing_else_failed(const char* alone, ProcessPoolExecutor& pool, Future<int>& before,
-                               int before_value, Future<int>& after, int after_value) {
-  CF_CHECK_EQ(alone, before.result(kLong), before_value) << "the call before it";
-  CF_CHECK_EQ(alone, after.result(kLong), after_value) << "the call after it";
-  CF_CHECK_EQ(alone, pool.submit(square, 6).result(kLong), 36) << "the pool afterwards";
-  CF_CHECK_EQ(alone, pool.spawned_count(), 1u) << "workers started (none may have died)";
-}
-
-// --- PPE-ARGS-1 ---------------------------------------------------------------
-
-// test_error_at_task_pickle: the call fails alone, with the parent's error;
-// the calls around it and the pool are untouched.
-TEST(PPE, PPE_ARGS_UnencodableArgumentsFailTheirCallAlone) {
-  ProcessPoolExecutor pool(1);
-  auto before = pool.submit(unwrap, Fragile{3});
-  auto bad = pool.submit(unwrap, Fragile{-1});
-  auto after = pool.submit(unwrap, Fragile{5});
-  CF_CHECK_EQ("PPE-ARGS-1", ending<std::domain_error>([&] { bad.result(kLong); }),
-              throw_of<std::domain_error>("cannot encode a negative"));
-  check_nothing_else_failed("PPE-ARGS-1", pool, before, 3, after, 5);
-}
-
-// --- PPE-ARGS-2 ---------------------------------------------------------------
-
-// A value the parent encodes, but whose decoding throws in the worker.
-struct Undecodable {
-  int value = 0;
-  template <class Archive>
-  void save(Archive& archive) const {
-    archive(value);
-  }
-  template <class Archive>
-  void load(Archive& archive) {
-    archive(value);
-    throw std::out_of_range("cannot decode " + std::to_string(value));
-  }
-};
-
-int unwrap_undecodable(Undecodable u) { return u.value; }
-CF_REGISTER_TASK(unwrap_undecodable);
-
-// test_error_at_task_unpickle, where CPython breaks the pool: the call fails
-// alone, with the worker's decoding error; the worker lives on.
-TEST(PPE, PPE_ARGS_UndecodableArgumentsFailTheirCallAlone) {
-  ProcessPoolExecutor pool(1);
-  auto before = pool.submit(square, 3);
-  auto bad = pool.submit(unwrap_undecodable, Undecodable{7});
-  auto after = pool.submit(square, 5);
-  CF_CHECK_EQ("PPE-ARGS-2", ending<std::out_of_range>([&] { bad.result(kLong); }),
-              throw_of<std::out_of_range>("cannot decode 7"));
-  check_nothing_else_failed("PPE-ARGS-2", pool, before, 9, after, 25);
 }
 
 // --- PPE-WORKERS-2 ------------------------------------------------------------
@@ -249,45 +179,6 @@ TEST(PPE, CORPUS_gh107219_AWorkerDyingWithALargeCallBreaksThePoolWithoutHanging)
               throw_of<BrokenProcessPool>(msg::kBrokenProcessPool));
   CF_STEP("SHUT-WAIT-1");
   pool.shutdown(true);
-}
-
-// gh-110337: a call whose arguments fail to encode, then at once
-// shutdown(wait=false), once left the call's future pending forever. It
-// completes with the encoding error, and the calls around it run.
-TEST(PPE, CORPUS_gh110337_AnUnencodableCallRacingShutdownNoWaitStillCompletes) {
-  std::optional<ProcessPoolExecutor> pool(std::in_place, 1);
-  auto before = pool->submit(unwrap, Fragile{3});
-  auto bad = pool->submit(unwrap, Fragile{-1});
-  auto after = pool->submit(unwrap, Fragile{5});
-  pool->shutdown(false);
-  CF_CHECK_EQ("PPE-ARGS-1", ending<std::domain_error>([&] { bad.result(kLong); }),
-              throw_of<std::domain_error>("cannot encode a negative"));
-  CF_CHECK_EQ("SHUT-NOWAIT-1", before.result(kLong), 3) << "the call before it";
-  CF_CHECK_EQ("SHUT-NOWAIT-1", after.result(kLong), 5) << "the call after it";
-  CF_STEP("SHUT-DTOR-1");
-  pool.reset();
-}
-
-// --- PPE-CHUNK-3 --------------------------------------------------------------
-
-TEST(PPE, PPE_CHUNK_ChunkedMapRefusesBuffersize) {
-  ProcessPoolExecutor pool(2);
-  for (int chunksize : {2, 7}) {
-    CF_CHECK_EQ("PPE-CHUNK-3", ending<std::invalid_argument>([&] {
-                  pool.map(square, std::vector<int>{1, 2, 3},
-                           MapOptions{.buffersize = 2, .chunksize = chunksize});
-                }),
-                throw_of<std::invalid_argument>(msg::kChunkedBuffersize))
-        << "chunksize " << chunksize << " with buffersize 2";
-  }
-  CF_CHECK_EQ("PPE-CHUNK-3", pool.spawned_count(), 0u) << "workers started by the refused maps";
-  // chunksize 1 keeps buffersize (MAP-BUF-1's bound), so the refusal is the
-  // combination's, not buffersize's.
-  std::vector<int> out;
-  for (int v : pool.map(square, std::vector<int>{1, 2, 3}, MapOptions{.buffersize = 2})) {
-    out.push_back(v);
-  }
-  CF_CHECK_EQ("PPE-CHUNK-3", out, (std::vector<int>{1, 4, 9})) << "chunksize 1 with buffersize 2";
 }
 
 // --- PPE-MAXTASKS-2 -----------------------------------------------------------
