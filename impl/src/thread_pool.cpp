@@ -25,6 +25,25 @@ namespace {
 
 thread_local std::string t_worker_name;
 
+// Locks `m`, trying it for a moment before sleeping on it. The pool's lock
+// is held for a few instructions at a time, by the submitter and by workers
+// taking calls, so one that finds it taken nearly always gets it within a few
+// polls, without the futex wait and wake-up that a sleeping locker and its
+// unlocker pay (cf_bench throughput/reference-thread: about 10% fewer
+// nanoseconds per call on two cores). Under the explorer every lock is
+// already a scheduling point, and a spin would only add steps.
+template <class M>
+std::unique_lock<M> lock_spinning_first(M& m) {
+  if constexpr (!detail::sync::kSpinModel) {
+    constexpr int kTries = 100;
+    for (int i = 0; i < kTries; ++i) {
+      if (m.try_lock()) return std::unique_lock<M>(m, std::adopt_lock);
+      detail::cpu_relax();
+    }
+  }
+  return std::unique_lock<M>(m);
+}
+
 std::string default_prefix() {
   static std::atomic<int> counter{0};  // process-wide, as CPython's class counter
   return "ThreadPoolExecutor-" + std::to_string(counter++);
@@ -109,7 +128,7 @@ struct ThreadPoolExecutor::Impl {
         return;
       }
     }
-    std::unique_lock lock(mutex);
+    auto lock = lock_spinning_first(mutex);
     for (;;) {
       if (queue.empty() && !shut_down && !broken && !spinning.exchange(true)) {
         // A call submitted within microseconds starts without a futex
@@ -120,7 +139,7 @@ struct ThreadPoolExecutor::Impl {
           return queued.load(std::memory_order_relaxed) != 0;
         });
         spinning = false;
-        lock.lock();
+        lock = lock_spinning_first(mutex);
       }
       if (queue.empty() && !shut_down && !broken) {
         --awake;  // parked: a submit must wake it
@@ -143,7 +162,7 @@ struct ThreadPoolExecutor::Impl {
       ++awake;
       seen_awake();
       item.reset();  // the callable and its arguments die here, unlocked
-      lock.lock();
+      lock = lock_spinning_first(mutex);
     }
   }
 
@@ -185,7 +204,7 @@ ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true, false); }
 void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
   bool wake = true;
   {
-    std::lock_guard lock(impl_->mutex);
+    auto lock = lock_spinning_first(impl_->mutex);
     if (impl_->shut_down) throw ShutdownError();
     if (impl_->broken) throw BrokenThreadPool();
     impl_->queue.push_back(std::move(item));
