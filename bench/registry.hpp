@@ -12,6 +12,7 @@ void register_boost_asio();
 void register_boost_thread();
 void register_onetbb();
 void register_std_async();
+void register_qt6();
 
 inline void register_all() {
   register_reference_thread();
@@ -21,6 +22,9 @@ inline void register_all() {
 #endif
 #ifdef CF_BENCH_HAVE_TBB
   register_onetbb();
+#endif
+#ifdef CF_BENCH_HAVE_QT6
+  register_qt6();
 #endif
   register_std_async();
   register_reference_process();
