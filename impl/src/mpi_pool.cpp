@@ -60,7 +60,7 @@ using detail::ProcessCall;
 using CallPtr = std::shared_ptr<ProcessCall>;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kFrameTag = 1;
+constexpr int kFrameTag = detail::kMpiFrameTag;
 constexpr int kEndTag = 2;
 constexpr int kExitTag = 3;
 constexpr auto kSpin = std::chrono::microseconds(100);

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <typeinfo>
+#include <vector>
 
 #include "cf/cf.hpp"
 #include "cf/detail/posix_io.hpp"
@@ -54,6 +55,27 @@ inline int open_fd_count() {
 
 // True when `pid` is no child of ours, alive or zombie: reaped or never ours.
 inline bool reaped(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) < 0 && errno == ECHILD; }
+
+// After a fault that broke `pool` (the rule `breaks` says it must): every
+// future failed with BrokenProcessPool, the pool says it is broken
+// [EXT-BROKEN-1] and refuses a submit [PPE-BROKEN-2], shutdown(true)
+// returns, and nothing of it is left: `left()` returns "" or names what is
+// (workers not reaped, ranks still serving). The breaking rule kills and
+// reaps the workers, so what is left is charged to it.
+template <class Pool, class Left>
+void check_broken(const char* breaks, Pool& pool, std::vector<Future<int>>& futures, Left left) {
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    CF_CHECK_THROWS(breaks, futures[i].result(kLong), BrokenProcessPool) << "future " << i;
+  }
+  CF_CHECK("EXT-BROKEN-1", pool.is_broken()) << "after its futures failed";
+  CF_CHECK_THROWS("PPE-BROKEN-2", pool.submit(square, 2), BrokenProcessPool);
+  {
+    CF_STEP(breaks);  // the broken pool stopped its workers, so shutdown returns
+    pool.shutdown(true);
+  }
+  std::string what = left();
+  CF_CHECK(breaks, what.empty()) << what;
+}
 
 // Blocks until process `pid` (any process, not only a child) has exited, or
 // `timeout`; true if it is gone.

@@ -17,6 +17,9 @@ namespace cf::detail {
 inline constexpr const char* kWorkerFlag = "--cf-process-worker";
 // argv[1] of a rank spawned by cf::MpiPoolExecutor (cf/mpi_pool.hpp).
 inline constexpr const char* kMpiWorkerFlag = "--cf-mpi-worker";
+// The MPI tag under which that pool and its ranks send frames (config, call,
+// result); fault-injection tests send garbage under it.
+inline constexpr int kMpiFrameTag = 1;
 
 // The worker loop: reads the config, runs the initializer, then takes one
 // call at a time from the queue until it ends (the pool shut down) or the
