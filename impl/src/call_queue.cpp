@@ -116,7 +116,10 @@ void CallQueue::close() {
   worker_end_.reset();
 }
 
-std::optional<Frame> take_call(int fd) {
+namespace {
+
+// One message from the queue into `frame`: recvmsg with `flags`.
+Take receive_call(int fd, int flags, Frame& frame) {
   static thread_local std::string buffer(kInlineFrame, '\0');
   for (;;) {
     iovec part{buffer.data(), buffer.size()};
@@ -126,11 +129,12 @@ std::optional<Frame> take_call(int fd) {
     message.msg_iovlen = 1;
     message.msg_control = control;
     message.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(fd, &message, MSG_CMSG_CLOEXEC);
+    ssize_t n = ::recvmsg(fd, &message, MSG_CMSG_CLOEXEC | flags);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Take::kEmpty;
     if (n < 0) throw FrameError(std::string("call queue: ") + std::strerror(errno));
     // The parent never sends an empty message, so 0 is the end of the queue.
-    if (n == 0) return std::nullopt;
+    if (n == 0) return Take::kClosed;
     UniqueFd attached;
     for (cmsghdr* h = CMSG_FIRSTHDR(&message); h; h = CMSG_NXTHDR(&message, h)) {
       if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
@@ -141,7 +145,7 @@ std::optional<Frame> take_call(int fd) {
       }
     }
     if (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) throw FrameError("call message truncated");
-    Frame frame = decode_whole_frame(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    frame = decode_whole_frame(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     if (frame.type == FrameType::kCallInFd) {
       if (!attached || !frame.body.empty()) throw FrameError("call memfd missing");
       frame = decode_whole_frame(read_memfd(attached.get()));
@@ -149,8 +153,18 @@ std::optional<Frame> take_call(int fd) {
       throw FrameError("unexpected descriptor with a call");
     }
     if (frame.type != FrameType::kCall) throw FrameError("unexpected frame type in the call queue");
-    return frame;
+    return Take::kCall;
   }
 }
+
+}  // namespace
+
+std::optional<Frame> take_call(int fd) {
+  Frame frame;
+  if (receive_call(fd, 0, frame) == Take::kClosed) return std::nullopt;
+  return frame;
+}
+
+Take try_take_call(int fd, Frame& frame) { return receive_call(fd, MSG_DONTWAIT, frame); }
 
 }  // namespace cf::detail

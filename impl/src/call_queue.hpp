@@ -57,4 +57,10 @@ class CallQueue {
 // well-formed frame.
 std::optional<Frame> take_call(int fd);
 
+// In a worker, without blocking: kCall with the next call frame in `frame`,
+// kEmpty if no call is queued now, kClosed when the pool closed the queue.
+// Throws FrameError as take_call does.
+enum class Take { kCall, kEmpty, kClosed };
+Take try_take_call(int fd, Frame& frame);
+
 }  // namespace cf::detail

@@ -6,7 +6,10 @@
 // queue or running): one per live worker and max_workers + 1 ahead of them,
 // as CPython's call queue; those already count as started [EXEC-RUNNING-1]. A
 // submit that finds room puts its call in the queue itself, so a call does not
-// wait for the manager thread to wake up; the others wait for the manager.
+// wait for the manager thread to wake up; the others wait for the manager. A
+// call submitted when nothing else is in flight goes instead to the worker
+// that sent the last result, on that worker's own socket: it is likely still
+// polling for work, and the other idle workers sleep on (send_direct_locked).
 //
 // A submit that leaves more calls than workers to take them starts the
 // workers they need before it returns, as CPython's submit does
@@ -19,7 +22,7 @@
 // announce with its last result means it died, and the pool breaks
 // [PPE-BROKEN-1].
 //
-// Long on purpose (about 580 lines): the submission path and the manager's
+// Long on purpose (about 620 lines): the submission path and the manager's
 // steps share one mutex and the invariants it guards (pending, in_flight,
 // the window, workers, accepting), and are checked best side by side; the
 // POSIX plumbing lives in posix_io.cpp, the call queue in call_queue.cpp,
@@ -92,6 +95,9 @@ struct Death {
 // How long a worker whose socket closed unannounced may take to end before it
 // is killed for its status; it is ending, so this is an upper bound.
 constexpr int kDeathGraceMs = 2000;
+// A call frame up to this size may go straight to a worker's own socket;
+// that socket then holds nothing else, so the send never blocks.
+constexpr std::size_t kDirectFrame = 4096;
 
 }  // namespace
 
@@ -108,6 +114,8 @@ struct ProcessPoolExecutor::Impl {
   std::uint64_t next_id = 1;
   detail::CallQueue queue;
   std::vector<std::unique_ptr<Worker>> workers;
+  // The worker that sent the last result, while it takes more calls.
+  Worker* recent = nullptr;
   std::size_t accepting = 0;  // workers that have not announced their exit
   std::size_t spawned = 0;
   bool shut_down = false;
@@ -171,6 +179,36 @@ struct ProcessPoolExecutor::Impl {
     frames.clear();
   }
 
+  // Sends the frame of the one call in flight straight to the worker that
+  // sent the last result, on its own socket: that worker polls it for a
+  // while after a result, so a caller that submits as soon as it has its
+  // result reaches a worker that is awake, and the others sleep on. Nothing
+  // else is in flight, so no call is older and the worker is idle; it takes
+  // this call before any from the queue (process_worker.cpp). Not with a task
+  // limit: the worker could reach it on a queued call and exit with this one
+  // unread. False if the call must go to the queue.
+  bool send_direct_locked(std::vector<std::string>& frames) {
+    if (max_tasks != 0 || frames.size() != 1 || in_flight.size() != 1 || !outbox.empty() ||
+        frames[0].size() > kDirectFrame) {
+      return false;
+    }
+    auto it = std::find_if(workers.begin(), workers.end(),
+                           [&](const auto& w) { return w.get() == recent; });
+    if (it == workers.end() || (*it)->exiting) return false;
+    const std::string& frame = frames[0];
+    ssize_t n;
+    while ((n = ::send((*it)->fd.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL)) <
+               0 &&
+           errno == EINTR) {
+    }
+    if (n < 0) return false;  // a worker gone shows as EOF to the manager; the queue takes it
+    // The socket holds nothing else, so a short send only means the worker
+    // is reading; if it died meanwhile, its death breaks the pool.
+    detail::write_all((*it)->fd.get(), std::string_view(frame).substr(static_cast<std::size_t>(n)));
+    frames.clear();
+    return true;
+  }
+
   // More calls than workers that will take them (counting `more_calls` about
   // to be queued), and room for another worker [PPE-WORKERS-1]. A retiring
   // worker counts until it is reaped, as Python joins it before adjusting the
@@ -192,7 +230,7 @@ struct ProcessPoolExecutor::Impl {
     std::vector<std::string> frames;
     if (start_locked(call, frames)) {
       try {
-        send_locked(frames);
+        if (!send_direct_locked(frames)) send_locked(frames);
       } catch (const std::system_error&) {
         outbox.insert(outbox.end(), std::make_move_iterator(frames.begin()),
                       std::make_move_iterator(frames.end()));
@@ -352,6 +390,7 @@ struct ProcessPoolExecutor::Impl {
         if (!w.exiting || w.decoder.buffered() != 0) {
           // Reaped here, for its status: no longer ours to signal.
           death = Death{w.pid, detail::reap_ending(w.pid, kDeathGraceMs)};
+          if (recent == &w) recent = nullptr;
           workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
           return msg::kBrokenProcessPool;
         }
@@ -376,6 +415,7 @@ struct ProcessPoolExecutor::Impl {
     }
     for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
       auto& w = workers[*it];
+      if (recent == w.get()) recent = nullptr;
       w->fd.reset();
       detail::reap(w->pid);
       workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(*it));
@@ -399,6 +439,7 @@ struct ProcessPoolExecutor::Impl {
       w.exiting = true;
       --accepting;
     }
+    recent = w.exiting ? nullptr : &w;
     return {std::move(call), std::move(reply)};
   }
 
@@ -476,6 +517,7 @@ struct ProcessPoolExecutor::Impl {
     for (auto& w : workers) w->fd.reset();
     for (auto& w : workers) detail::reap(w->pid);
     workers.clear();
+    recent = nullptr;
     accepting = 0;
   }
 };

@@ -1,9 +1,14 @@
 #include "cf/detail/process_worker.hpp"
 
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "call_queue.hpp"
@@ -11,6 +16,7 @@
 #include "cf/detail/error_text.hpp"
 #include "cf/detail/frame.hpp"
 #include "cf/detail/posix_io.hpp"
+#include "cf/detail/spin_wait.hpp"
 #include "cf/errors.hpp"
 
 namespace cf::detail {
@@ -32,8 +38,7 @@ std::optional<Frame> read_frame(int fd, FrameDecoder& decoder) {
 
 // Reads the config and runs the initializer. The task limit, or nullopt if the
 // worker must exit with `exit_code`.
-std::optional<std::uint64_t> start(int fd, int& exit_code) {
-  FrameDecoder decoder;
+std::optional<std::uint64_t> start(int fd, FrameDecoder& decoder, int& exit_code) {
   try {
     auto config = read_frame(fd, decoder);
     exit_code = 0;
@@ -69,6 +74,108 @@ std::optional<std::uint64_t> start(int fd, int& exit_code) {
     return std::nullopt;
   }
 }
+
+// Where a worker's calls come from: the queue every worker shares, and its
+// own socket, on which the parent sends a call straight to this worker when
+// no other call is in flight (process_pool.cpp). A call on the own socket is
+// older than any call in the queue, so it is always taken first; one taken
+// from the queue meanwhile waits in `held_` [TPE-FIFO-1].
+//
+// After a call the worker polls both for a while before it sleeps, so the
+// next call of a caller that submits as soon as it has its result needs no
+// wake-up. Asleep, it waits in epoll: the queue with EPOLLEXCLUSIVE, so one
+// sleeping worker is woken per queued call, not all of them.
+class Inbox {
+ public:
+  // Throws std::system_error if epoll cannot be set up.
+  Inbox(int own_fd, int queue_fd, FrameDecoder& own)
+      : own_fd_(own_fd), queue_fd_(queue_fd), own_(own), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_) throw_errno("epoll_create1");
+    epoll_event queue_event{};
+    queue_event.events = EPOLLIN | EPOLLEXCLUSIVE;
+    queue_event.data.fd = queue_fd;
+    epoll_event own_event{};
+    own_event.events = EPOLLIN;
+    own_event.data.fd = own_fd;
+    int added = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, queue_fd, &queue_event);
+    if (added != 0 && errno == EINVAL) {  // before Linux 4.5: every sleeper wakes
+      queue_event.events = EPOLLIN;
+      added = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, queue_fd, &queue_event);
+    }
+    if (added != 0 || ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, own_fd, &own_event) != 0) {
+      throw_errno("epoll_ctl");
+    }
+  }
+
+  // The next call, or nullopt once the pool closed the queue or this
+  // worker's socket. `spin`: poll before sleeping. Throws FrameError on
+  // garbage from either.
+  std::optional<Frame> next(bool spin) {
+    if (held_) return std::exchange(held_, std::nullopt);
+    std::optional<Frame> call;
+    bool closed = false;
+    auto ready = [&] {
+      call = take_now(closed);
+      return call || closed;
+    };
+    if (spin ? spin_yielding_until(ready) : ready()) return call;
+    for (;;) {
+      epoll_event events[2];
+      int n = ::epoll_wait(epoll_.get(), events, 2, -1);
+      if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
+      if (ready()) return call;
+    }
+  }
+
+ private:
+  // A call taken without blocking, own socket first; `closed` at the end.
+  std::optional<Frame> take_now(bool& closed) {
+    if (auto direct = take_own(closed)) return direct;
+    if (closed) return std::nullopt;
+    Frame queued;
+    switch (try_take_call(queue_fd_, queued)) {
+      case Take::kClosed:
+        closed = true;
+        return std::nullopt;
+      case Take::kEmpty:
+        return std::nullopt;
+      case Take::kCall:
+        break;
+    }
+    // A call sent to this worker before `queued` was put may have landed
+    // since the look above; it goes first.
+    if (auto direct = take_own(closed)) {
+      held_ = std::move(queued);
+      return direct;
+    }
+    return queued;
+  }
+
+  std::optional<Frame> take_own(bool& closed) {
+    for (;;) {
+      if (auto frame = own_.next()) {
+        if (frame->type != FrameType::kCall)
+          throw FrameError("unexpected frame on the worker socket");
+        return frame;
+      }
+      char buf[4096];
+      ssize_t n = ::recv(own_fd_, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return std::nullopt;
+      if (n <= 0) {
+        closed = true;  // the parent closed it: the pool is gone
+        return std::nullopt;
+      }
+      own_.feed(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+  int own_fd_;
+  int queue_fd_;
+  FrameDecoder& own_;
+  UniqueFd epoll_;
+  std::optional<Frame> held_;
+};
 
 }  // namespace
 
@@ -116,15 +223,22 @@ int worker_main(int fd, int call_fd) {
   set_cloexec(fd);
   set_cloexec(call_fd);
   int exit_code = 0;
-  auto max_tasks = start(fd, exit_code);
+  FrameDecoder own;  // frames from the parent on the worker's own socket
+  auto max_tasks = start(fd, own, exit_code);
   if (!max_tasks) return exit_code;
 
+  std::optional<Inbox> inbox;
+  try {
+    inbox.emplace(fd, call_fd, own);
+  } catch (const std::exception&) {
+    return 2;
+  }
   for (std::uint64_t done = 1;; ++done) {
     CallFrame call;
     try {
-      // Taken from the queue all workers share: whichever worker is free
-      // takes the next call.
-      auto frame = take_call(call_fd);
+      // From the queue all workers share (whichever worker is free takes the
+      // next call), or sent to this worker alone.
+      auto frame = inbox->next(/*spin=*/done > 1);
       if (!frame) return 0;  // the pool closed the queue: shut down [SHUT-WAIT-1]
       call = parse_call_frame(*frame);
     } catch (const std::exception&) {

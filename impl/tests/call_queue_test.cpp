@@ -1,7 +1,8 @@
 // The call queue every worker of a process pool takes from (call_queue.hpp):
 // frames come out whole, once each and in order, small ones inline and large
 // ones through a memfd; a full socket is reported, never blocked on; closing
-// the queue ends it for its readers.
+// the queue ends it for its readers; a take that must not block tells an
+// empty queue from a closed one.
 #include "call_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -109,6 +110,23 @@ TEST(CallQueue, ClosedQueueEndsForItsReader) {
   queue.close();
   EXPECT_EQ(take_id(reader), 7u);  // what was put before the close is still taken
   EXPECT_FALSE(take_call(reader));
+  ::close(reader);
+}
+
+TEST(CallQueue, ATakeThatMustNotBlockTellsEmptyFromClosed) {
+  CallQueue queue;
+  int reader = ::dup(queue.worker_fd());  // a worker's inherited copy
+  Frame frame{};
+  EXPECT_EQ(try_take_call(reader, frame), Take::kEmpty);
+  std::vector<std::string> frames = {call_frame(3), call_frame(4, 64 * 1024)};
+  ASSERT_EQ(queue.put(frames), 2u);
+  ASSERT_EQ(try_take_call(reader, frame), Take::kCall);
+  EXPECT_EQ(parse_call_frame(frame).id, 3u);
+  ASSERT_EQ(try_take_call(reader, frame), Take::kCall);  // the one in a memfd
+  EXPECT_EQ(parse_call_frame(frame).id, 4u);
+  EXPECT_EQ(try_take_call(reader, frame), Take::kEmpty);
+  queue.close();
+  EXPECT_EQ(try_take_call(reader, frame), Take::kClosed);
   ::close(reader);
 }
 

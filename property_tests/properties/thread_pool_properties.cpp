@@ -1,5 +1,6 @@
 // RapidCheck properties of the pool's scheduling [TPE-*]: one worker starts
-// tasks in submission order, and a freed worker starts the oldest queued task.
+// tasks in submission order (queued behind a busy worker, or in bursts on an
+// idle one), and a freed worker starts the oldest queued task.
 //
 // Each case gets a fresh fixture (a new Lab; executors drained, gates opened,
 // however the case ends).
@@ -64,6 +65,46 @@ RC_GTEST_FIXTURE_PROP(Conformance, TPE_FIFO_OneWorkerStartsInSubmissionOrder, ()
   CF_CHECK_EQ("TPE-FIFO-1", ran, expected) << "the order the tasks started in";
   for (int i = 0; i < n; ++i) {
     check_result(outcomes[i], gated_outcome(static_cast<std::size_t>(i), fails), future_name(i));
+  }
+}
+
+// With one worker, bursts of tasks, each burst submitted once the last task
+// of the one before has its result, start in submission order. The worker has
+// just gone idle when a burst begins: an executor that hands the first task
+// to the worker it knows is idle must not let the tasks queued behind it
+// overtake it.
+RC_GTEST_FIXTURE_PROP(Conformance, TPE_FIFO_BurstsOnAnIdleWorkerStartInSubmissionOrder, ()) {
+  CF_REQUIRE(Cap::kMaxWorkers);
+  const auto bursts = static_cast<std::size_t>(*rc::gen::inRange(1, 12));
+  auto sizes = *rc::gen::container<std::vector<int>>(bursts, rc::gen::inRange(1, 6));
+  auto& ex = make_executor(1);
+  int log = lab.new_log();
+  std::vector<FuturePtr> futures;
+  for (int size : sizes) {
+    if (!futures.empty()) {
+      CF_PRECONDITION("EXEC-SUBMIT-1", !futures.back()->result(kLong).is(Kind::kTimeout))
+          << future_name(futures.size() - 1) << " did not finish on an otherwise idle worker";
+    }
+    for (int k = 0; k < size; ++k) {
+      auto i = static_cast<std::int64_t>(futures.size());
+      futures.push_back(ex.submit(Probe().record(log, i).returns(i)));
+    }
+  }
+  std::vector<Outcome> outcomes;
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    outcomes.push_back(futures[i]->result(kLong));
+    CF_PRECONDITION("EXEC-SUBMIT-1", !outcomes.back().is(Kind::kTimeout))
+        << future_name(i) << " did not finish";
+  }
+  std::vector<std::int64_t> expected(futures.size());
+  std::iota(expected.begin(), expected.end(), 0);
+  auto ran = lab.log(log);
+  std::vector<std::int64_t> each_once = ran;
+  std::sort(each_once.begin(), each_once.end());
+  CF_CHECK_EQ("EXEC-SUBMIT-1", each_once, expected) << "the tasks that ran, sorted";
+  CF_CHECK_EQ("TPE-FIFO-1", ran, expected) << "the order the tasks started in";
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    check_result(outcomes[i], Outcome::of_value(static_cast<std::int64_t>(i)), future_name(i));
   }
 }
 

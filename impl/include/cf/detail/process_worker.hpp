@@ -4,8 +4,9 @@
 // {name, kWorkerFlag, <socket fd>, <call queue fd>, <parent pid>};
 // CF_PROCESS_WORKER_ENTRY sees the flag and runs worker_main instead of the
 // user's main [PPE-SPAWN-1]. The socket is the worker's own: the pool's config
-// comes in on it and the worker's results go out on it. The call queue is
-// shared by every worker of the pool (call_queue.hpp).
+// comes in on it, and a call sent to this worker alone, and the worker's
+// results go out on it. The call queue is shared by every worker of the pool
+// (call_queue.hpp).
 #pragma once
 
 #include <string>
@@ -22,9 +23,9 @@ inline constexpr const char* kMpiWorkerFlag = "--cf-mpi-worker";
 inline constexpr int kMpiFrameTag = 1;
 
 // The worker loop: reads the config, runs the initializer, then takes one
-// call at a time from the queue until it ends (the pool shut down) or the
-// task limit is reached. Returns the exit code: 0 normal, 1 initializer
-// failed, 2 protocol error.
+// call at a time, from its socket first, then from the queue, until the pool
+// closes them (it shut down) or the task limit is reached. Returns the exit code: 0 normal, 1
+// initializer failed, 2 protocol error.
 int worker_main(int socket_fd, int call_queue_fd);
 
 // Runs one call in this process: the reply carries the task's results or the
