@@ -30,10 +30,12 @@ int process_worker_entry(int argc, char** argv) {
     if (cf_mpi_worker_main == nullptr) return 2;
     return cf_mpi_worker_main(argc, argv);
   }
-  if (argc != 5 || std::strcmp(argv[1], kWorkerFlag) != 0) return -1;
+  if (argc != 7 || std::strcmp(argv[1], kWorkerFlag) != 0) return -1;
   int fd = std::atoi(argv[2]);
   int call_fd = std::atoi(argv[3]);
   pid_t parent = static_cast<pid_t>(std::atol(argv[4]));
+  int bells_fd = std::atoi(argv[5]);
+  int slot = std::atoi(argv[6]);
   // Die with the parent process [PPE-SPAWN-3]: a thread watches it, because
   // PR_SET_PDEATHSIG follows the parent's *thread* that spawned the worker,
   // and a thread that submitted may end long before the pool. The check
@@ -52,7 +54,7 @@ int process_worker_entry(int argc, char** argv) {
       if (parent_gone ? fds[1].revents != 0 : ::getppid() != parent) ::_exit(3);
     }
   });
-  int exit_code = worker_main(fd, call_fd);
+  int exit_code = worker_main(fd, call_fd, bells_fd, slot);
   // Joined, so the worker exits with one thread (ThreadSanitizer pauses the
   // exit of a process that has more).
   std::uint64_t one = 1;

@@ -9,7 +9,9 @@
 // wait for the manager thread to wake up; the others wait for the manager. A
 // call submitted when nothing else is in flight goes instead to the worker
 // that sent the last result, on that worker's own socket: it is likely still
-// polling for work, and the other idle workers sleep on (send_direct_locked).
+// looking for work, and the other idle workers sleep on (send_direct_locked).
+// Workers look for work at the pool's doorbells (doorbells.hpp), counters in
+// shared memory that every send to the queue or to one worker moves.
 //
 // A submit that leaves more calls than workers to take them starts the
 // workers they need before it returns, as CPython's submit does
@@ -22,7 +24,7 @@
 // announce with its last result means it died, and the pool breaks
 // [PPE-BROKEN-1].
 //
-// Long on purpose (about 620 lines): the submission path and the manager's
+// Long on purpose (about 640 lines): the submission path and the manager's
 // steps share one mutex and the invariants it guards (pending, in_flight,
 // the window, workers, accepting), and are checked best side by side; the
 // POSIX plumbing lives in posix_io.cpp, the call queue in call_queue.cpp,
@@ -55,6 +57,7 @@
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
+#include "doorbells.hpp"
 #include "manager_thread.hpp"
 
 extern char** environ;
@@ -74,6 +77,7 @@ struct Worker {
   detail::UniqueFd fd;  // its own socket: config out, results in
   detail::FrameDecoder decoder;
   bool exiting = false;  // announced its exit with its last result
+  int slot = -1;         // its doorbell (doorbells.hpp), or -1: no calls sent to it alone
 };
 
 struct InFlight {
@@ -108,11 +112,14 @@ struct ProcessPoolExecutor::Impl {
   std::string initializer_args;
 
   mutable std::mutex mutex;
-  std::deque<CallPtr> pending;      // not started: still cancellable
+  std::deque<CallPtr> pending;  // not started: still cancellable
   std::vector<InFlight> in_flight;  // RUNNING: in the queue, or in a worker
   std::vector<std::string> outbox;  // frames of in-flight calls the queue had no room for
   std::uint64_t next_id = 1;
   detail::CallQueue queue;
+  // Only in a pool without a task limit, the one that sends calls to one
+  // worker alone (send_direct_locked); null if they could not be made.
+  std::unique_ptr<detail::Doorbells> bells;
   std::vector<std::unique_ptr<Worker>> workers;
   // The worker that sent the last result, while it takes more calls.
   Worker* recent = nullptr;
@@ -166,45 +173,59 @@ struct ProcessPoolExecutor::Impl {
   // Puts the outbox and then `frames` in the queue, keeping what does not fit.
   // Throws std::system_error if the queue failed.
   void send_locked(std::vector<std::string>& frames) {
+    std::size_t sent = 0;
     if (outbox.empty()) {
-      std::size_t sent = queue.put(frames);
+      sent = queue.put(frames);
       outbox.assign(std::make_move_iterator(frames.begin() + static_cast<std::ptrdiff_t>(sent)),
                     std::make_move_iterator(frames.end()));
     } else {
       outbox.insert(outbox.end(), std::make_move_iterator(frames.begin()),
                     std::make_move_iterator(frames.end()));
-      std::size_t sent = queue.put(outbox);
+      sent = queue.put(outbox);
       outbox.erase(outbox.begin(), outbox.begin() + static_cast<std::ptrdiff_t>(sent));
     }
     frames.clear();
+    // Rung once the calls are in the queue, for the workers looking at it.
+    if (bells && sent != 0) bells->queued().fetch_add(sent, std::memory_order_release);
   }
 
   // Sends the frame of the one call in flight straight to the worker that
-  // sent the last result, on its own socket: that worker polls it for a
-  // while after a result, so a caller that submits as soon as it has its
-  // result reaches a worker that is awake, and the others sleep on. Nothing
-  // else is in flight, so no call is older and the worker is idle; it takes
-  // this call before any from the queue (process_worker.cpp). Not with a task
-  // limit: the worker could reach it on a queued call and exit with this one
-  // unread. False if the call must go to the queue.
+  // sent the last result, on its own socket, and rings its doorbell: that
+  // worker looks for work for a while after a result, so a caller that
+  // submits as soon as it has its result reaches a worker that is awake, and
+  // the others sleep on. Nothing else is in flight, so no call is older and
+  // the worker is idle; it takes this call before any from the queue
+  // (process_worker.cpp). Only with doorbells, so not with a task limit: the
+  // worker could reach it on a queued call and exit with this one unread.
+  // False if the call must go to the queue.
   bool send_direct_locked(std::vector<std::string>& frames) {
-    if (max_tasks != 0 || frames.size() != 1 || in_flight.size() != 1 || !outbox.empty() ||
+    if (!bells || frames.size() != 1 || in_flight.size() != 1 || !outbox.empty() ||
         frames[0].size() > kDirectFrame) {
       return false;
     }
     auto it = std::find_if(workers.begin(), workers.end(),
                            [&](const auto& w) { return w.get() == recent; });
-    if (it == workers.end() || (*it)->exiting) return false;
+    if (it == workers.end() || (*it)->exiting || (*it)->slot < 0) return false;
+    Worker& w = **it;
     const std::string& frame = frames[0];
+    // Rung before the send, so the worker reads its socket as soon as the
+    // call lands there; it keeps reading while a rung call is not in. Any
+    // call queued after this one is put once the send has returned, so the
+    // worker never finds that one before this.
+    auto& bell = bells->sent(static_cast<std::size_t>(w.slot));
+    bell.fetch_add(1, std::memory_order_release);
     ssize_t n;
-    while ((n = ::send((*it)->fd.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL)) <
-               0 &&
+    while ((n = ::send(w.fd.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 &&
            errno == EINTR) {
     }
-    if (n < 0) return false;  // a worker gone shows as EOF to the manager; the queue takes it
+    if (n < 0) {
+      // The queue takes it (a worker gone shows as EOF to the manager).
+      bell.fetch_sub(1, std::memory_order_release);
+      return false;
+    }
     // The socket holds nothing else, so a short send only means the worker
     // is reading; if it died meanwhile, its death breaks the pool.
-    detail::write_all((*it)->fd.get(), std::string_view(frame).substr(static_cast<std::size_t>(n)));
+    detail::write_all(w.fd.get(), std::string_view(frame).substr(static_cast<std::size_t>(n)));
     frames.clear();
     return true;
   }
@@ -311,11 +332,18 @@ struct ProcessPoolExecutor::Impl {
     std::string fd_arg = std::to_string(sv[1]);
     std::string queue_arg = std::to_string(queue.worker_fd());
     std::string parent_arg = std::to_string(::getpid());
+    // In a pool without a task limit no worker retires, so at most
+    // max_workers are ever spawned and each keeps its doorbell.
+    int slot = bells && spawned < bells->slots() ? static_cast<int>(spawned) : -1;
+    std::string bells_arg = std::to_string(slot >= 0 ? bells->fd() : -1);
+    std::string slot_arg = std::to_string(slot);
     std::vector<char*> argv = {const_cast<char*>("cf-process-worker"),
                                const_cast<char*>(detail::kWorkerFlag),
                                fd_arg.data(),
                                queue_arg.data(),
                                parent_arg.data(),
+                               bells_arg.data(),
+                               slot_arg.data(),
                                nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -323,6 +351,7 @@ struct ProcessPoolExecutor::Impl {
     // no other thread's spawn can inherit these sockets.
     posix_spawn_file_actions_adddup2(&actions, sv[1], sv[1]);
     posix_spawn_file_actions_adddup2(&actions, queue.worker_fd(), queue.worker_fd());
+    if (slot >= 0) posix_spawn_file_actions_adddup2(&actions, bells->fd(), bells->fd());
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none, defaults;
@@ -340,6 +369,7 @@ struct ProcessPoolExecutor::Impl {
     auto worker = std::make_unique<Worker>();
     worker->pid = pid;
     worker->fd = std::move(ours);
+    worker->slot = slot;
     ++spawned;
     ++accepting;
     detail::BodyWriter config;
@@ -535,6 +565,13 @@ ProcessPoolExecutor::ProcessPoolExecutor(Options options) : impl_(std::make_shar
   impl_->initializer_args = options.initializer.args();
   impl_->wake_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!impl_->wake_fd) detail::throw_errno("eventfd");
+  if (impl_->max_tasks == 0) {
+    try {
+      impl_->bells = std::make_unique<detail::Doorbells>(static_cast<std::size_t>(workers));
+    } catch (const std::exception&) {
+      // Without doorbells every call goes through the queue: slower, not wrong.
+    }
+  }
 }
 
 ProcessPoolExecutor::~ProcessPoolExecutor() {

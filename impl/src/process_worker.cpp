@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/spin_wait.hpp"
 #include "cf/errors.hpp"
+#include "doorbells.hpp"
 
 namespace cf::detail {
 namespace {
@@ -81,15 +83,25 @@ std::optional<std::uint64_t> start(int fd, FrameDecoder& decoder, int& exit_code
 // older than any call in the queue, so it is always taken first; one taken
 // from the queue meanwhile waits in `held_` [TPE-FIFO-1].
 //
-// After a call the worker polls both for a while before it sleeps, so the
-// next call of a caller that submits as soon as it has its result needs no
-// wake-up. Asleep, it waits in epoll: the queue with EPOLLEXCLUSIVE, so one
-// sleeping worker is woken per queued call, not all of them.
+// After a call the worker keeps looking for the next one for a while before
+// it sleeps, so the next call of a caller that submits as soon as it has its
+// result needs no wake-up. It looks at the pool's doorbells (doorbells.hpp),
+// not at the sockets: the counters say whether a call was sent to it or put
+// in the queue since it last looked. Without doorbells (a pool with a task
+// limit, which sends no call to one worker) it looks at the queue itself.
+// Asleep, it waits in epoll: the queue with EPOLLEXCLUSIVE, so one sleeping
+// worker is woken per queued call, not all of them.
 class Inbox {
  public:
+  // `bells`: the pool's doorbells and this worker's slot in them, or null.
   // Throws std::system_error if epoll cannot be set up.
-  Inbox(int own_fd, int queue_fd, FrameDecoder& own)
-      : own_fd_(own_fd), queue_fd_(queue_fd), own_(own), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  Inbox(int own_fd, int queue_fd, FrameDecoder& own, Doorbells* bells, std::size_t slot)
+      : own_fd_(own_fd),
+        queue_fd_(queue_fd),
+        own_(own),
+        sent_(bells ? &bells->sent(slot) : nullptr),
+        queued_(bells ? &bells->queued() : nullptr),
+        epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_) throw_errno("epoll_create1");
     epoll_event queue_event{};
     queue_event.events = EPOLLIN | EPOLLEXCLUSIVE;
@@ -108,30 +120,43 @@ class Inbox {
   }
 
   // The next call, or nullopt once the pool closed the queue or this
-  // worker's socket. `spin`: poll before sleeping. Throws FrameError on
-  // garbage from either.
+  // worker's socket. `spin`: keep looking for a while before sleeping.
+  // Throws FrameError on garbage from either.
   std::optional<Frame> next(bool spin) {
     if (held_) return std::exchange(held_, std::nullopt);
     std::optional<Frame> call;
     bool closed = false;
-    auto ready = [&] {
-      call = take_now(closed);
+    auto look = [&](Look own, Look queue) {
+      call = take_now(own, queue, closed);
       return call || closed;
     };
-    if (spin ? spin_yielding_until(ready) : ready()) return call;
+    // The queue first: the doorbell says only that calls were put since the
+    // last look, not how many are left after the last one this worker took.
+    if (look(Look::kIfRung, Look::kAlways)) return call;
+    if (spin && spin_yielding_until([&] { return look(Look::kIfRung, Look::kIfRung); })) {
+      return call;
+    }
     for (;;) {
       epoll_event events[2];
       int n = ::epoll_wait(epoll_.get(), events, 2, -1);
       if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
-      if (ready()) return call;
+      // Both sockets: epoll woke us for one, maybe for its end.
+      if (look(Look::kAlways, Look::kAlways)) return call;
     }
   }
 
  private:
+  // Whether to read a socket, or only if its doorbell rang.
+  enum class Look { kIfRung, kAlways };
+
   // A call taken without blocking, own socket first; `closed` at the end.
-  std::optional<Frame> take_now(bool& closed) {
-    if (auto direct = take_own(closed)) return direct;
-    if (closed) return std::nullopt;
+  std::optional<Frame> take_now(Look own, Look queue, bool& closed) {
+    if (own == Look::kAlways || direct_waiting()) {
+      if (auto direct = take_own(closed)) return direct;
+      if (closed) return std::nullopt;
+    }
+    // queue_moved() also notes the counter before the look.
+    if (!queue_moved() && queue == Look::kIfRung) return std::nullopt;
     Frame queued;
     switch (try_take_call(queue_fd_, queued)) {
       case Take::kClosed:
@@ -144,11 +169,27 @@ class Inbox {
     }
     // A call sent to this worker before `queued` was put may have landed
     // since the look above; it goes first.
-    if (auto direct = take_own(closed)) {
-      held_ = std::move(queued);
-      return direct;
+    if (direct_waiting()) {
+      if (auto direct = take_own(closed)) {
+        held_ = std::move(queued);
+        return direct;
+      }
     }
     return queued;
+  }
+
+  // Whether the parent has sent this worker a call it has not taken. Only
+  // with doorbells: without them the parent sends none.
+  bool direct_waiting() const { return sent_ && sent_->load(std::memory_order_acquire) != taken_; }
+
+  // Whether calls were put in the queue since the last look (without
+  // doorbells: always worth a look).
+  bool queue_moved() {
+    if (!queued_) return true;
+    std::uint64_t now = queued_->load(std::memory_order_acquire);
+    if (now == queued_seen_) return false;
+    queued_seen_ = now;  // before the look, so a call put after it moves it again
+    return true;
   }
 
   std::optional<Frame> take_own(bool& closed) {
@@ -156,6 +197,7 @@ class Inbox {
       if (auto frame = own_.next()) {
         if (frame->type != FrameType::kCall)
           throw FrameError("unexpected frame on the worker socket");
+        ++taken_;
         return frame;
       }
       char buf[4096];
@@ -173,6 +215,10 @@ class Inbox {
   int own_fd_;
   int queue_fd_;
   FrameDecoder& own_;
+  const Doorbells::Counter* sent_;
+  const Doorbells::Counter* queued_;
+  std::uint64_t taken_ = 0;        // calls taken from the own socket
+  std::uint64_t queued_seen_ = 0;  // the queue's counter at the last look
   UniqueFd epoll_;
   std::optional<Frame> held_;
 };
@@ -217,7 +263,7 @@ std::string encode_reply_frame(const ResultFrame& reply) {
 
 int worker_socket_fd() { return g_socket; }
 
-int worker_main(int fd, int call_fd) {
+int worker_main(int fd, int call_fd, int bells_fd, int slot) {
   g_socket = fd;
   // Not inherited by anything a task spawns.
   set_cloexec(fd);
@@ -227,9 +273,15 @@ int worker_main(int fd, int call_fd) {
   auto max_tasks = start(fd, own, exit_code);
   if (!max_tasks) return exit_code;
 
+  std::optional<Doorbells> bells;
   std::optional<Inbox> inbox;
   try {
-    inbox.emplace(fd, call_fd, own);
+    if (bells_fd >= 0 && slot >= 0) {
+      set_cloexec(bells_fd);
+      bells.emplace(bells_fd, static_cast<std::size_t>(slot));
+      ::close(bells_fd);  // the mapping stays
+    }
+    inbox.emplace(fd, call_fd, own, bells ? &*bells : nullptr, static_cast<std::size_t>(slot));
   } catch (const std::exception&) {
     return 2;
   }

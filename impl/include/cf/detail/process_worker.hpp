@@ -1,12 +1,13 @@
 // cf/detail/process_worker.hpp — the worker side of ProcessPoolExecutor.
 //
 // Internal. A worker is this same program, spawned with argv
-// {name, kWorkerFlag, <socket fd>, <call queue fd>, <parent pid>};
+// {name, kWorkerFlag, <socket fd>, <call queue fd>, <parent pid>, <doorbells
+// fd>, <doorbell slot>} (the last two -1 for a pool without doorbells);
 // CF_PROCESS_WORKER_ENTRY sees the flag and runs worker_main instead of the
 // user's main [PPE-SPAWN-1]. The socket is the worker's own: the pool's config
 // comes in on it, and a call sent to this worker alone, and the worker's
 // results go out on it. The call queue is shared by every worker of the pool
-// (call_queue.hpp).
+// (call_queue.hpp), and so are the pool's doorbells (doorbells.hpp).
 #pragma once
 
 #include <string>
@@ -26,7 +27,7 @@ inline constexpr int kMpiFrameTag = 1;
 // call at a time, from its socket first, then from the queue, until the pool
 // closes them (it shut down) or the task limit is reached. Returns the exit code: 0 normal, 1
 // initializer failed, 2 protocol error.
-int worker_main(int socket_fd, int call_queue_fd);
+int worker_main(int socket_fd, int call_queue_fd, int doorbells_fd, int doorbell_slot);
 
 // Runs one call in this process: the reply carries the task's results or the
 // error it threw [PPE-REMOTE-1] (an unregistered task is such an error).
