@@ -46,6 +46,7 @@
 
 #include "cf/detail/error_text.hpp"
 #include "cf/detail/frame.hpp"
+#include "cf/detail/pending_cancels.hpp"
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
@@ -275,6 +276,7 @@ struct MpiPoolExecutor::Impl {
   std::condition_variable wake;
   bool woken = false;
   std::deque<CallPtr> pending;  // PENDING: still cancellable
+  detail::PendingCancels<std::mutex, std::condition_variable> cancels;  // taken from `pending`
   std::deque<Ahead> ahead;      // RUNNING, waiting for a free worker
   std::vector<Worker> workers;  // by rank, once spawned
   std::size_t busy = 0;
@@ -542,13 +544,17 @@ void MpiPoolExecutor::shutdown(bool wait, bool cancel_futures) {
     std::lock_guard lock(impl_->mutex);
     impl_->shut_down = true;
     // Only PENDING calls: the ones ahead are RUNNING [SHUT-CANCEL-1].
-    if (cancel_futures) not_started.swap(impl_->pending);
+    if (cancel_futures) {
+      not_started.swap(impl_->pending);
+      impl_->cancels.begin_locked(not_started);
+    }
   }
-  for (auto& call : not_started) call->cancel();
-  not_started.clear();
+  impl_->cancels.cancel(impl_->mutex, not_started, [](auto& call) { call->cancel(); });
   impl_->notify();
   if (!wait) return;
   impl_->manager.join("cf::MpiPoolExecutor");
+  std::unique_lock lock(impl_->mutex);
+  impl_->cancels.wait(lock);  // what a concurrent cancelling shutdown took [SHUT-WAIT-1]
 }
 
 bool MpiPoolExecutor::is_broken() const {

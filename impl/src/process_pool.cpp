@@ -41,6 +41,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,7 @@
 #include "call_queue.hpp"
 #include "cf/detail/error_text.hpp"
 #include "cf/detail/frame.hpp"
+#include "cf/detail/pending_cancels.hpp"
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/process_worker.hpp"
 #include "cf/log.hpp"
@@ -113,6 +115,7 @@ struct ProcessPoolExecutor::Impl {
 
   mutable std::mutex mutex;
   std::deque<CallPtr> pending;  // not started: still cancellable
+  detail::PendingCancels<std::mutex, std::condition_variable> cancels;  // taken from `pending`
   std::vector<InFlight> in_flight;  // RUNNING: in the queue, or in a worker
   std::vector<std::string> outbox;  // frames of in-flight calls the queue had no room for
   std::uint64_t next_id = 1;
@@ -612,13 +615,17 @@ void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
     std::lock_guard lock(impl_->mutex);
     impl_->shut_down = true;
     // Only calls not yet in flight: those are RUNNING [SHUT-CANCEL-1].
-    if (cancel_futures) not_started.swap(impl_->pending);
+    if (cancel_futures) {
+      not_started.swap(impl_->pending);
+      impl_->cancels.begin_locked(not_started);
+    }
   }
-  for (auto& call : not_started) call->cancel();
-  not_started.clear();
+  impl_->cancels.cancel(impl_->mutex, not_started, [](auto& call) { call->cancel(); });
   impl_->wake();
   if (!wait) return;
   impl_->manager.join("cf::ProcessPoolExecutor");
+  std::unique_lock lock(impl_->mutex);
+  impl_->cancels.wait(lock);  // what a concurrent cancelling shutdown took [SHUT-WAIT-1]
 }
 
 void ProcessPoolExecutor::force_shutdown(int signal) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cf/detail/error_text.hpp"
+#include "cf/detail/pending_cancels.hpp"
 #include "cf/detail/posix_io.hpp"
 #include "cf/detail/schedule_point.hpp"
 #include "cf/detail/spin_wait.hpp"
@@ -99,6 +100,7 @@ struct ThreadPoolExecutor::Impl {
   bool broken = false;
 
   detail::sync::Mutex join_mutex;  // serialises concurrent shutdown(wait=true) calls
+  detail::PendingCancels<detail::sync::Mutex, detail::sync::CondVar> cancels;
 
   // Counts the worker idle once per item, however run() ended.
   class Hooks final : public detail::RunHooks {
@@ -241,23 +243,30 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
     if (cancel_futures) {
       not_started.swap(impl_->queue);  // [SHUT-CANCEL-1]
       impl_->queued = 0;
+      impl_->cancels.begin_locked(not_started);
     }
   }
   impl_->work_ready.notify_all();
-  for (auto& item : not_started) item->state().cancel();
-  not_started.clear();
+  impl_->cancels.cancel(impl_->mutex, not_started, [](auto& item) { item->state().cancel(); });
   if (!wait) return;  // [SHUT-NOWAIT-1]
 
-  std::lock_guard join_lock(impl_->join_mutex);
-  // No thread is added after shut_down is set, so the vector is stable.
-  for (auto& thread : impl_->threads) {
-    if (thread.get_id() == detail::sync::this_thread_id()) {
-      throw std::logic_error("ThreadPoolExecutor::shutdown(wait=true) called from its own worker");
+  {
+    std::lock_guard join_lock(impl_->join_mutex);
+    // No thread is added after shut_down is set, so the vector is stable.
+    for (auto& thread : impl_->threads) {
+      if (thread.get_id() == detail::sync::this_thread_id()) {
+        throw std::logic_error(
+            "ThreadPoolExecutor::shutdown(wait=true) called from its own worker");
+      }
+    }
+    for (auto& thread : impl_->threads) {
+      if (thread.joinable()) thread.join();  // [SHUT-WAIT-1]
     }
   }
-  for (auto& thread : impl_->threads) {
-    if (thread.joinable()) thread.join();  // [SHUT-WAIT-1]
-  }
+  // What a concurrent shutdown(cancel_futures=true) took from the queue is
+  // done once it has cancelled it [SHUT-WAIT-1].
+  std::unique_lock lock(impl_->mutex);
+  impl_->cancels.wait(lock);
 }
 
 bool ThreadPoolExecutor::is_broken() const {

@@ -15,9 +15,13 @@
 // Long on purpose: one spec section (SHUT-*), one self-contained scene per
 // test, as each conformance file holds its section.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -233,6 +237,68 @@ TEST_F(Conformance, SHUT_WAIT_DoesNotWaitForCancelledTasks) {
   others.erase(std::remove(others.begin(), others.end(), 1), others.end());
   CF_CHECK_EQ("SHUT-WAIT-1", others, (Values{0, 2})) << "tasks that had run when it returned";
   CF_CHECK_EQ("SHUT-WAIT-1", sorted(pads_at_return), iota(0, kPrefetch));
+}
+
+// shutdown(wait=true) while a concurrent shutdown(cancel_futures=true) is still
+// cancelling the queued futures it took: the done-callback of the first one it
+// cancels holds it. The waiting call returns only once the other one is
+// cancelled too, since afterwards every future is done.
+TEST_F(Conformance, SHUT_WAIT_WaitsForAConcurrentCancelToEnd) {
+  CF_REQUIRE(Cap::kDoneCallbacks, Cap::kCancelFutures, Cap::kShutdownNoWait, Cap::kMaxWorkers,
+             Cap::kStateQueries);
+  // An early return is seen if it comes within this window; a slower one goes
+  // unseen (a missed finding, never a false one), and a correct executor
+  // costs the test this long.
+  constexpr auto kWindow = std::chrono::milliseconds(500);
+  auto& ex = make_executor(1);
+  int gate = lab.new_gate();
+  auto running = ex.submit(Probe().gate(gate).returns(0));
+  CF_PRECONDITION("EXEC-SUBMIT-1", lab.await_arrivals(gate, 1, kLong))
+      << "the first task never started";
+  std::vector<FuturePtr> pads;  // what a pool may start ahead of its workers
+  for (int i = 0; i < kPrefetch; ++i) pads.push_back(ex.submit(Probe().returns(i)));
+  const std::vector<FuturePtr> queued = {ex.submit(Probe().returns(1)),
+                                         ex.submit(Probe().returns(2))};
+  struct Hold {
+    std::atomic<int> first{-1};
+    std::promise<void> entered;
+    std::promise<void> released;
+    std::shared_future<void> release = released.get_future().share();
+    std::once_flag once;
+    void open() {
+      std::call_once(once, [this] { released.set_value(); });
+    }
+  };
+  auto hold = std::make_shared<Hold>();
+  for (int k = 0; k < 2; ++k) {
+    queued[static_cast<std::size_t>(k)]->add_done_callback([hold, k](const CallbackEvent&) {
+      int none = -1;
+      if (!hold->first.compare_exchange_strong(none, k)) return;
+      hold->entered.set_value();
+      hold->release.wait_for(kLong);
+    });
+  }
+  auto entered = hold->entered.get_future();
+  Background<void> cancelling(
+      lab, "SHUT-CANCEL-1", [&ex] { ex.shutdown(false, true); }, [hold] { hold->open(); });
+  CF_PRECONDITION("SHUT-CANCEL-1", entered.wait_for(kLong) == std::future_status::ready)
+      << "no queued future's callback ran after shutdown(wait=false, cancel_futures=true)";
+  const auto other = static_cast<std::size_t>(1 - hold->first.load());
+  lab.open(gate);
+  Background<void> waiting(
+      lab, "SHUT-WAIT-1", [&ex] { ex.shutdown(true, false); }, [hold] { hold->open(); });
+  if (waiting.returns_within(kWindow)) {
+    CF_CHECK("SHUT-WAIT-1", queued[other]->done())
+        << "shutdown(wait=true) returned while a concurrent shutdown(cancel_futures=true) had "
+        << "not yet cancelled a queued future";
+  }
+  hold->open();
+  CF_ASSERT("SHUT-WAIT-1", waiting.returns_within(kLong))
+      << "shutdown(wait=true) did not return once the cancelling ended";
+  CF_CHECK_EQ("SHUT-WAIT-1", ending(waiting), "returned");
+  for (auto& f : queued) CF_CHECK("SHUT-WAIT-1", f->done()) << "a queued future after shutdown";
+  CF_PRECONDITION("SHUT-NOWAIT-1", cancelling.returns_within(kLong))
+      << "shutdown(wait=false, cancel_futures=true) did not return";
 }
 
 // --- SHUT-NOWAIT-1 ----------------------------------------------------------
