@@ -331,11 +331,23 @@ class Pool {
       for (auto& item : queue_) unstarted.push_back(item.future);
       queue_.clear();
     }
+    // Cancelled outside the lock (a done-callback may call the pool), and
+    // counted until they all are: a waiting shutdown in another thread
+    // returns only once every future is done [SHUT-WAIT-1].
+    const bool cancelling = !unstarted.empty();
+    if (cancelling) ++cancelling_;
     lock.unlock();
     work_ready_.notify_all();
-    for (auto& f : unstarted) f->cancel();
+    if (cancelling) {
+      t_cancelling = this;
+      for (auto& f : unstarted) f->cancel();
+      t_cancelling = nullptr;
+    }
     lock.lock();
-    if (wait) all_exited_.wait(lock, [&] { return live_ == 0; });  // [SHUT-WAIT-1]
+    if (cancelling && --cancelling_ == 0) all_exited_.notify_all();
+    // A done-callback of this thread's own cancelling does not wait for it.
+    const int own = t_cancelling == this ? 1 : 0;
+    if (wait) all_exited_.wait(lock, [&] { return live_ == 0 && cancelling_ <= own; });
   }
 
   std::size_t started() {
@@ -435,6 +447,8 @@ class Pool {
   std::vector<std::thread> threads_;  // every worker started, joined by ~Pool
   int live_ = 0;                      // workers not yet exited
   int busy_ = 0;                      // workers running a call
+  int cancelling_ = 0;                // shutdowns still cancelling what they took
+  static inline thread_local const Pool* t_cancelling = nullptr;
   bool shutdown_ = false;
   bool broken_ = false;
 };
