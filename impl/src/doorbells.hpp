@@ -5,7 +5,10 @@
 // worker (inherited at spawn). It holds, each on its own cache line:
 //   - queued(): calls the parent has put in the call queue (call_queue.hpp);
 //   - sent(slot): calls the parent has sent to worker `slot` alone, on its own
-//     socket (process_pool.cpp, send_direct_locked).
+//     socket (process_pool.cpp, send_direct_locked);
+//   - spinner(): slot + 1 of the worker that last sent a result, the one idle
+//     worker that keeps looking for work before it sleeps (the workers write
+//     it; the parent never reads it).
 // The parent adds to queued() only after the put it counts has returned, so a
 // worker that sees it move finds the calls in the queue (or taken by other
 // workers). It adds to sent(slot) just before the send, so the worker reads
@@ -51,7 +54,8 @@ class Doorbells {
   std::size_t slots() const { return slots_; }
 
   Counter& queued() { return line(0); }
-  Counter& sent(std::size_t slot) { return line(1 + slot); }
+  Counter& spinner() { return line(1); }
+  Counter& sent(std::size_t slot) { return line(2 + slot); }
 
  private:
   Counter& line(std::size_t i);

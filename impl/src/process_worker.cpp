@@ -87,8 +87,11 @@ std::optional<std::uint64_t> start(int fd, FrameDecoder& decoder, int& exit_code
 // it sleeps, so the next call of a caller that submits as soon as it has its
 // result needs no wake-up. It looks at the pool's doorbells (doorbells.hpp),
 // not at the sockets: the counters say whether a call was sent to it or put
-// in the queue since it last looked. Without doorbells (a pool with a task
-// limit, which sends no call to one worker) it looks at the queue itself.
+// in the queue since it last looked. Only the worker that sent the last result
+// keeps looking (the parent sends the next call to that one); one that sees
+// another take over goes to sleep, so idle workers take at most one core
+// between them. Without doorbells (a pool with a task limit, which sends no
+// call to one worker) every worker looks at the queue itself.
 // Asleep, it waits in epoll: the queue with EPOLLEXCLUSIVE, so one sleeping
 // worker is woken per queued call, not all of them.
 class Inbox {
@@ -101,6 +104,8 @@ class Inbox {
         own_(own),
         sent_(bells ? &bells->sent(slot) : nullptr),
         queued_(bells ? &bells->queued() : nullptr),
+        spinner_(bells ? &bells->spinner() : nullptr),
+        me_(slot + 1),
         epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_) throw_errno("epoll_create1");
     epoll_event queue_event{};
@@ -133,8 +138,15 @@ class Inbox {
     // The queue first: the doorbell says only that calls were put since the
     // last look, not how many are left after the last one this worker took.
     if (look(Look::kIfRung, Look::kAlways)) return call;
-    if (spin && spin_yielding_until([&] { return look(Look::kIfRung, Look::kIfRung); })) {
-      return call;
+    if (spin) {
+      if (spinner_) spinner_->store(me_, std::memory_order_relaxed);
+      bool handed_on = false;
+      bool found = spin_yielding_until([&] {
+        if (look(Look::kIfRung, Look::kIfRung)) return true;
+        handed_on = spinner_ && spinner_->load(std::memory_order_relaxed) != me_;
+        return handed_on;
+      });
+      if (found && !handed_on) return call;
     }
     for (;;) {
       epoll_event events[2];
@@ -217,6 +229,8 @@ class Inbox {
   FrameDecoder& own_;
   const Doorbells::Counter* sent_;
   const Doorbells::Counter* queued_;
+  Doorbells::Counter* spinner_;
+  std::uint64_t me_;               // this worker's value in spinner_
   std::uint64_t taken_ = 0;        // calls taken from the own socket
   std::uint64_t queued_seen_ = 0;  // the queue's counter at the last look
   UniqueFd epoll_;

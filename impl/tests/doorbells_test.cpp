@@ -1,6 +1,7 @@
 // The doorbells a process pool shares with its workers (doorbells.hpp): a
-// worker's view of the memfd sees the parent's counters move, each slot is its
-// own counter, and a slot outside the mapping is refused.
+// worker's view of the memfd sees the parent's counters move and the parent
+// the workers' spinner line, each is its own counter, and a slot outside the
+// mapping is refused.
 #include "doorbells.hpp"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,10 @@ TEST(Doorbells, AWorkerSeesTheParentsCounters) {
   EXPECT_EQ(worker.sent(2).load(), 1u);
   EXPECT_EQ(worker.sent(0).load(), 0u);
   EXPECT_EQ(worker.sent(1).load(), 0u);
+  worker.spinner().store(3);  // a worker's own line, apart from the parent's
+  EXPECT_EQ(parent.spinner().load(), 3u);
+  EXPECT_EQ(parent.queued().load(), 5u);
+  for (std::size_t slot = 0; slot < 3; ++slot) EXPECT_LE(parent.sent(slot).load(), 1u);
 }
 
 TEST(Doorbells, ACountIsSeenAcrossProcesses) {
