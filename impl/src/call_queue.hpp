@@ -10,7 +10,8 @@
 // travels in a memfd attached to a small kCallInFd message (SCM_RIGHTS).
 //
 // Thread-safety: CallQueue::put and close are called under the pool's mutex;
-// take_call is the worker's, from one thread.
+// try_take_call and take_call are a worker's, from one thread (the worker
+// takes with try_take_call and sleeps in epoll; take_call blocks in recvmsg).
 // Guarantees: put() never blocks: it sends what the socket accepts now, in
 // order, and says how many; the rest stays with the caller (poll parent_fd()
 // for POLLOUT). A message is never split or merged with another.
