@@ -4,21 +4,34 @@
 // Internal. One page-aligned memfd, mapped shared by the parent and every
 // worker (inherited at spawn). It holds, each on its own cache line:
 //   - queued(): calls the parent has put in the call queue (call_queue.hpp);
-//   - sent(slot): calls the parent has sent to worker `slot` alone, on its own
-//     socket (process_pool.cpp, send_direct_locked);
+//   - direct(slot): worker `slot`'s hand-off word (kFree, kRouted, kTaking),
+//     which decides, call by call, whether the parent may send a call to that
+//     worker alone, on its own socket (process_pool.cpp, send_direct_locked);
 //   - spinner(): slot + 1 of the worker that last sent a result, the one idle
 //     worker that keeps looking for work before it sleeps (the workers write
 //     it; the parent never reads it).
 // The parent adds to queued() only after the put it counts has returned, so a
 // worker that sees it move finds the calls in the queue (or taken by other
-// workers). It adds to sent(slot) just before the send, so the worker reads
-// its socket as soon as the call lands, and takes one back if the send
-// fails: a worker keeps reading while sent(slot) is ahead of what it took. A system call costs
-// microseconds on some machines (about 1.2 us for getppid() on the CI machine), and a worker that
-// polls both sockets between calls pays several of them per look.
+// workers).
 //
-// The parent only writes the counters and never reads them back: what a
-// worker does to the mapping cannot mislead the pool.
+// The hand-off word keeps a worker from holding two calls at once: one sent to
+// it alone and one it took from the queue. The one sent alone is the older
+// (the parent sends one only when no other call is in flight), so the worker
+// would run it first, and the queued call would wait behind it however long
+// it runs, while another worker sat idle. So the two exclude each other:
+//   - the parent sends a call to a worker alone only if it turns the word from
+//     kFree to kRouted (before the send; back to kFree if the send fails), and
+//     otherwise puts the call in the queue;
+//   - a worker reads the queue only if it turns the word from kFree to kTaking
+//     (back to kFree after the read); finding kRouted, it reads its own socket
+//     until the call is in, and puts kFree back once it has it.
+// A system call costs microseconds on some machines (about 1.2 us for
+// getppid() on the CI machine), and a worker that polls both sockets between
+// calls pays several of them per look.
+//
+// The parent reads nothing back but the hand-off word, and only to choose
+// between its two routes, both correct: what a worker does to the mapping
+// cannot mislead the pool.
 //
 // Thread-safety: the counters are lock-free atomics, shared across processes.
 #pragma once
@@ -53,9 +66,14 @@ class Doorbells {
   // holds in a worker (a whole number of pages, so at least as many).
   std::size_t slots() const { return slots_; }
 
+  // The states of a hand-off word, direct(slot).
+  static constexpr std::uint64_t kFree = 0;    // neither side holds it
+  static constexpr std::uint64_t kRouted = 1;  // the parent sends the worker a call alone
+  static constexpr std::uint64_t kTaking = 2;  // the worker is reading the queue
+
   Counter& queued() { return line(0); }
   Counter& spinner() { return line(1); }
-  Counter& sent(std::size_t slot) { return line(2 + slot); }
+  Counter& direct(std::size_t slot) { return line(2 + slot); }
 
  private:
   Counter& line(std::size_t i);

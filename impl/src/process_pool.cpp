@@ -10,8 +10,10 @@
 // call submitted when nothing else is in flight goes instead to the worker
 // that sent the last result, on that worker's own socket: it is likely still
 // looking for work, and the other idle workers sleep on (send_direct_locked).
-// Workers look for work at the pool's doorbells (doorbells.hpp), counters in
-// shared memory that every send to the queue or to one worker moves.
+// Workers look for work at the pool's doorbells (doorbells.hpp), words in
+// shared memory that every send to the queue or to one worker moves; a
+// worker's hand-off word there also keeps it from holding a call sent to it
+// alone and a queued one at once.
 //
 // A submit that leaves more calls than workers to take them starts the
 // workers they need before it returns, as CPython's submit does
@@ -193,14 +195,15 @@ struct ProcessPoolExecutor::Impl {
   }
 
   // Sends the frame of the one call in flight straight to the worker that
-  // sent the last result, on its own socket, and rings its doorbell: that
-  // worker looks for work for a while after a result, so a caller that
-  // submits as soon as it has its result reaches a worker that is awake, and
-  // the others sleep on. Nothing else is in flight, so no call is older and
-  // the worker is idle; it takes this call before any from the queue
-  // (process_worker.cpp). Only with doorbells, so not with a task limit: the
-  // worker could reach it on a queued call and exit with this one unread.
-  // False if the call must go to the queue.
+  // sent the last result, on its own socket: that worker looks for work for a
+  // while after a result, so a caller that submits as soon as it has its
+  // result reaches a worker that is awake, and the others sleep on. Nothing
+  // else is in flight, so no call is older and the worker is idle. Only if the
+  // worker's hand-off word turns from kFree to kRouted (doorbells.hpp): a
+  // worker reading the queue at this moment could take a call queued after
+  // this one and hold it behind this one. Only with doorbells, so not with a
+  // task limit: the worker could reach it on a queued call and exit with this
+  // one unread. False if the call must go to the queue.
   bool send_direct_locked(std::vector<std::string>& frames) {
     if (!bells || frames.size() != 1 || in_flight.size() != 1 || !outbox.empty() ||
         frames[0].size() > kDirectFrame) {
@@ -211,19 +214,21 @@ struct ProcessPoolExecutor::Impl {
     if (it == workers.end() || (*it)->exiting || (*it)->slot < 0) return false;
     Worker& w = **it;
     const std::string& frame = frames[0];
-    // Rung before the send, so the worker reads its socket as soon as the
-    // call lands there; it keeps reading while a rung call is not in. Any
-    // call queued after this one is put once the send has returned, so the
-    // worker never finds that one before this.
-    auto& bell = bells->sent(static_cast<std::size_t>(w.slot));
-    bell.fetch_add(1, std::memory_order_release);
+    // Routed before the send, so the worker reads its socket as soon as the
+    // call lands there; it keeps reading while the word says kRouted.
+    auto& word = bells->direct(static_cast<std::size_t>(w.slot));
+    std::uint64_t free = detail::Doorbells::kFree;
+    if (!word.compare_exchange_strong(free, detail::Doorbells::kRouted,
+                                      std::memory_order_acq_rel)) {
+      return false;  // the worker is reading the queue: it may take this call there
+    }
     ssize_t n;
     while ((n = ::send(w.fd.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 &&
            errno == EINTR) {
     }
     if (n < 0) {
       // The queue takes it (a worker gone shows as EOF to the manager).
-      bell.fetch_sub(1, std::memory_order_release);
+      word.store(detail::Doorbells::kFree, std::memory_order_release);
       return false;
     }
     // The socket holds nothing else, so a short send only means the worker

@@ -80,8 +80,10 @@ std::optional<std::uint64_t> start(int fd, FrameDecoder& decoder, int& exit_code
 // Where a worker's calls come from: the queue every worker shares, and its
 // own socket, on which the parent sends a call straight to this worker when
 // no other call is in flight (process_pool.cpp). A call on the own socket is
-// older than any call in the queue, so it is always taken first; one taken
-// from the queue meanwhile waits in `held_` [TPE-FIFO-1].
+// older than any call in the queue, so it is always taken first
+// [TPE-FIFO-1], and the worker's hand-off word (doorbells.hpp) keeps it from
+// taking a queued call while one is on its way there: holding both, it would
+// keep the queued one from an idle worker for as long as the other runs.
 //
 // After a call the worker keeps looking for the next one for a while before
 // it sleeps, so the next call of a caller that submits as soon as it has its
@@ -102,7 +104,7 @@ class Inbox {
       : own_fd_(own_fd),
         queue_fd_(queue_fd),
         own_(own),
-        sent_(bells ? &bells->sent(slot) : nullptr),
+        direct_(bells ? &bells->direct(slot) : nullptr),
         queued_(bells ? &bells->queued() : nullptr),
         spinner_(bells ? &bells->spinner() : nullptr),
         me_(slot + 1),
@@ -128,7 +130,6 @@ class Inbox {
   // worker's socket. `spin`: keep looking for a while before sleeping.
   // Throws FrameError on garbage from either.
   std::optional<Frame> next(bool spin) {
-    if (held_) return std::exchange(held_, std::nullopt);
     std::optional<Frame> call;
     bool closed = false;
     auto look = [&](Look own, Look queue) {
@@ -169,8 +170,19 @@ class Inbox {
     }
     // queue_moved() also notes the counter before the look.
     if (!queue_moved() && queue == Look::kIfRung) return std::nullopt;
+    // A call on its way to the own socket: it goes first, and the queue is
+    // read again after it (next() always reads it first).
+    if (!hold_word(Doorbells::kTaking)) return std::nullopt;
     Frame queued;
-    switch (try_take_call(queue_fd_, queued)) {
+    Take took;
+    try {
+      took = try_take_call(queue_fd_, queued);
+    } catch (...) {
+      free_word();
+      throw;
+    }
+    free_word();
+    switch (took) {
       case Take::kClosed:
         closed = true;
         return std::nullopt;
@@ -179,20 +191,24 @@ class Inbox {
       case Take::kCall:
         break;
     }
-    // A call sent to this worker before `queued` was put may have landed
-    // since the look above; it goes first.
-    if (direct_waiting()) {
-      if (auto direct = take_own(closed)) {
-        held_ = std::move(queued);
-        return direct;
-      }
-    }
     return queued;
   }
 
-  // Whether the parent has sent this worker a call it has not taken. Only
-  // with doorbells: without them the parent sends none.
-  bool direct_waiting() const { return sent_ && sent_->load(std::memory_order_acquire) != taken_; }
+  // Whether the parent is sending this worker a call alone. Only with
+  // doorbells: without them the parent sends none.
+  bool direct_waiting() const {
+    return direct_ && direct_->load(std::memory_order_acquire) == Doorbells::kRouted;
+  }
+
+  // Turns the hand-off word from kFree to `state`; false if the parent holds
+  // it (kRouted). Always true without doorbells.
+  bool hold_word(std::uint64_t state) {
+    std::uint64_t free = Doorbells::kFree;
+    return !direct_ || direct_->compare_exchange_strong(free, state, std::memory_order_acq_rel);
+  }
+  void free_word() {
+    if (direct_) direct_->store(Doorbells::kFree, std::memory_order_release);
+  }
 
   // Whether calls were put in the queue since the last look (without
   // doorbells: always worth a look).
@@ -209,7 +225,7 @@ class Inbox {
       if (auto frame = own_.next()) {
         if (frame->type != FrameType::kCall)
           throw FrameError("unexpected frame on the worker socket");
-        ++taken_;
+        free_word();  // the parent may route the next call here once this one's result is in
         return frame;
       }
       char buf[4096];
@@ -227,14 +243,12 @@ class Inbox {
   int own_fd_;
   int queue_fd_;
   FrameDecoder& own_;
-  const Doorbells::Counter* sent_;
+  Doorbells::Counter* direct_;  // this worker's hand-off word
   const Doorbells::Counter* queued_;
   Doorbells::Counter* spinner_;
   std::uint64_t me_;               // this worker's value in spinner_
-  std::uint64_t taken_ = 0;        // calls taken from the own socket
   std::uint64_t queued_seen_ = 0;  // the queue's counter at the last look
   UniqueFd epoll_;
-  std::optional<Frame> held_;
 };
 
 }  // namespace

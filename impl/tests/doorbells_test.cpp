@@ -1,6 +1,6 @@
 // The doorbells a process pool shares with its workers (doorbells.hpp): a
-// worker's view of the memfd sees the parent's counters move and the parent
-// the workers' spinner line, each is its own counter, and a slot outside the
+// worker's view of the memfd sees the parent's counters and words move and the
+// parent the workers' spinner line, each is its own word, and a slot outside the
 // mapping is refused.
 #include "doorbells.hpp"
 
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -21,17 +22,20 @@ TEST(Doorbells, AWorkerSeesTheParentsCounters) {
   EXPECT_GE(parent.slots(), 3u);
   Doorbells worker(parent.fd(), 2);  // another mapping of the same memfd
   EXPECT_EQ(worker.queued().load(), 0u);
-  EXPECT_EQ(worker.sent(2).load(), 0u);
+  EXPECT_EQ(worker.direct(2).load(), Doorbells::kFree);
   parent.queued().fetch_add(5);
-  parent.sent(2).fetch_add(1);
+  std::uint64_t free = Doorbells::kFree;
+  EXPECT_TRUE(parent.direct(2).compare_exchange_strong(free, Doorbells::kRouted));
   EXPECT_EQ(worker.queued().load(), 5u);
-  EXPECT_EQ(worker.sent(2).load(), 1u);
-  EXPECT_EQ(worker.sent(0).load(), 0u);
-  EXPECT_EQ(worker.sent(1).load(), 0u);
+  EXPECT_EQ(worker.direct(2).load(), Doorbells::kRouted);
+  EXPECT_EQ(worker.direct(0).load(), Doorbells::kFree);
+  EXPECT_EQ(worker.direct(1).load(), Doorbells::kFree);
   worker.spinner().store(3);  // a worker's own line, apart from the parent's
   EXPECT_EQ(parent.spinner().load(), 3u);
   EXPECT_EQ(parent.queued().load(), 5u);
-  for (std::size_t slot = 0; slot < 3; ++slot) EXPECT_LE(parent.sent(slot).load(), 1u);
+  for (std::size_t slot = 0; slot < 2; ++slot) {
+    EXPECT_EQ(parent.direct(slot).load(), Doorbells::kFree);
+  }
 }
 
 TEST(Doorbells, ACountIsSeenAcrossProcesses) {
@@ -42,12 +46,12 @@ TEST(Doorbells, ACountIsSeenAcrossProcesses) {
     Doorbells worker(parent.fd(), 0);
     // Waits for the parent's ring, a generous upper bound at most.
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (worker.sent(0).load(std::memory_order_acquire) == 0) {
+    while (worker.direct(0).load(std::memory_order_acquire) == 0) {
       if (std::chrono::steady_clock::now() > give_up) ::_exit(2);
     }
-    ::_exit(worker.sent(0).load() == 7 ? 0 : 1);
+    ::_exit(worker.direct(0).load() == 7 ? 0 : 1);
   }
-  parent.sent(0).fetch_add(7, std::memory_order_release);
+  parent.direct(0).fetch_add(7, std::memory_order_release);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
