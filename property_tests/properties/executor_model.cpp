@@ -217,7 +217,7 @@ struct System {
       CF_CHECK(most.clause, times <= most.expected)
           << "task " << t.id << " (" << state_name(t) << ") ran " << times << " times, at most "
           << most.expected << " allowed";
-      auto least = spec.at_least_runs(t);
+      auto least = spec.at_least_runs(t, log);
       CF_CHECK(least.clause, times >= least.expected)
           << "task " << t.id << " (" << state_name(t) << ") never ran";
     }

@@ -270,38 +270,43 @@ class ExecutorSpec {
   // in its place [TPE-FIFO-1], or the pool left a worker idle while work
   // waited [TPE-MAX-1].
   const char* not_started(const std::vector<std::int64_t>& log) const {
-    for (const auto& t : tasks_) {
-      if (t.state == State::kQueued && std::count(log.begin(), log.end(), t.id) > 0) {
-        return "TPE-FIFO-1";
-      }
-    }
-    return "TPE-MAX-1";
+    return queued_one_ran(log) ? "TPE-FIFO-1" : "TPE-MAX-1";
+  }
+  // Whether a task the model holds queued is in the start log.
+  bool queued_one_ran(const std::vector<std::int64_t>& log) const {
+    return std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
+      return t.state == State::kQueued && std::count(log.begin(), log.end(), t.id) > 0;
+    });
   }
 
   // The most times the start log may show `t`: never while every worker is
   // busy with an older task, never once cancelled (cancelled_by), and a call
   // at most once [EXEC-SUBMIT-1]. A queued task that ran took the place of an
-  // older one the model started, if one has not [TPE-FIFO-1]; else it ran
-  // beside every worker's task [TPE-MAX-1].
+  // older one the model started, if that one has not run or ran after it
+  // [TPE-FIFO-1]; else it ran beside every worker's task [TPE-MAX-1].
   Rule<std::size_t> at_most_runs(const Task& t, const std::vector<std::int64_t>& log) const {
     switch (t.state) {
-      case State::kQueued:
+      case State::kQueued: {
+        const auto ran = std::find(log.begin(), log.end(), t.id);
         for (const auto& older : tasks_) {
-          if (older.state == State::kStarted && std::count(log.begin(), log.end(), older.id) == 0) {
+          if (older.id < t.id && older.state == State::kStarted &&
+              std::find(log.begin(), ran, older.id) == ran) {
             return {0, "TPE-FIFO-1"};
           }
         }
         return {0, "TPE-MAX-1"};
+      }
       case State::kCancelled:
         return {0, t.cancelled_by};
       default:
         return {1, "EXEC-SUBMIT-1"};
     }
   }
-  // The fewest: once started, it ran (runs_by).
-  Rule<std::size_t> at_least_runs(const Task& t) const {
-    if (t.state == State::kStarted || t.state == State::kFinished) return {1, t.runs_by};
-    return {0, t.runs_by};
+  // The fewest: once started, it ran (runs_by). One that did not, while a
+  // task the model holds queued ran, lost its turn to that one [TPE-FIFO-1].
+  Rule<std::size_t> at_least_runs(const Task& t, const std::vector<std::int64_t>& log) const {
+    if (t.state != State::kStarted && t.state != State::kFinished) return {0, t.runs_by};
+    return {1, queued_one_ran(log) ? "TPE-FIFO-1" : t.runs_by};
   }
 
   // result() of a finished task, read with a bound: its call's value
