@@ -12,7 +12,10 @@
 //     it; the parent never reads it).
 // The parent adds to queued() only after the put it counts has returned, so a
 // worker that sees it move finds the calls in the queue (or taken by other
-// workers).
+// workers). A worker looks here rather than at its sockets: a system call
+// costs microseconds on some machines (about 1.2 us for getppid() on the CI
+// machine), and a worker that polls both sockets between calls pays several of
+// them per look.
 //
 // The hand-off word keeps a worker from holding two calls at once: one sent to
 // it alone and one it took from the queue. The one sent alone is the older
@@ -25,9 +28,6 @@
 //   - a worker reads the queue only if it turns the word from kFree to kTaking
 //     (back to kFree after the read); finding kRouted, it reads its own socket
 //     until the call is in, and puts kFree back once it has it.
-// A system call costs microseconds on some machines (about 1.2 us for
-// getppid() on the CI machine), and a worker that polls both sockets between
-// calls pays several of them per look.
 //
 // The parent reads nothing back but the hand-off word, and only to choose
 // between its two routes, both correct: what a worker does to the mapping

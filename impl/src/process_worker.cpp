@@ -88,7 +88,7 @@ std::optional<std::uint64_t> start(int fd, FrameDecoder& decoder, int& exit_code
 // After a call the worker keeps looking for the next one for a while before
 // it sleeps, so the next call of a caller that submits as soon as it has its
 // result needs no wake-up. It looks at the pool's doorbells (doorbells.hpp),
-// not at the sockets: the counters say whether a call was sent to it or put
+// not at the sockets: they say whether a call is on its way to it or was put
 // in the queue since it last looked. Only the worker that sent the last result
 // keeps looking (the parent sends the next call to that one); one that sees
 // another take over goes to sleep, so idle workers take at most one core
@@ -174,13 +174,7 @@ class Inbox {
     // read again after it (next() always reads it first).
     if (!hold_word(Doorbells::kTaking)) return std::nullopt;
     Frame queued;
-    Take took;
-    try {
-      took = try_take_call(queue_fd_, queued);
-    } catch (...) {
-      free_word();
-      throw;
-    }
+    const Take took = try_take_call(queue_fd_, queued);  // a throw ends the worker
     free_word();
     switch (took) {
       case Take::kClosed:

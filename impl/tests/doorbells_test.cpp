@@ -46,12 +46,12 @@ TEST(Doorbells, ACountIsSeenAcrossProcesses) {
     Doorbells worker(parent.fd(), 0);
     // Waits for the parent's ring, a generous upper bound at most.
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (worker.direct(0).load(std::memory_order_acquire) == 0) {
+    while (worker.queued().load(std::memory_order_acquire) == 0) {
       if (std::chrono::steady_clock::now() > give_up) ::_exit(2);
     }
-    ::_exit(worker.direct(0).load() == 7 ? 0 : 1);
+    ::_exit(worker.queued().load() == 7 ? 0 : 1);
   }
-  parent.direct(0).fetch_add(7, std::memory_order_release);
+  parent.queued().fetch_add(7, std::memory_order_release);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
