@@ -59,7 +59,7 @@ struct ThreadPoolExecutor::Impl {
 
   detail::sync::Mutex mutex;
   detail::sync::CondVar work_ready;
-  std::deque<std::unique_ptr<detail::WorkItem>> queue;
+  std::deque<detail::QueuedCall> queue;
   // queue.size(), written under the mutex, for a worker to spin on unlocked.
   detail::sync::Atomic<std::size_t> queued{0};
   // Held by the one idle worker that spins; the others park at once, so idle
@@ -172,7 +172,7 @@ struct ThreadPoolExecutor::Impl {
   // and later submits throw it [TPE-INIT-2] [TPE-INIT-3]. Calls other
   // workers already took still run.
   void break_pool() {
-    std::deque<std::unique_ptr<detail::WorkItem>> orphans;
+    std::deque<detail::QueuedCall> orphans;
     {
       std::lock_guard lock(mutex);
       broken = true;
@@ -203,7 +203,7 @@ ThreadPoolExecutor::ThreadPoolExecutor(Options options) : impl_(std::make_shared
 
 ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true, false); }
 
-void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
+void ThreadPoolExecutor::enqueue(detail::QueuedCall item) {
   bool wake = true;
   {
     auto lock = lock_spinning_first(impl_->mutex);
@@ -236,7 +236,7 @@ void ThreadPoolExecutor::enqueue(std::unique_ptr<detail::WorkItem> item) {
 }
 
 void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
-  std::deque<std::unique_ptr<detail::WorkItem>> not_started;
+  std::deque<detail::QueuedCall> not_started;
   {
     std::lock_guard lock(impl_->mutex);
     impl_->shut_down = true;

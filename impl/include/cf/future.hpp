@@ -60,6 +60,16 @@ namespace cf {
 template <class T>
 class Future;
 
+namespace detail {
+// Wraps a state an executor made itself (work_item.hpp) in its Future.
+struct FutureAccess {
+  template <class T>
+  static Future<T> wrap(std::shared_ptr<State<T>> state) {
+    return Future<T>(std::move(state));
+  }
+};
+}  // namespace detail
+
 // A Future of any result type, for code that only needs its completion.
 class AnyFuture {
  public:
@@ -180,6 +190,7 @@ class Future {
  private:
   explicit Future(std::shared_ptr<detail::State<T>> state) : state_(std::move(state)) {}
   friend class AnyFuture;
+  friend struct detail::FutureAccess;
 
   void wait_or_throw(const Timeout& timeout) const {
     if (!state_->wait_done(timeout.deadline())) throw TimeoutError();

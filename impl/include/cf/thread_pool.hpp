@@ -64,9 +64,9 @@ class ThreadPoolExecutor {
   requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
   auto submit(F&& f, Args&&... args) {
     using R = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
-    Future<R> future;
-    auto call = detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...);
-    enqueue(std::make_unique<detail::BoundWorkItem<R, decltype(call)>>(future, std::move(call)));
+    auto [future, call] =
+        detail::make_task<R>(detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...));
+    enqueue(std::move(call));
     return future;
   }
 
@@ -106,7 +106,7 @@ class ThreadPoolExecutor {
   static int default_max_workers();
 
  private:
-  void enqueue(std::unique_ptr<detail::WorkItem> item);
+  void enqueue(detail::QueuedCall call);
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };

@@ -150,9 +150,11 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
   std::unique_ptr<Extras> extras_;
 };
 
-// The typed part: where the value lives. T = void stores nothing.
+// The typed part: where the value lives. T = void stores nothing. An
+// executor may derive from it to keep its call in the same allocation
+// (work_item.hpp).
 template <class T>
-class State final : public StateBase {
+class State : public StateBase {
  public:
   template <class... Args>
   void set_value(Args&&... args) {
