@@ -60,8 +60,13 @@ struct ThreadPoolExecutor::Impl {
   detail::sync::Mutex mutex;
   detail::sync::CondVar work_ready;
   std::deque<detail::QueuedCall> queue;
-  // queue.size(), written under the mutex, for a worker to spin on unlocked.
-  detail::sync::Atomic<std::size_t> queued{0};
+  // queue.size(), written under the mutex, for a worker to spin on unlocked;
+  // every decision is taken again under the mutex, so relaxed is enough. On
+  // a cache line of its own, as is awake_seen, which the spinner writes on
+  // every poll: beside the counters a submit reads under the mutex, either
+  // made a submit wait for the line (cf_bench throughput/reference-thread,
+  // perf annotate of enqueue).
+  alignas(64) detail::sync::Atomic<std::size_t> queued{0};
   // Held by the one idle worker that spins; the others park at once, so idle
   // workers never take more than one core between them.
   detail::sync::Atomic<bool> spinning{false};
@@ -76,7 +81,7 @@ struct ThreadPoolExecutor::Impl {
   // worker rather than count on it. Only ever adds wake-ups: an awake worker
   // takes the call in any case (under the explorer's virtual clock, which
   // stands still, a submit always counts on it).
-  detail::sync::Atomic<detail::sync::Clock::rep> awake_seen{0};
+  alignas(64) detail::sync::Atomic<detail::sync::Clock::rep> awake_seen{0};
 
   static detail::sync::Clock::rep now() {
     return detail::sync::Clock::now().time_since_epoch().count();
@@ -130,19 +135,19 @@ struct ThreadPoolExecutor::Impl {
         return;
       }
     }
-    auto lock = lock_spinning_first(mutex);
     for (;;) {
-      if (queue.empty() && !shut_down && !broken && !spinning.exchange(true)) {
-        // A call submitted within microseconds starts without a futex
-        // wake-up (cf_bench latency/reference-thread).
-        lock.unlock();
+      // Nothing queued: one idle worker spins on the count, unlocked, so a
+      // call submitted within microseconds starts without a futex wake-up,
+      // and the submitter does not meet it on the lock while the queue is
+      // empty (cf_bench latency/ and throughput/reference-thread).
+      if (queued.load(std::memory_order_relaxed) == 0 && !spinning.exchange(true)) {
         detail::spin_until([this] {
           seen_awake();
           return queued.load(std::memory_order_relaxed) != 0;
         });
         spinning = false;
-        lock = lock_spinning_first(mutex);
       }
+      auto lock = lock_spinning_first(mutex);
       if (queue.empty() && !shut_down && !broken) {
         --awake;  // parked: a submit must wake it
         work_ready.wait(lock, [this] { return !queue.empty() || shut_down || broken; });
@@ -152,7 +157,7 @@ struct ThreadPoolExecutor::Impl {
       if (queue.empty()) break;  // shut down (or broken) and drained
       auto item = std::move(queue.front());
       queue.pop_front();
-      queued = queue.size();
+      queued.store(queue.size(), std::memory_order_relaxed);
       --idle;
       --awake;
       lock.unlock();
@@ -164,7 +169,6 @@ struct ThreadPoolExecutor::Impl {
       ++awake;
       seen_awake();
       item.reset();  // the callable and its arguments die here, unlocked
-      lock = lock_spinning_first(mutex);
     }
   }
 
@@ -210,7 +214,7 @@ void ThreadPoolExecutor::enqueue(detail::QueuedCall item) {
     if (impl_->shut_down) throw ShutdownError();
     if (impl_->broken) throw BrokenThreadPool();
     impl_->queue.push_back(std::move(item));
-    impl_->queued = impl_->queue.size();
+    impl_->queued.store(impl_->queue.size(), std::memory_order_relaxed);
     // Start a thread only when the idle ones cannot take every queued item
     // [TPE-LAZY-1] [TPE-REUSE-1], and never past max_workers [TPE-MAX-1].
     if (impl_->queue.size() > impl_->idle &&
@@ -219,7 +223,7 @@ void ThreadPoolExecutor::enqueue(detail::QueuedCall item) {
         impl_->threads.emplace_back(&Impl::worker, impl_.get(), impl_->threads.size());
       } catch (...) {
         impl_->queue.pop_back();  // not accepted: the caller gets the error, nothing is lost
-        impl_->queued = impl_->queue.size();
+        impl_->queued.store(impl_->queue.size(), std::memory_order_relaxed);
         throw;
       }
       ++impl_->idle;
