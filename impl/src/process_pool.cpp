@@ -103,8 +103,10 @@ struct Death {
 // How long a worker whose socket closed unannounced may take to end before it
 // is killed for its status; it is ending, so this is an upper bound.
 constexpr int kDeathGraceMs = 2000;
-// A call frame up to this size may go straight to a worker's own socket;
-// that socket then holds nothing else, so the send never blocks.
+// A call frame up to this size may go straight to a worker's own socket,
+// which then holds nothing else: the frame fits in the socket's buffer, so
+// the send does not wait on the worker (a short send is still finished, and
+// only means the worker is reading it).
 constexpr std::size_t kDirectFrame = 4096;
 
 }  // namespace
